@@ -1,0 +1,396 @@
+#include "memory/channel_controller.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "models/sim/timeline.hpp"
+
+namespace npusim::memory {
+
+namespace {
+std::vector<std::string> cmd_names() {
+  std::vector<std::string> v;
+  for (size_t i = 0; i < kNumCmds; ++i) v.push_back(to_string(Cmd(i)));
+  return v;
+}
+}  // namespace
+
+ChannelController::ChannelController(const MemoryConfig& cfg, uint32_t channel, stats::Group& parent,
+                                     BurstSink& sink, Timeline* timeline, int timeline_track)
+    : cfg_(cfg),
+      channel_(channel),
+      pcs_(cfg.org.pseudo_channels),
+      bank_groups_(cfg.org.bank_groups),
+      banks_per_group_(cfg.org.banks_per_group),
+      banks_per_pc_(cfg.org.banks_per_pc()),
+      open_page_(cfg.controller.page_policy == "open"),
+      frfcfs_(cfg.controller.scheduler == "frfcfs"),
+      cap_rd_(cfg.controller.read_queue),
+      cap_wr_(cfg.controller.write_queue),
+      high_wm_(std::max<uint32_t>(1, uint32_t(cfg.controller.write_high_watermark * cfg.controller.write_queue))),
+      low_wm_(uint32_t(cfg.controller.write_low_watermark * cfg.controller.write_queue)),
+      hit_cap_(cfg.controller.row_hit_cap),
+      refresh_mode_(cfg.controller.refresh == "off" ? 0 : cfg.controller.refresh == "all_bank" ? 1 : 2),
+      sink_(sink),
+      timeline_(timeline),
+      timeline_track_(timeline_track),
+      stats_(&parent, "ch" + std::to_string(channel)),
+      cmd_count_(stats_, "commands", "DRAM commands issued, by type", "count", kNumCmds, cmd_names()),
+      read_bursts_(stats_, "read_bursts", "Read bursts served", "count"),
+      write_bursts_(stats_, "write_bursts", "Write bursts served", "count"),
+      data_cycles_(stats_, "data_bus_cycles", "Cycles the pseudo-channel data buses carried data (summed)",
+                   "tCK"),
+      refreshes_(stats_, "refreshes", "Refresh commands (REFab + REFpb)", "count"),
+      queue_wait_(stats_, "queue_wait", "Cycles from arrival to column command, per burst", "tCK") {
+  load_timing(cfg.timing);
+  const size_t banks = size_t(pcs_) * banks_per_pc_;
+  banks_.assign(banks, BankState{});
+  pcs_state_.assign(pcs_, PcState{});
+  Earliest zero;
+  zero.fill(0);
+  bank_next_.assign(banks, zero);
+  bg_next_.assign(size_t(pcs_) * bank_groups_, zero);
+  pc_next_.assign(pcs_, zero);
+  seen_.assign(banks, 0);
+  const uint32_t total_pcs = cfg.org.channels() * pcs_;
+  for (uint32_t p = 0; p < pcs_; ++p) {
+    PcState& s = pcs_state_[p];
+    for (auto& q : s.q) q.reserve(std::max(cap_rd_, cap_wr_));
+    s.faw.fill(kNoWake);  // no ACT yet: the window does not constrain
+    // Stagger refreshes over pseudo-channels so they do not all stall at once.
+    const uint64_t interval = refresh_mode_ == 2 ? t_.nREFIpb : t_.nREFI;
+    const uint64_t gpc = uint64_t(channel) * pcs_ + p;
+    s.next_refresh = interval + interval * gpc / total_pcs;
+  }
+  if (cfg.protocol_checker) checker_ = std::make_unique<ProtocolChecker>(cfg.org, cfg.timing, channel);
+}
+
+void ChannelController::load_timing(const HbmTiming& t) {
+  t_ = t;
+  n_bl_ = t.nBL(cfg_.org);
+  for (auto& v : rules_by_prev_) v.clear();
+  for (const TimingRule& r : build_timing_rules(t, cfg_.org))
+    rules_by_prev_[size_t(r.prev)].push_back({r.next, {r.scope, r.cycles}});
+}
+
+void ChannelController::override_schedule_timing(const HbmTiming& t) { load_timing(t); }
+
+bool ChannelController::can_accept(uint32_t pc, bool write, uint32_t n) const {
+  return pcs_state_[pc].q[write].size() + n <= (write ? cap_wr_ : cap_rd_);
+}
+
+void ChannelController::enqueue(const DramAddr& a, bool write, void* owner, uint64_t now, uint64_t seq) {
+  Burst b;
+  b.arrive = now + cfg_.controller.frontend_latency;
+  b.seq = seq;
+  b.owner = owner;
+  b.pc = uint8_t(a.pc);
+  b.bg = uint8_t(a.bg);
+  b.bank = (a.pc * bank_groups_ + a.bg) * banks_per_group_ + a.bank;
+  b.row = a.row;
+  b.col = a.col;
+  b.write = write;
+  pcs_state_[a.pc].q[write].push_back(b);
+  BankState& bs = banks_[b.bank];
+  ++bs.queued[write];
+  if (bs.open && bs.row == b.row) ++bs.hits[write];
+  ++queued_;
+  next_wake_ = std::min(next_wake_, b.arrive);
+}
+
+void ChannelController::catch_up(uint64_t now) {
+  if (refresh_mode_ == 0 || queued_ > 0) return;
+  for (;;) {
+    uint64_t due = kNoWake;
+    bool pending = false;
+    for (const PcState& p : pcs_state_) {
+      due = std::min(due, p.next_refresh);
+      pending = pending || p.refresh_pending;
+    }
+    uint64_t t = pending ? next_wake_ : std::max(due, last_tick_);
+    if (t >= now) break;
+    tick(t);
+  }
+}
+
+bool ChannelController::refresh_blocks(const PcState& p, uint32_t bank) const {
+  if (!p.refresh_pending) return false;
+  return refresh_mode_ == 1 || (bank % banks_per_pc_) == p.refresh_bank;
+}
+
+bool ChannelController::write_mode(PcState& p, uint64_t now) {
+  const size_t wq = p.q[1].size();
+  if (!p.draining && wq >= high_wm_) p.draining = true;
+  if (p.draining && wq <= low_wm_) p.draining = false;
+  if (p.draining) return true;
+  const bool reads_visible = !p.q[0].empty() && p.q[0].front().arrive <= now;
+  return !reads_visible && wq > 0;
+}
+
+uint64_t ChannelController::earliest(Cmd c, uint32_t pc, uint32_t bank) const {
+  const size_t ci = size_t(c);
+  uint64_t e = std::max(pc_next_[pc][ci], bg_next_[size_t(pc) * bank_groups_ + bg_of(bank)][ci]);
+  if (c == Cmd::PREA || c == Cmd::REFab) {
+    for (uint32_t b = pc * banks_per_pc_; b < (pc + 1) * banks_per_pc_; ++b) e = std::max(e, bank_next_[b][ci]);
+  } else {
+    e = std::max(e, bank_next_[bank][ci]);
+  }
+  const PcState& p = pcs_state_[pc];
+  if (c == Cmd::ACT) {
+    const uint64_t oldest = p.faw[p.faw_pos];
+    if (oldest != kNoWake) e = std::max(e, oldest + uint64_t(t_.nFAW));
+  } else if (is_column(c)) {
+    const uint64_t lat = is_write(c) ? t_.nCWL : t_.nCL;
+    if (p.data_free > lat) e = std::max(e, p.data_free - lat);
+  }
+  return e;
+}
+
+void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, uint32_t row) {
+  const uint32_t bg = bg_of(bank);
+  if (checker_) checker_->on_command(now, c, pc, bg, bank % banks_per_group_, row);
+  ++commands_;
+  cmd_count_[size_t(c)] += 1;
+  const bool all_banks = c == Cmd::PREA || c == Cmd::REFab;
+  const uint32_t first = pc * banks_per_pc_;
+  for (const auto& [next, sc] : rules_by_prev_[size_t(c)]) {
+    const uint64_t t = now + uint64_t(sc.second);
+    uint64_t* slot = nullptr;
+    switch (sc.first) {
+      case Scope::Bank:
+        if (all_banks) {
+          for (uint32_t b = first; b < first + banks_per_pc_; ++b)
+            bank_next_[b][size_t(next)] = std::max(bank_next_[b][size_t(next)], t);
+          continue;
+        }
+        slot = &bank_next_[bank][size_t(next)];
+        break;
+      case Scope::BankGroup: slot = &bg_next_[size_t(pc) * bank_groups_ + bg][size_t(next)]; break;
+      case Scope::PseudoChannel: slot = &pc_next_[pc][size_t(next)]; break;
+    }
+    *slot = std::max(*slot, t);
+  }
+  PcState& p = pcs_state_[pc];
+  BankState& bs = banks_[bank];
+  switch (c) {
+    case Cmd::ACT:
+      p.faw[p.faw_pos] = now;
+      p.faw_pos = (p.faw_pos + 1) % 4;
+      bs.open = true;
+      bs.row = row;
+      bs.hits_since_act = 0;
+      recount_hits(pc, bank);
+      break;
+    case Cmd::PRE:
+      bs.open = false;
+      bs.hits[0] = bs.hits[1] = 0;
+      break;
+    case Cmd::PREA:
+      for (uint32_t b = first; b < first + banks_per_pc_; ++b) {
+        banks_[b].open = false;
+        banks_[b].hits[0] = banks_[b].hits[1] = 0;
+      }
+      break;
+    case Cmd::REFab:
+    case Cmd::REFpb:
+      refreshes_ += 1;
+      p.refresh_pending = false;
+      if (c == Cmd::REFab) {
+        p.next_refresh += t_.nREFI;
+      } else {
+        p.refresh_bank = (p.refresh_bank + 1) % banks_per_pc_;
+        p.next_refresh += t_.nREFIpb;
+      }
+      break;
+    default: {
+      const bool w = is_write(c);
+      const uint64_t start = now + (w ? t_.nCWL : t_.nCL);
+      p.data_free = start + n_bl_;
+      data_cycles_ += n_bl_;
+      ++bs.hits_since_act;
+      if (c == Cmd::RDA || c == Cmd::WRA) {
+        bs.open = false;
+        bs.hits[0] = bs.hits[1] = 0;
+      }
+      break;
+    }
+  }
+  if (timeline_ && timeline_->enabled())
+    timeline_->complete(timeline_track_, to_string(c), cfg_.timing.tCK_ps * now,
+                        cfg_.timing.tCK_ps * (is_column(c) ? n_bl_ : 1));
+}
+
+void ChannelController::recount_hits(uint32_t pc, uint32_t bank) {
+  BankState& bs = banks_[bank];
+  for (int w = 0; w < 2; ++w) {
+    uint32_t n = 0;
+    for (const Burst& b : pcs_state_[pc].q[w]) n += (b.bank == bank && b.row == bs.row);
+    bs.hits[w] = n;
+  }
+}
+
+uint64_t ChannelController::tick(uint64_t now) {
+  last_tick_ = now;
+  uint64_t wake = kNoWake;
+  bool busy_refresh = false;
+
+  // Refresh comes due.
+  if (refresh_mode_ != 0) {
+    for (PcState& p : pcs_state_) {
+      if (!p.refresh_pending && now >= p.next_refresh) p.refresh_pending = true;
+      busy_refresh = busy_refresh || p.refresh_pending;
+    }
+  }
+
+  // ---- Column command: the oldest ready row hit over all pseudo-channels.
+  Candidate col{Cmd::RD, 0, 0, UINT64_MAX};
+  bool have_col = false;
+  bool mode[4] = {false, false, false, false};  // pseudo_channels <= 4 (schema range)
+  for (uint32_t pc = 0; pc < pcs_; ++pc) {
+    PcState& p = pcs_state_[pc];
+    const bool w = write_mode(p, now);
+    mode[pc] = w;
+    const std::vector<Burst>& q = p.q[w];
+    for (size_t i = 0; i < q.size(); ++i) {
+      const Burst& b = q[i];
+      if (b.arrive > now) {
+        wake = std::min(wake, b.arrive);
+        break;  // arrival order: the rest are later still
+      }
+      if (have_col && b.seq > col.seq) break;  // cannot beat the candidate
+      const BankState& bs = banks_[b.bank];
+      const bool hit = bs.open && bs.row == b.row;
+      if (hit && !refresh_blocks(p, b.bank) &&
+          !(hit_cap_ && bs.hits_since_act >= hit_cap_ && bs.queued[w] > bs.hits[w])) {
+        const bool last_hit = bs.hits[0] + bs.hits[1] == 1;
+        Cmd c = w ? (open_page_ || !last_hit ? Cmd::WR : Cmd::WRA) : (open_page_ || !last_hit ? Cmd::RD : Cmd::RDA);
+        const uint64_t e = earliest(c, pc, b.bank);
+        if (e <= now) {
+          col = Candidate{c, pc, b.bank, b.seq, int(i), w, b.row};
+          have_col = true;
+          break;
+        }
+        wake = std::min(wake, e);
+      }
+      if (!frfcfs_) break;  // FCFS: only the oldest request may go
+    }
+  }
+  if (have_col) {
+    PcState& p = pcs_state_[col.pc];
+    std::vector<Burst>& q = p.q[col.write];
+    const Burst b = q[size_t(col.qi)];
+    q.erase(q.begin() + col.qi);
+    BankState& bs = banks_[b.bank];
+    --bs.queued[col.write];
+    --bs.hits[col.write];
+    --queued_;
+    issue(now, col.cmd, col.pc, b.bank, b.row);
+    (col.write ? write_bursts_ : read_bursts_) += 1;
+    queue_wait_.sample(now - b.arrive);
+    const uint64_t done = now + (col.write ? t_.nCWL : t_.nCL) + n_bl_;
+    sink_.burst_done(b.owner, done);
+  }
+
+  // ---- Row command: refresh first, then the oldest request needing a row.
+  Candidate row{Cmd::ACT, 0, 0, UINT64_MAX};
+  bool have_row = false;
+  if (busy_refresh) {
+    for (uint32_t pc = 0; pc < pcs_ && !have_row; ++pc) {
+      PcState& p = pcs_state_[pc];
+      if (!p.refresh_pending) continue;
+      Cmd c;
+      uint32_t bank = pc * banks_per_pc_;
+      if (refresh_mode_ == 1) {
+        bool any_open = false;
+        for (uint32_t b = bank; b < bank + banks_per_pc_; ++b) any_open = any_open || banks_[b].open;
+        c = any_open ? Cmd::PREA : Cmd::REFab;
+      } else {
+        bank += p.refresh_bank;
+        c = banks_[bank].open ? Cmd::PRE : Cmd::REFpb;
+      }
+      const uint64_t e = earliest(c, pc, bank);
+      if (e <= now) {
+        row = Candidate{c, pc, bank, 0};
+        have_row = true;
+      } else {
+        wake = std::min(wake, e);
+      }
+    }
+  }
+  if (!have_row) {
+    ++scan_stamp_;
+    for (uint32_t pc = 0; pc < pcs_; ++pc) {
+      PcState& p = pcs_state_[pc];
+      const bool w = mode[pc];
+      for (const Burst& b : p.q[w]) {
+        if (b.arrive > now) break;
+        if (have_row && b.seq > row.seq) break;
+        if (seen_[b.bank] == scan_stamp_) {
+          if (!frfcfs_) break;
+          continue;  // only the oldest request of a bank decides its row
+        }
+        seen_[b.bank] = scan_stamp_;
+        const BankState& bs = banks_[b.bank];
+        if (!refresh_blocks(p, b.bank)) {
+          Cmd c;
+          bool want = true;
+          if (!bs.open) {
+            c = Cmd::ACT;
+          } else if (bs.row != b.row) {
+            c = Cmd::PRE;
+            // Keep the row while queued hits remain, unless the hit cap says
+            // this older conflicting request has waited long enough.
+            want = bs.hits[w] == 0 || (hit_cap_ && bs.hits_since_act >= hit_cap_);
+          } else {
+            want = false;  // a hit: the column path serves it
+          }
+          if (want) {
+            const uint64_t e = earliest(c, pc, b.bank);
+            if (e <= now) {
+              row = Candidate{c, pc, b.bank, b.seq, -1, w, b.row};
+              have_row = true;
+              break;
+            }
+            wake = std::min(wake, e);
+          }
+        }
+        if (!frfcfs_) break;
+      }
+    }
+  }
+  if (have_row) issue(now, row.cmd, row.pc, row.bank, row.row);
+
+  bool pending_refresh = false;
+  for (const PcState& p : pcs_state_) pending_refresh = pending_refresh || p.refresh_pending;
+  if (have_col || have_row) {
+    wake = now + 1;
+  } else if (queued_ == 0 && !pending_refresh) {
+    wake = kNoWake;
+  }
+  if (queued_ > 0 && refresh_mode_ != 0) {
+    for (const PcState& p : pcs_state_)
+      if (!p.refresh_pending) wake = std::min(wake, std::max(p.next_refresh, now + 1));
+  }
+  next_wake_ = wake;
+  return wake;
+}
+
+std::string ChannelController::holdings() const {
+  std::ostringstream os;
+  os << "channel " << channel_ << ": " << queued_ << " bursts queued";
+  for (uint32_t pc = 0; pc < pcs_; ++pc) {
+    const PcState& p = pcs_state_[pc];
+    os << "; pc" << pc << " reads=" << p.q[0].size() << " writes=" << p.q[1].size()
+       << (p.draining ? " (draining writes)" : "") << (p.refresh_pending ? " (refresh pending)" : "");
+    if (!p.q[0].empty() || !p.q[1].empty()) {
+      const Burst& b = !p.q[0].empty() ? p.q[0].front() : p.q[1].front();
+      const BankState& bs = banks_[b.bank];
+      os << " oldest: bank " << b.bank % banks_per_pc_ << " row " << b.row << " (bank "
+         << (bs.open ? "open row " + std::to_string(bs.row) : std::string("closed")) << ")";
+    }
+  }
+  os << "; next wake " << (next_wake_ == kNoWake ? std::string("none") : std::to_string(next_wake_));
+  return os.str();
+}
+
+}  // namespace npusim::memory
