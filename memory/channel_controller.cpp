@@ -151,6 +151,7 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
   if (checker_) checker_->on_command(now, c, pc, bg, bank % banks_per_group_, row);
   ++commands_;
   cmd_count_[size_t(c)] += 1;
+  (is_column(c) ? last_col_cmd_ : last_row_cmd_) = now;
   const bool all_banks = c == Cmd::PREA || c == Cmd::REFab;
   const uint32_t first = pc * banks_per_pc_;
   for (const auto& [next, sc] : rules_by_prev_[size_t(c)]) {
@@ -246,10 +247,12 @@ uint64_t ChannelController::tick(uint64_t now) {
   Candidate col{Cmd::RD, 0, 0, UINT64_MAX};
   bool have_col = false;
   bool mode[4] = {false, false, false, false};  // pseudo_channels <= 4 (schema range)
+  const bool col_bus_free = last_col_cmd_ != now;
   for (uint32_t pc = 0; pc < pcs_; ++pc) {
     PcState& p = pcs_state_[pc];
     const bool w = write_mode(p, now);
     mode[pc] = w;
+    if (!col_bus_free) continue;
     const std::vector<Burst>& q = p.q[w];
     for (size_t i = 0; i < q.size(); ++i) {
       const Burst& b = q[i];
@@ -261,7 +264,7 @@ uint64_t ChannelController::tick(uint64_t now) {
       const BankState& bs = banks_[b.bank];
       const bool hit = bs.open && bs.row == b.row;
       if (hit && !refresh_blocks(p, b.bank) &&
-          !(hit_cap_ && bs.hits_since_act >= hit_cap_ && bs.queued[w] > bs.hits[w])) {
+          !(frfcfs_ && hit_cap_ && bs.hits_since_act >= hit_cap_ && bs.queued[w] > bs.hits[w])) {
         const bool last_hit = bs.hits[0] + bs.hits[1] == 1;
         Cmd c = w ? (open_page_ || !last_hit ? Cmd::WR : Cmd::WRA) : (open_page_ || !last_hit ? Cmd::RD : Cmd::RDA);
         const uint64_t e = earliest(c, pc, b.bank);
@@ -294,7 +297,10 @@ uint64_t ChannelController::tick(uint64_t now) {
   // ---- Row command: refresh first, then the oldest request needing a row.
   Candidate row{Cmd::ACT, 0, 0, UINT64_MAX};
   bool have_row = false;
-  if (busy_refresh) {
+  const bool row_bus_free = last_row_cmd_ != now;
+  if (!row_bus_free) {
+    have_row = false;
+  } else if (busy_refresh) {
     for (uint32_t pc = 0; pc < pcs_ && !have_row; ++pc) {
       PcState& p = pcs_state_[pc];
       if (!p.refresh_pending) continue;
@@ -317,7 +323,7 @@ uint64_t ChannelController::tick(uint64_t now) {
       }
     }
   }
-  if (!have_row) {
+  if (!have_row && row_bus_free) {
     ++scan_stamp_;
     for (uint32_t pc = 0; pc < pcs_; ++pc) {
       PcState& p = pcs_state_[pc];
@@ -325,25 +331,17 @@ uint64_t ChannelController::tick(uint64_t now) {
       for (const Burst& b : p.q[w]) {
         if (b.arrive > now) break;
         if (have_row && b.seq > row.seq) break;
-        if (seen_[b.bank] == scan_stamp_) {
-          if (!frfcfs_) break;
-          continue;  // only the oldest request of a bank decides its row
-        }
-        seen_[b.bank] = scan_stamp_;
         const BankState& bs = banks_[b.bank];
-        if (!refresh_blocks(p, b.bank)) {
-          Cmd c;
-          bool want = true;
-          if (!bs.open) {
-            c = Cmd::ACT;
-          } else if (bs.row != b.row) {
-            c = Cmd::PRE;
-            // Keep the row while queued hits remain, unless the hit cap says
-            // this older conflicting request has waited long enough.
-            want = bs.hits[w] == 0 || (hit_cap_ && bs.hits_since_act >= hit_cap_);
-          } else {
-            want = false;  // a hit: the column path serves it
-          }
+        const bool hit = bs.open && bs.row == b.row;
+        // Hits are the column path's business; among the rest, only the
+        // oldest request of a bank decides what happens to its row.
+        if (!hit && seen_[b.bank] != scan_stamp_ && !refresh_blocks(p, b.bank)) {
+          seen_[b.bank] = scan_stamp_;
+          const Cmd c = bs.open ? Cmd::PRE : Cmd::ACT;
+          // Keep an open row while queued hits remain, unless the hit cap
+          // says this older conflicting request has waited long enough.
+          const bool want = c == Cmd::ACT || !frfcfs_ || bs.hits[w] == 0 ||
+                            (hit_cap_ && bs.hits_since_act >= hit_cap_);
           if (want) {
             const uint64_t e = earliest(c, pc, b.bank);
             if (e <= now) {
@@ -362,7 +360,7 @@ uint64_t ChannelController::tick(uint64_t now) {
 
   bool pending_refresh = false;
   for (const PcState& p : pcs_state_) pending_refresh = pending_refresh || p.refresh_pending;
-  if (have_col || have_row) {
+  if (have_col || have_row || !col_bus_free || !row_bus_free) {
     wake = now + 1;
   } else if (queued_ == 0 && !pending_refresh) {
     wake = kNoWake;

@@ -65,6 +65,7 @@ class ChannelController {
 
   uint64_t queued() const { return queued_; }
   uint64_t commands_issued() const { return commands_; }
+  uint64_t count(Cmd c) const { return uint64_t(cmd_count_.at(size_t(c))); }
   std::string holdings() const;
   // Test hook: the timing the controller schedules with, as opposed to the
   // one its protocol checker enforces (injects a deliberately wrong timing).
@@ -123,6 +124,9 @@ class ChannelController {
   std::vector<uint32_t> seen_;  // per bank: stamp of the last row scan that saw it
   uint32_t scan_stamp_ = 0;
   uint64_t queued_ = 0, commands_ = 0, last_tick_ = 0, next_wake_ = kNoWake;
+  // Cycle of the last row / column command: a second tick in the same cycle
+  // must not put a second command on a bus.
+  uint64_t last_row_cmd_ = kNoWake, last_col_cmd_ = kNoWake;
   BurstSink& sink_;
   std::unique_ptr<ProtocolChecker> checker_;
   Timeline* timeline_;

@@ -1,0 +1,251 @@
+#include "models/system/memory_job.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include <systemc>
+
+#include "memory/dramsim3_ini.hpp"
+#include "memory/fast_memory.hpp"
+#include "memory/hbm_presets.hpp"
+#include "memory/hbm_system.hpp"
+#include "memory/patterns.hpp"
+#include "models/sim/timeline.hpp"
+#include "models/sim/watchdog.hpp"
+#include "models/workload/mem_trace_player.hpp"
+
+namespace npusim {
+
+using memory::MemoryConfig;
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+json read_json_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw ConfigError(path + ": cannot open config file");
+  try {
+    return json::parse(f);
+  } catch (const json::parse_error& e) {
+    throw ConfigError(path + ": not valid JSON (" + e.what() + "); expected a memory config object");
+  }
+}
+
+void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream f(p);
+  if (!f) throw ConfigError(p.string() + ": cannot write output file");
+  f << text;
+}
+
+const std::set<std::string> kJobKeys = {"kind", "name", "memory", "trace", "seed", "timeline", "watchdog_us"};
+
+}  // namespace
+
+json load_memory_config_json(const std::string& spec) {
+  if (ends_with(spec, ".ini")) return memory::dramsim3_ini_to_memory_json(spec);
+  if (ends_with(spec, ".json")) {
+    json j = read_json_file(spec);
+    if (j.is_object() && j.contains("memory")) j = j["memory"];
+    return to_json(resolve_memory(j, spec));
+  }
+  return memory::memory_preset(spec);
+}
+
+MemoryConfig load_memory_config(const std::string& spec) {
+  return memory::memory_config_from_json(load_memory_config_json(spec), spec);
+}
+
+MemoryConfig resolve_memory(const json& v, const std::string& path) {
+  if (v.is_string()) return load_memory_config(v.get<std::string>());
+  if (!v.is_object())
+    throw ConfigError(path + ": expected a preset name, a config file path or a memory config object");
+  json base = json::object();
+  json over = v;
+  if (over.contains("preset")) {
+    if (!over["preset"].is_string()) throw ConfigError(path + ".preset: expected a preset name string");
+    base = memory::memory_preset(over["preset"].get<std::string>());
+    over.erase("preset");
+  }
+  MemoryConfig c = memory::memory_config_from_json(base, path);
+  MemoryConfig::schema().read(&c, over, path);
+  c.validate(path);
+  return c;
+}
+
+json run_memory_job(const json& job, const std::string& out_dir) {
+  const auto wall0 = std::chrono::steady_clock::now();
+  if (!job.is_object()) throw ConfigError("job: expected a JSON object");
+  for (auto it = job.begin(); it != job.end(); ++it)
+    if (!kJobKeys.count(it.key())) {
+      std::string valid;
+      for (const auto& k : kJobKeys) valid += (valid.empty() ? "" : ", ") + k;
+      throw ConfigError("job." + it.key() + ": unknown key; valid keys: " + valid);
+    }
+  if (job.value("kind", std::string("memory")) != "memory")
+    throw ConfigError("job.kind: expected 'memory', got " + job["kind"].dump());
+  if (!job.contains("memory")) throw ConfigError("job.memory: missing; expected a preset name, file or object");
+  if (!job.contains("trace")) throw ConfigError("job.trace: missing; expected {\"file\": ...} or {\"pattern\": ...}");
+
+  MemoryConfig cfg = resolve_memory(job["memory"], "job.memory");
+  const std::string name = job.value("name", cfg.name);
+  memory::AddressMapping map =
+      memory::AddressMapping::build(cfg.org, cfg.controller.address_mapping, "job.memory.controller.address_mapping");
+
+  // The trace: a file or a built-in pattern.
+  const json& tj = job["trace"];
+  memory::MemTrace trace;
+  json trace_desc;
+  if (!tj.is_object()) throw ConfigError("job.trace: expected {\"file\": path} or {\"pattern\": name, ...}");
+  if (tj.contains("file")) {
+    for (auto it = tj.begin(); it != tj.end(); ++it)
+      if (it.key() != "file" && it.key() != "format")
+        throw ConfigError("job.trace." + it.key() + ": unknown key; valid keys with 'file': file, format");
+    if (!tj["file"].is_string()) throw ConfigError("job.trace.file: expected a path string");
+    const std::string fmt = tj.value("format", std::string("auto"));
+    trace = memory::read_memory_trace(tj["file"].get<std::string>(), fmt, cfg.org.burst_bytes() * 2);
+    trace_desc = {{"file", tj["file"]}, {"format", fmt}};
+  } else {
+    auto spec = from_json<memory::PatternSpec>(tj, "job.trace");
+    trace = memory::generate_pattern(spec, cfg, map);
+    trace_desc = to_json(spec);
+  }
+  const uint64_t capacity = cfg.org.capacity_bytes();
+  for (size_t i = 0; i < trace.records.size(); ++i) {
+    const auto& r = trace.records[i];
+    if (r.addr + r.size > capacity) {
+      std::ostringstream os;
+      os << trace.source << ": request " << i + 1 << " at address 0x" << std::hex << r.addr << std::dec
+         << " (+" << r.size << " bytes) is beyond the capacity of " << cfg.name << " (" << capacity
+         << " bytes = 0x" << std::hex << capacity << std::dec << "); expected addresses below the capacity";
+      throw TraceError(os.str());
+    }
+  }
+  // Trace times to ps.
+  ClockDomain mem_clk("mem", cfg.timing.tCK_ps);
+  std::vector<uint64_t> times;
+  times.reserve(trace.records.size());
+  for (const auto& r : trace.records) {
+    switch (trace.unit) {
+      case memory::TimeUnit::Cycle: times.push_back(mem_clk.ps_of(r.time)); break;
+      case memory::TimeUnit::Ns: times.push_back(r.time * 1000); break;
+      case memory::TimeUnit::Ps: times.push_back(r.time); break;
+    }
+  }
+
+  // Elaborate.
+  stats::Registry registry;
+  stats::Group root(registry, "system");
+  Timeline timeline;
+  std::filesystem::path out(out_dir);
+  if (!out_dir.empty()) std::filesystem::create_directories(out);
+  if (job.contains("timeline") && !job["timeline"].is_null()) {
+    if (!job["timeline"].is_string()) throw ConfigError("job.timeline: expected a file path or null");
+    timeline.open(job["timeline"].get<std::string>());
+  }
+  const double wd_us = job.value("watchdog_us", 100.0);
+  if (!(wd_us > 0)) throw ConfigError("job.watchdog_us: expected a positive number of microseconds");
+
+  std::unique_ptr<memory::MemoryModel> mem;
+  if (cfg.fidelity == "cycle")
+    mem = std::make_unique<memory::HbmSystem>("mem", cfg, root, timeline.enabled() ? &timeline : nullptr);
+  else
+    mem = std::make_unique<memory::FastMemory>("mem", cfg, root);
+  MemTracePlayer player("player", trace, times, root);
+  player.socket.bind(mem->socket);
+  Watchdog watchdog("watchdog", sc_core::sc_time(wd_us, sc_core::SC_US), 4);
+  watchdog.watch(&player);
+  watchdog.watch(mem.get());
+  player.set_watchdog(&watchdog);
+  mem->set_watchdog(&watchdog);
+
+  // Summary formulas live in the stats too, so stats.txt explains itself.
+  uint64_t first_ps = times.empty() ? 0 : times.front();
+  double sim_ps = 0;
+  const double peak = cfg.peak_bandwidth_gbps();
+  stats::Scalar sim_seconds(root, "sim_seconds", "Simulated time from the first request to the last response", "s");
+  stats::Scalar peak_stat(root, "peak_bandwidth_gbps", "Theoretical peak: channels x width x data rate", "GB/s");
+  stats::Scalar bw(root, "bandwidth_gbps", "Achieved bandwidth: bytes of completed requests / sim_seconds", "GB/s");
+  stats::Scalar pct(root, "pct_of_peak", "bandwidth_gbps / peak_bandwidth_gbps", "%");
+  stats::Scalar hit(root, "row_hit_rate", "Column commands that found their row open: 1 - ACT / (RD + WR)", "fraction");
+
+  sc_core::sc_start();
+  watchdog.check_drained();
+  if (player.received() != trace.records.size() || mem->accepted() != mem->responded())
+    throw ProtocolError("conservation: " + std::to_string(trace.records.size()) + " requests, " +
+                        std::to_string(player.received()) + " responses received, memory accepted " +
+                        std::to_string(mem->accepted()) + " and answered " + std::to_string(mem->responded()));
+  if (player.errors())
+    throw TraceError(trace.source + ": " + std::to_string(player.errors()) + " requests got an error response");
+  mem->finish();
+
+  const uint64_t end_ps = player.last_response_ps();
+  sim_ps = double(end_ps - std::min(first_ps, end_ps));
+  const double bytes = mem->bytes_completed();
+  const double gbps = sim_ps > 0 ? bytes / (sim_ps / 1000.0) : 0.0;
+  sim_seconds.set(sim_ps * 1e-12);
+  peak_stat.set(peak);
+  bw.set(gbps);
+  pct.set(100.0 * gbps / peak);
+  hit.set(mem->row_hit_rate());
+
+  const double tck_ns = cfg.timing.tCK_ps / 1000.0;
+  const auto flat = registry.flatten();
+  auto get = [&](const std::string& k) {
+    for (const auto& [n, v] : flat)
+      if (n == k) return v;
+    return 0.0;
+  };
+  json result = {
+      {"name", name},
+      {"memory", cfg.name},
+      {"standard", cfg.standard},
+      {"fidelity", cfg.fidelity},
+      {"source", cfg.source},
+      {"trace", trace_desc},
+      {"cycles", uint64_t(std::llround(sim_ps / cfg.timing.tCK_ps))},
+      {"time_ns", sim_ps / 1000.0},
+      {"tck_ps", cfg.timing.tCK_ps},
+      {"bandwidth_gbps", gbps},
+      {"peak_gbps", peak},
+      {"pct_peak", 100.0 * gbps / peak},
+      {"avg_read_latency_cycles", get("system.mem.read_latency::mean")},
+      {"p99_read_latency_cycles", get("system.mem.read_latency::p99")},
+      {"avg_read_latency_ns", get("system.mem.read_latency::mean") * tck_ns},
+      {"p99_read_latency_ns", get("system.mem.read_latency::p99") * tck_ns},
+      {"avg_write_latency_ns", get("system.mem.write_latency::mean") * tck_ns},
+      {"row_hit_rate", mem->row_hit_rate()},
+      {"reads", uint64_t(get("system.mem.reads"))},
+      {"writes", uint64_t(get("system.mem.writes"))},
+      {"requests", uint64_t(trace.records.size())},
+      {"bytes", uint64_t(bytes)},
+  };
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  json perf = {{"wall_s", wall}, {"requests_per_s", wall > 0 ? double(trace.records.size()) / wall : 0.0},
+               {"sim_cycles_per_s", wall > 0 ? sim_ps / cfg.timing.tCK_ps / wall : 0.0}};
+
+  if (!out_dir.empty()) {
+    std::ostringstream txt;
+    registry.dump_text(txt);
+    write_file(out / "stats.txt", txt.str());
+    write_file(out / "stats.json", registry.dump_json().dump(1) + "\n");
+    json resolved = job;
+    resolved["memory"] = to_json(cfg);
+    resolved["trace"] = trace_desc.contains("file") ? trace_desc : json(trace_desc);
+    write_file(out / "config.json", resolved.dump(1) + "\n");
+    write_file(out / "result.json", result.dump(1) + "\n");
+    write_file(out / "perf.json", perf.dump(1) + "\n");
+  }
+  timeline.close();
+  result["perf"] = perf;
+  return result;
+}
+
+}  // namespace npusim

@@ -1,0 +1,22 @@
+"""npusim: a gem5-style simulator of NPUs and HBM, driven from Python.
+
+    import npusim
+    from npusim.configs import chips
+    dt = chips.ascend_950dt()
+    r = npusim.run(npusim.MemoryRun(dt.hbm, pattern="stream_read", requests=20000))
+    print(r["bandwidth_gbps"], r.stats_frame())
+
+Every simulation runs in its own `npusim-engine` child process (SystemC can
+elaborate only once per process); run() returns a Result, sweep() a table.
+"""
+from . import configs, memory
+from .errors import (ConfigError, NpusimError, ProtocolError, SimulationError, StallError,
+                     TraceError)
+from .jobs import MemoryRun
+from .runner import Result, run
+from .sweep import sweep
+
+__version__ = "0.1.0"
+
+__all__ = ["run", "sweep", "MemoryRun", "Result", "ConfigError", "TraceError", "ProtocolError",
+           "StallError", "SimulationError", "NpusimError", "memory", "configs", "__version__"]

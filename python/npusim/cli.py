@@ -1,0 +1,112 @@
+"""The `npusim` command.
+
+    npusim run config.py [args...]    run a Python config script (like gem5.opt config.py)
+    npusim mem --config ... --trace ...   the engine's memory CLI (exec'd as is)
+    npusim study memory [--out DIR] [--quick]
+    npusim presets                    memory presets with peak bandwidth and source
+    npusim params memory              every parameter with unit, default and doc
+"""
+import argparse
+import os
+import runpy
+import sys
+
+STUDIES = {"memory": "npusim.studies.memory_compare"}
+
+
+def cmd_run(args):
+    script = args.script
+    if not os.path.isfile(script):
+        print(f"npusim run: {script}: no such file", file=sys.stderr)
+        return 2
+    sys.argv = [script, *args.args]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    runpy.run_path(script, run_name="__main__")
+    return 0
+
+
+def cmd_mem(argv):
+    # The engine's CLI is the one of record; replace this process with it so
+    # arguments, output, and exit codes are exactly the engine's.
+    from .engine import engine_env, find_engine
+    engine = find_engine()
+    os.execve(engine, [engine, "mem", *argv], engine_env())
+
+
+def cmd_study(args):
+    import importlib
+    return importlib.import_module(STUDIES[args.study]).main(args.args)
+
+
+def cmd_presets(args):
+    from . import memory
+    rows = []
+    for name in memory.presets():
+        cfg = memory.preset(name)
+        rows.append((name, cfg.standard, f"{cfg.peak_bandwidth_gbps:.1f}",
+                     cfg.source + (" [estimate]" if cfg.is_estimate and "estimate" not in cfg.source.lower() else "")))
+    header = ("preset", "standard", "peak GB/s", "source")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(3)]
+    for r in [header] + rows:
+        print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
+    return 0
+
+
+def cmd_params(args):
+    from .memory import MemoryConfig
+    cfg = MemoryConfig()
+    rows = [(p, repr(v), u, d) for p, v, u, d in cfg._rows()]
+    w = [max(len(r[i]) for r in rows) for i in range(3)]
+    print(f"{'parameter':<{w[0]}}  {'default':<{w[1]}}  {'unit':<{w[2]}}  doc")
+    for r in rows:
+        print(f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
+    return 0
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="npusim", description="gem5-style NPU and HBM simulator")
+    from . import __version__
+    p.add_argument("--version", action="version", version=f"npusim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="command")
+
+    r = sub.add_parser("run", help="run a Python config script: npusim run config.py [args...]")
+    r.add_argument("script")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
+    r.set_defaults(func=cmd_run)
+
+    # Listed for --help; main() hands `mem` to the engine before parsing.
+    sub.add_parser("mem", help="memory-only simulation (the engine's CLI; npusim mem --help)", add_help=False)
+
+    s = sub.add_parser("study", help="a scripted study: npusim study memory [--out DIR] [--quick]")
+    s.add_argument("study", choices=sorted(STUDIES))
+    s.add_argument("args", nargs=argparse.REMAINDER, help="options of the study (see --help after its name)")
+    s.set_defaults(func=cmd_study)
+
+    pr = sub.add_parser("presets", help="list memory presets with peak bandwidth and source")
+    pr.set_defaults(func=cmd_presets)
+
+    pa = sub.add_parser("params", help="list every parameter of a config kind with unit, default, doc")
+    pa.add_argument("kind", choices=["memory"])
+    pa.set_defaults(func=cmd_params)
+    return p
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "mem":
+        return cmd_mem(argv[1:])
+    args = parser().parse_args(argv)
+    from .errors import NpusimError
+    try:
+        return args.func(args) or 0
+    except NpusimError as e:
+        print(f"npusim: {type(e).__name__}: {e}", file=sys.stderr)
+        from .errors import EXIT_CODES
+        return next((code for code, cls in EXIT_CODES.items() if isinstance(e, cls)), 10)
+    except ImportError as e:
+        print(f"npusim: {e}", file=sys.stderr)
+        return 10
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+// npusim._core: the parameter schemas, presets and config resolution of the
+// C++ side, for the Python package. Simulations never run in the importing
+// process (SystemC elaborates once per process); run_job exists for child
+// processes only and refuses a second call.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <systemc>
+
+#include "memory/hbm_presets.hpp"
+#include "memory/patterns.hpp"
+#include "models/sim/errors.hpp"
+#include "models/system/memory_job.hpp"
+
+namespace py = pybind11;
+using npusim::json;
+
+// Debian's libsystemc.so references sc_main; this process never calls it.
+extern "C" __attribute__((visibility("default"))) int sc_main(int, char*[]) { return 0; }
+
+namespace {
+
+py::object to_py(const json& j) {
+  py::module_ pyjson = py::module_::import("json");
+  return pyjson.attr("loads")(j.dump());
+}
+
+json from_py(const py::handle& o) {
+  py::module_ pyjson = py::module_::import("json");
+  return json::parse(py::cast<std::string>(pyjson.attr("dumps")(o)));
+}
+
+bool g_ran = false;
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "npusim C++ core: parameter schemas, presets, config validation";
+  static py::exception<npusim::ConfigError> config_error(m, "ConfigError", PyExc_ValueError);
+  static py::exception<npusim::TraceError> trace_error(m, "TraceError", PyExc_ValueError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const npusim::ConfigError& e) {
+      config_error(e.what());
+    } catch (const npusim::TraceError& e) {
+      trace_error(e.what());
+    }
+  });
+  m.attr("version") = NPUSIM_VERSION;
+
+  m.def("schema", [](const std::string& kind) {
+    if (kind == "memory") return to_py(npusim::memory::MemoryConfig::schema().describe());
+    if (kind == "pattern") return to_py(npusim::memory::PatternSpec::schema().describe());
+    throw npusim::ConfigError("unknown schema kind '" + kind + "'; expected 'memory' or 'pattern'");
+  }, py::arg("kind"), "Parameter declarations (type, unit, default, doc, range) of a config kind.");
+  m.def("memory_presets", &npusim::memory::memory_preset_names, "Names of the bundled memory presets.");
+  m.def("memory_preset", [](const std::string& n) { return to_py(npusim::memory::memory_preset(n)); },
+        py::arg("name"), "A bundled memory preset as a full config dict.");
+  m.def("resolve_memory", [](py::object cfg) {
+    return to_py(npusim::to_json(npusim::resolve_memory(from_py(cfg), "memory")));
+  }, py::arg("config"), "Validates a memory config (dict or preset name) and fills defaults.");
+  m.def("load_memory_config", [](const std::string& path) { return to_py(npusim::load_memory_config_json(path)); },
+        py::arg("path"), "Reads a memory config from a .json file or a DRAMSim3 .ini file.");
+  m.def("peak_bandwidth_gbps", [](py::object cfg) {
+    return npusim::resolve_memory(from_py(cfg), "memory").peak_bandwidth_gbps();
+  }, py::arg("config"));
+  m.def("patterns", [] {
+    py::dict d;
+    for (const auto& [n, doc] : npusim::memory::pattern_list()) d[py::str(n)] = doc;
+    return d;
+  }, "Built-in access patterns and what they do.");
+  m.def("run_job", [](py::object job, const std::string& out_dir) {
+    if (g_ran) throw std::runtime_error("run_job: this process already ran a simulation (SystemC elaborates once)");
+    g_ran = true;
+    return to_py(npusim::run_memory_job(from_py(job), out_dir));
+  }, py::arg("job"), py::arg("out_dir") = "",
+     "Runs one simulation in THIS process. For child processes only: use npusim.run().");
+}
