@@ -41,6 +41,7 @@ ChannelController::ChannelController(const MemoryConfig& cfg, uint32_t channel, 
       data_cycles_(stats_, "data_bus_cycles", "Cycles the pseudo-channel data buses carried data (summed)",
                    "tCK"),
       refreshes_(stats_, "refreshes", "Refresh commands (REFab + REFpb)", "count"),
+      row_hits_(stats_, "row_hits", "Column commands to a row an earlier column command already used", "count"),
       queue_wait_(stats_, "queue_wait", "Cycles from arrival to column command, per burst", "tCK") {
   load_timing(cfg.timing);
   const size_t banks = size_t(pcs_) * banks_per_pc_;
@@ -57,10 +58,9 @@ ChannelController::ChannelController(const MemoryConfig& cfg, uint32_t channel, 
     PcState& s = pcs_state_[p];
     for (auto& q : s.q) q.reserve(std::max(cap_rd_, cap_wr_));
     s.faw.fill(kNoWake);  // no ACT yet: the window does not constrain
-    // Stagger refreshes over pseudo-channels so they do not all stall at once.
     const uint64_t interval = refresh_mode_ == 2 ? t_.nREFIpb : t_.nREFI;
     const uint64_t gpc = uint64_t(channel) * pcs_ + p;
-    s.next_refresh = interval + interval * gpc / total_pcs;
+    s.next_refresh = interval + (cfg.controller.refresh_stagger ? interval * gpc / total_pcs : 0);
   }
   if (cfg.protocol_checker) checker_ = std::make_unique<ProtocolChecker>(cfg.org, cfg.timing, channel);
 }
@@ -208,6 +208,7 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
       const uint64_t start = now + (w ? t_.nCWL : t_.nCL);
       p.data_free = start + n_bl_;
       data_cycles_ += n_bl_;
+      if (bs.hits_since_act > 0) row_hits_ += 1;  // the first access after ACT paid for the row
       ++bs.hits_since_act;
       if (c == Cmd::RDA || c == Cmd::WRA) {
         bs.open = false;

@@ -66,6 +66,7 @@ class ChannelController {
   uint64_t queued() const { return queued_; }
   uint64_t commands_issued() const { return commands_; }
   uint64_t count(Cmd c) const { return uint64_t(cmd_count_.at(size_t(c))); }
+  uint64_t row_hits() const { return uint64_t(row_hits_.value()); }
   std::string holdings() const;
   // Test hook: the timing the controller schedules with, as opposed to the
   // one its protocol checker enforces (injects a deliberately wrong timing).
@@ -134,7 +135,7 @@ class ChannelController {
 
   stats::Group stats_;
   stats::Vector cmd_count_;
-  stats::Scalar read_bursts_, write_bursts_, data_cycles_, refreshes_;
+  stats::Scalar read_bursts_, write_bursts_, data_cycles_, refreshes_, row_hits_;
   stats::Distribution queue_wait_;
 };
 

@@ -80,6 +80,10 @@ const Schema& HbmController::schema() {
         .param(&HbmController::address_mapping, "address_mapping", "", std::string("ro_ba_co_bg_pc_ch"),
                "Address bits from MSB to LSB as field tokens (ro ba bg co pc ch st), '_'-separated; "
                "a token with a count (co3) takes that many low bits of the field. Or a named scheme.")
+        .param(&HbmController::refresh_stagger, "refresh_stagger", "", false,
+               "Spread refreshes of the pseudo-channels evenly over the interval instead of refreshing "
+               "all at once. Staggering hides refresh from parallel requestors but, behind one in-order "
+               "port, a refreshing pseudo-channel with a full queue blocks every other channel")
         .param(&HbmController::read_queue, "read_queue", "request", 32,
                "Read queue entries per pseudo-channel", {1, 1024})
         .param(&HbmController::write_queue, "write_queue", "request", 32,

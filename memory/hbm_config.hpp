@@ -42,6 +42,7 @@ struct HbmTiming {
 struct HbmController {
   std::string page_policy, scheduler, refresh, address_mapping;
   int read_queue, write_queue, row_hit_cap, frontend_latency, backend_latency;
+  bool refresh_stagger;
   double write_high_watermark, write_low_watermark;
   static const Schema& schema();
 };

@@ -84,12 +84,12 @@ uint64_t HbmSystem::service(uint64_t now) {
 }
 
 double HbmSystem::row_hit_rate() const {
-  uint64_t act = 0, col = 0;
+  uint64_t hits = 0, col = 0;
   for (const auto& c : channels_) {
-    act += c->count(Cmd::ACT);
+    hits += c->row_hits();
     col += c->count(Cmd::RD) + c->count(Cmd::WR) + c->count(Cmd::RDA) + c->count(Cmd::WRA);
   }
-  return col ? 1.0 - double(act) / double(col) : 0.0;
+  return col ? double(hits) / double(col) : 0.0;
 }
 
 void HbmSystem::finish() {

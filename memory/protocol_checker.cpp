@@ -24,7 +24,7 @@ ProtocolChecker::ProtocolChecker(const HbmOrg& org, const HbmTiming& timing, uin
 
 void ProtocolChecker::fail(uint64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank,
                            const std::string& why) const {
-  throw ProtocolError("protocol violation at cycle " + std::to_string(cycle) + ": " + to_string(c) +
+  sim_throw<ProtocolError>("protocol violation at cycle " + std::to_string(cycle) + ": " + to_string(c) +
                       " to channel " + std::to_string(channel_) + " pc " + std::to_string(pc) + " bg " +
                       std::to_string(bg) + " bank " + std::to_string(bank) + ": " + why);
 }

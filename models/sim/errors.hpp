@@ -72,3 +72,24 @@ inline int exit_code_for(const Error& e) {
 }
 
 }  // namespace npusim
+
+#include <exception>
+
+namespace npusim {
+
+// SystemC turns an exception thrown inside a process into an sc_report
+// (E549), losing its type. Model code that fails during simulation throws
+// through sim_throw, which keeps a typed copy for sim_start() to rethrow.
+std::exception_ptr& pending_sim_error();
+
+template <class E>
+[[noreturn]] void sim_throw(const std::string& what) {
+  E e(what);
+  pending_sim_error() = std::make_exception_ptr(e);
+  throw e;
+}
+
+// sc_start() that rethrows model errors with their type (see sim_throw).
+void sim_start();
+
+}  // namespace npusim

@@ -174,9 +174,9 @@ json run_memory_job(const json& job, const std::string& out_dir) {
   stats::Scalar peak_stat(root, "peak_bandwidth_gbps", "Theoretical peak: channels x width x data rate", "GB/s");
   stats::Scalar bw(root, "bandwidth_gbps", "Achieved bandwidth: bytes of completed requests / sim_seconds", "GB/s");
   stats::Scalar pct(root, "pct_of_peak", "bandwidth_gbps / peak_bandwidth_gbps", "%");
-  stats::Scalar hit(root, "row_hit_rate", "Column commands that found their row open: 1 - ACT / (RD + WR)", "fraction");
+  stats::Scalar hit(root, "row_hit_rate", "Column commands that found their row already open (not the first access after its ACT)", "fraction");
 
-  sc_core::sc_start();
+  sim_start();
   watchdog.check_drained();
   if (player.received() != trace.records.size() || mem->accepted() != mem->responded())
     throw ProtocolError("conservation: " + std::to_string(trace.records.size()) + " requests, " +

@@ -60,7 +60,7 @@ void MemTracePlayer::issue() {
 void MemTracePlayer::on_response(tlm::tlm_generic_payload& gp) {
   const RequestExt& e = ext_of(gp);
   if (e.id >= seen_.size() || seen_[e.id]++ != 0)
-    throw ProtocolError(std::string(name()) + ": request " + std::to_string(e.id) + " answered more than once");
+    sim_throw<ProtocolError>(std::string(name()) + ": request " + std::to_string(e.id) + " answered more than once");
   if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) ++errors_;
   ++received_;
   last_response_ps_ = ClockDomain::now_ps();
