@@ -93,7 +93,7 @@ void ChannelController::enqueue(const DramAddr& a, bool write, void* owner, uint
   pcs_state_[a.pc].q[write].push_back(b);
   BankState& bs = banks_[b.bank];
   ++bs.queued[write];
-  if (bs.open && bs.row == b.row) ++bs.hits[write];
+  if (bs.open && bs.row == b.row) set_hits(b.bank, write, bs.hits[write] + 1);
   ++queued_;
   next_wake_ = std::min(next_wake_, b.arrive);
 }
@@ -184,12 +184,12 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
       break;
     case Cmd::PRE:
       bs.open = false;
-      bs.hits[0] = bs.hits[1] = 0;
+      clear_hits(bank);
       break;
     case Cmd::PREA:
       for (uint32_t b = first; b < first + banks_per_pc_; ++b) {
         banks_[b].open = false;
-        banks_[b].hits[0] = banks_[b].hits[1] = 0;
+        clear_hits(b);
       }
       break;
     case Cmd::REFab:
@@ -212,7 +212,7 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
       ++bs.hits_since_act;
       if (c == Cmd::RDA || c == Cmd::WRA) {
         bs.open = false;
-        bs.hits[0] = bs.hits[1] = 0;
+        clear_hits(bank);
       }
       break;
     }
@@ -227,7 +227,7 @@ void ChannelController::recount_hits(uint32_t pc, uint32_t bank) {
   for (int w = 0; w < 2; ++w) {
     uint32_t n = 0;
     for (const Burst& b : pcs_state_[pc].q[w]) n += (b.bank == bank && b.row == bs.row);
-    bs.hits[w] = n;
+    set_hits(bank, w, n);
   }
 }
 
@@ -253,7 +253,7 @@ uint64_t ChannelController::tick(uint64_t now) {
     PcState& p = pcs_state_[pc];
     const bool w = write_mode(p, now);
     mode[pc] = w;
-    if (!col_bus_free) continue;
+    if (!col_bus_free || p.hits[w] == 0) continue;  // only row hits can take the column bus
     const std::vector<Burst>& q = p.q[w];
     for (size_t i = 0; i < q.size(); ++i) {
       const Burst& b = q[i];
@@ -286,7 +286,7 @@ uint64_t ChannelController::tick(uint64_t now) {
     q.erase(q.begin() + col.qi);
     BankState& bs = banks_[b.bank];
     --bs.queued[col.write];
-    --bs.hits[col.write];
+    set_hits(b.bank, col.write, bs.hits[col.write] - 1);
     --queued_;
     issue(now, col.cmd, col.pc, b.bank, b.row);
     (col.write ? write_bursts_ : read_bursts_) += 1;
@@ -329,6 +329,10 @@ uint64_t ChannelController::tick(uint64_t now) {
     for (uint32_t pc = 0; pc < pcs_; ++pc) {
       PcState& p = pcs_state_[pc];
       const bool w = mode[pc];
+      // ACT constraints shared by the whole pseudo-channel (tRRD_S, tFAW,
+      // tRFC): while they block, no bank's ACT needs a closer look.
+      uint64_t act_floor = pc_next_[pc][size_t(Cmd::ACT)];
+      if (p.faw[p.faw_pos] != kNoWake) act_floor = std::max(act_floor, p.faw[p.faw_pos] + uint64_t(t_.nFAW));
       for (const Burst& b : p.q[w]) {
         if (b.arrive > now) break;
         if (have_row && b.seq > row.seq) break;
@@ -343,7 +347,9 @@ uint64_t ChannelController::tick(uint64_t now) {
           // says this older conflicting request has waited long enough.
           const bool want = c == Cmd::ACT || !frfcfs_ || bs.hits[w] == 0 ||
                             (hit_cap_ && bs.hits_since_act >= hit_cap_);
-          if (want) {
+          if (want && c == Cmd::ACT && act_floor > now) {
+            wake = std::min(wake, act_floor);  // a lower bound: the tick then looks closer
+          } else if (want) {
             const uint64_t e = earliest(c, pc, b.bank);
             if (e <= now) {
               row = Candidate{c, pc, b.bank, b.seq, -1, w, b.row};

@@ -89,6 +89,7 @@ class ChannelController {
     std::array<uint64_t, 4> faw{};
     uint32_t faw_pos = 0;
     uint64_t data_free = 0;  // first cycle the DQ bus is free
+    uint32_t hits[2] = {0, 0};  // queued row hits over all banks: no hits, no column scan
   };
   using Earliest = std::array<uint64_t, kNumCmds>;
   struct Candidate {
@@ -105,6 +106,15 @@ class ChannelController {
   uint64_t earliest(Cmd c, uint32_t pc, uint32_t bank) const;
   void issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, uint32_t row);
   void recount_hits(uint32_t pc, uint32_t bank);
+  void set_hits(uint32_t bank, int w, uint32_t n) {
+    PcState& p = pcs_state_[pc_of_bank(bank)];
+    p.hits[w] = p.hits[w] + n - banks_[bank].hits[w];
+    banks_[bank].hits[w] = n;
+  }
+  void clear_hits(uint32_t bank) {
+    set_hits(bank, 0, 0);
+    set_hits(bank, 1, 0);
+  }
   bool refresh_blocks(const PcState& p, uint32_t bank) const;
   uint32_t bg_of(uint32_t bank) const { return (bank / banks_per_group_) % bank_groups_; }
   uint32_t pc_of_bank(uint32_t bank) const { return bank / banks_per_pc_; }
