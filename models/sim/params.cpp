@@ -119,7 +119,7 @@ void Schema::read(void* obj, const json& j, const std::string& path) const {
       std::string valid;
       for (const auto& g : fields_) valid += (valid.empty() ? "" : ", ") + g.info.name;
       throw ConfigError(join_path(path, it.key()) + ": unknown parameter of " + kind_ +
-                        "; valid keys: " + valid);
+                        "; expected one of: " + valid);
     }
     f->read(obj, it.value(), join_path(path, it.key()));
   }

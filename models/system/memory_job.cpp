@@ -54,7 +54,7 @@ json load_memory_config_json(const std::string& spec) {
   if (ends_with(spec, ".json")) {
     json j = read_json_file(spec);
     if (j.is_object() && j.contains("memory")) j = j["memory"];
-    return to_json(resolve_memory(j, spec));
+    return to_json(resolve_memory(j, spec + ": memory"));
   }
   return memory::memory_preset(spec);
 }
@@ -87,7 +87,7 @@ json run_memory_job(const json& job, const std::string& out_dir) {
     if (!kJobKeys.count(it.key())) {
       std::string valid;
       for (const auto& k : kJobKeys) valid += (valid.empty() ? "" : ", ") + k;
-      throw ConfigError("job." + it.key() + ": unknown key; valid keys: " + valid);
+      throw ConfigError("job." + it.key() + ": unknown key; expected one of: " + valid);
     }
   if (job.value("kind", std::string("memory")) != "memory")
     throw ConfigError("job.kind: expected 'memory', got " + job["kind"].dump());
@@ -107,7 +107,7 @@ json run_memory_job(const json& job, const std::string& out_dir) {
   if (tj.contains("file")) {
     for (auto it = tj.begin(); it != tj.end(); ++it)
       if (it.key() != "file" && it.key() != "format")
-        throw ConfigError("job.trace." + it.key() + ": unknown key; valid keys with 'file': file, format");
+        throw ConfigError("job.trace." + it.key() + ": unknown key; expected with 'file': file, format");
     if (!tj["file"].is_string()) throw ConfigError("job.trace.file: expected a path string");
     const std::string fmt = tj.value("format", std::string("auto"));
     trace = memory::read_memory_trace(tj["file"].get<std::string>(), fmt, cfg.org.burst_bytes() * 2);
