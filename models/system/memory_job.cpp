@@ -45,7 +45,7 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
   f << text;
 }
 
-const std::set<std::string> kJobKeys = {"kind", "name", "memory", "trace", "seed", "timeline", "watchdog_us"};
+const std::set<std::string> kJobKeys = {"kind", "name", "memory", "trace", "seed", "timeline", "watchdog_us", "warmup_requests"};
 
 }  // namespace
 
@@ -170,12 +170,33 @@ json run_memory_job(const json& job, const std::string& out_dir) {
   uint64_t first_ps = times.empty() ? 0 : times.front();
   double sim_ps = 0;
   const double peak = cfg.peak_bandwidth_gbps();
-  stats::Scalar sim_seconds(root, "sim_seconds", "Simulated time from the first request to the last response", "s");
-  stats::Scalar peak_stat(root, "peak_bandwidth_gbps", "Theoretical peak: channels x width x data rate", "GB/s");
-  stats::Scalar bw(root, "bandwidth_gbps", "Achieved bandwidth: bytes of completed requests / sim_seconds", "GB/s");
-  stats::Scalar pct(root, "pct_of_peak", "bandwidth_gbps / peak_bandwidth_gbps", "%");
-  stats::Scalar hit(root, "row_hit_rate", "Column commands that found their row already open (not the first access after its ACT)", "fraction");
+  // Formulas are evaluated at dump time, over the measured window.
+  auto gbps_now = [&] { return sim_ps > 0 ? mem->bytes_completed() / (sim_ps / 1000.0) : 0.0; };
+  stats::Formula sim_seconds(root, "sim_seconds", "Simulated time from the first request to the last response", "s",
+                             [&] { return sim_ps * 1e-12; });
+  stats::Formula peak_stat(root, "peak_bandwidth_gbps", "Theoretical peak: channels x width x data rate", "GB/s",
+                           [&] { return peak; });
+  stats::Formula bw(root, "bandwidth_gbps", "Achieved bandwidth: bytes of completed requests / sim_seconds", "GB/s",
+                    gbps_now);
+  stats::Formula pct(root, "pct_of_peak", "bandwidth_gbps / peak_bandwidth_gbps", "%",
+                     [&] { return 100.0 * gbps_now() / peak; });
+  stats::Formula hit(root, "row_hit_rate",
+                     "Column commands that found their row already open (not the first access after its ACT)",
+                     "fraction", [&] { return mem->row_hit_rate(); });
 
+  int64_t warmup = 0;
+  if (job.contains("warmup_requests")) {
+    const json& w = job["warmup_requests"];
+    if (!w.is_number_integer() || w.get<int64_t>() < 0 || uint64_t(w.get<int64_t>()) >= trace.records.size())
+      throw ConfigError("job.warmup_requests: expected an integer in [0, " + std::to_string(trace.records.size() - 1) +
+                        "] (responses excluded from the stats), got " + w.dump());
+    warmup = w.get<int64_t>();
+  }
+  if (warmup > 0)
+    player.on_nth_response(uint64_t(warmup), [&] {
+      registry.reset_all();
+      first_ps = ClockDomain::now_ps();
+    });
   sim_start();
   watchdog.check_drained();
   if (player.received() != trace.records.size() || mem->accepted() != mem->responded())
@@ -189,12 +210,7 @@ json run_memory_job(const json& job, const std::string& out_dir) {
   const uint64_t end_ps = player.last_response_ps();
   sim_ps = double(end_ps - std::min(first_ps, end_ps));
   const double bytes = mem->bytes_completed();
-  const double gbps = sim_ps > 0 ? bytes / (sim_ps / 1000.0) : 0.0;
-  sim_seconds.set(sim_ps * 1e-12);
-  peak_stat.set(peak);
-  bw.set(gbps);
-  pct.set(100.0 * gbps / peak);
-  hit.set(mem->row_hit_rate());
+  const double gbps = gbps_now();
 
   const double tck_ns = cfg.timing.tCK_ps / 1000.0;
   const auto flat = registry.flatten();
@@ -225,6 +241,7 @@ json run_memory_job(const json& job, const std::string& out_dir) {
       {"reads", uint64_t(get("system.mem.reads"))},
       {"writes", uint64_t(get("system.mem.writes"))},
       {"requests", uint64_t(trace.records.size())},
+      {"warmup_requests", warmup},
       {"bytes", uint64_t(bytes)},
   };
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();

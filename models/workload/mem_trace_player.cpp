@@ -66,6 +66,7 @@ void MemTracePlayer::on_response(tlm::tlm_generic_payload& gp) {
   last_response_ps_ = ClockDomain::now_ps();
   if (gp.is_read()) e2e_read_latency_ps_.sample(last_response_ps_ - e.issue_ps);
   gp.release();
+  if (warmup_done_ && received_ == warmup_n_) warmup_done_();
 }
 
 tlm::tlm_sync_enum MemTracePlayer::nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,

@@ -4,6 +4,7 @@
 // request out and every response back.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <systemc>
@@ -26,6 +27,12 @@ class MemTracePlayer : public sc_core::sc_module, public Watched {
   MemTracePlayer(sc_core::sc_module_name name, const memory::MemTrace& trace, std::vector<uint64_t> times_ps,
                  stats::Group& parent);
   void set_watchdog(Watchdog* w) { watchdog_ = w; }
+  // Called once when the n-th response arrives (a measurement window that
+  // excludes warm-up starts there: the caller resets the stats).
+  void on_nth_response(uint64_t n, std::function<void()> f) {
+    warmup_n_ = n;
+    warmup_done_ = std::move(f);
+  }
 
   uint64_t sent() const { return sent_; }
   uint64_t received() const { return received_; }
@@ -51,6 +58,8 @@ class MemTracePlayer : public sc_core::sc_module, public Watched {
   std::vector<uint8_t> seen_;  // per request id: responses received (conservation)
   sc_core::sc_event issue_event_;
   Watchdog* watchdog_ = nullptr;
+  uint64_t warmup_n_ = 0;
+  std::function<void()> warmup_done_;
   uint64_t sent_ = 0, received_ = 0, errors_ = 0, last_response_ps_ = 0;
   stats::Group stats_;
   stats::Scalar sent_stat_, stall_ps_;

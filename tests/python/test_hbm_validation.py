@@ -164,3 +164,25 @@ def test_malformed_json_and_cli(tmp_path):
     assert p.returncode == 2 and "--format" in p.stderr
     p = mem_cli("--config", "hbm3", "--trace", str(tmp_path / "missing.trace"))
     assert p.returncode == 4 and "missing.trace" in p.stderr
+
+
+def test_warmup_window_excludes_the_first_responses(tmp_path):
+    j = job({"preset": "hbm3"}, "stream_read", 20000)
+    j["warmup_requests"] = 5000
+    r, d = engine_job(tmp_path, j)
+    assert r["reads"] == 15000 and r["warmup_requests"] == 5000
+    j["warmup_requests"] = 20000
+    jp = tmp_path / "bad.json"
+    jp.write_text(json.dumps(j))
+    p = subprocess.run([str(ENGINE), "job", str(jp)], capture_output=True, text=True)
+    assert p.returncode == 3 and "job.warmup_requests" in p.stderr
+
+
+def test_timeline_is_valid_chrome_trace(tmp_path):
+    tl = tmp_path / "tl.json"
+    p = mem_cli("--config", "hbm3", "--trace", str(ENGINE.parents[1] / "traces/samples/stream_read_small.trace"),
+                "--timeline", str(tl))
+    assert p.returncode == 0, p.stderr
+    events = json.loads(tl.read_text())["traceEvents"]
+    names = {e.get("name") for e in events}
+    assert "RD" in names and "ACT" in names
