@@ -42,6 +42,7 @@ ChannelController::ChannelController(const MemoryConfig& cfg, uint32_t channel, 
                    "tCK"),
       refreshes_(stats_, "refreshes", "Refresh commands (REFab + REFpb)", "count"),
       row_hits_(stats_, "row_hits", "Column commands to a row an earlier column command already used", "count"),
+      ticks_(stats_, "scheduler_ticks", "Cycles the scheduler ran (idle cycles cost none)", "count"),
       queue_wait_(stats_, "queue_wait", "Cycles from arrival to column command, per burst", "tCK") {
   load_timing(cfg.timing);
   const size_t banks = size_t(pcs_) * banks_per_pc_;
@@ -91,6 +92,7 @@ void ChannelController::enqueue(const DramAddr& a, bool write, void* owner, uint
   b.col = a.col;
   b.write = write;
   pcs_state_[a.pc].q[write].push_back(b);
+  pcs_state_[a.pc].dirty = true;
   BankState& bs = banks_[b.bank];
   ++bs.queued[write];
   if (bs.open && bs.row == b.row) set_hits(b.bank, write, bs.hits[write] + 1);
@@ -172,6 +174,7 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
     *slot = std::max(*slot, t);
   }
   PcState& p = pcs_state_[pc];
+  p.dirty = true;
   BankState& bs = banks_[bank];
   switch (c) {
     case Cmd::ACT:
@@ -233,13 +236,17 @@ void ChannelController::recount_hits(uint32_t pc, uint32_t bank) {
 
 uint64_t ChannelController::tick(uint64_t now) {
   last_tick_ = now;
+  ticks_ += 1;
   uint64_t wake = kNoWake;
   bool busy_refresh = false;
 
   // Refresh comes due.
   if (refresh_mode_ != 0) {
     for (PcState& p : pcs_state_) {
-      if (!p.refresh_pending && now >= p.next_refresh) p.refresh_pending = true;
+      if (!p.refresh_pending && now >= p.next_refresh) {
+        p.refresh_pending = true;
+        p.dirty = true;
+      }
       busy_refresh = busy_refresh || p.refresh_pending;
     }
   }
@@ -253,15 +260,29 @@ uint64_t ChannelController::tick(uint64_t now) {
     PcState& p = pcs_state_[pc];
     const bool w = write_mode(p, now);
     mode[pc] = w;
+    if (w != p.last_mode) p.dirty = true;
+    p.last_mode = w;
+    if (p.dirty) p.col_valid = p.row_valid = false;
+    p.dirty = false;
+    if (!p.q[w].empty() && p.q[w].front().arrive > now) wake = std::min(wake, p.q[w].front().arrive);
     if (!col_bus_free || p.hits[w] == 0) continue;  // only row hits can take the column bus
+    if (p.col_valid && now < p.col_wake) {
+      wake = std::min(wake, p.col_wake);
+      continue;
+    }
     const std::vector<Burst>& q = p.q[w];
+    uint64_t pc_wake = kNoWake;
+    bool complete = true;
     for (size_t i = 0; i < q.size(); ++i) {
       const Burst& b = q[i];
       if (b.arrive > now) {
-        wake = std::min(wake, b.arrive);
+        pc_wake = std::min(pc_wake, b.arrive);
         break;  // arrival order: the rest are later still
       }
-      if (have_col && b.seq > col.seq) break;  // cannot beat the candidate
+      if (have_col && b.seq > col.seq) {
+        complete = false;
+        break;  // cannot beat the candidate
+      }
       const BankState& bs = banks_[b.bank];
       const bool hit = bs.open && bs.row == b.row;
       if (hit && !refresh_blocks(p, b.bank) &&
@@ -272,12 +293,16 @@ uint64_t ChannelController::tick(uint64_t now) {
         if (e <= now) {
           col = Candidate{c, pc, b.bank, b.seq, int(i), w, b.row};
           have_col = true;
+          complete = false;
           break;
         }
-        wake = std::min(wake, e);
+        pc_wake = std::min(pc_wake, e);
       }
       if (!frfcfs_) break;  // FCFS: only the oldest request may go
     }
+    wake = std::min(wake, pc_wake);
+    p.col_valid = complete;
+    p.col_wake = pc_wake;
   }
   if (have_col) {
     PcState& p = pcs_state_[col.pc];
@@ -333,9 +358,22 @@ uint64_t ChannelController::tick(uint64_t now) {
       // tRFC): while they block, no bank's ACT needs a closer look.
       uint64_t act_floor = pc_next_[pc][size_t(Cmd::ACT)];
       if (p.faw[p.faw_pos] != kNoWake) act_floor = std::max(act_floor, p.faw[p.faw_pos] + uint64_t(t_.nFAW));
+      if (p.dirty) p.row_valid = false;  // a column command issued this tick
+      if (p.row_valid && now < p.row_wake) {
+        wake = std::min(wake, p.row_wake);
+        continue;
+      }
+      uint64_t pc_wake = kNoWake;
+      bool complete = true;
       for (const Burst& b : p.q[w]) {
-        if (b.arrive > now) break;
-        if (have_row && b.seq > row.seq) break;
+        if (b.arrive > now) {
+          pc_wake = std::min(pc_wake, b.arrive);
+          break;
+        }
+        if (have_row && b.seq > row.seq) {
+          complete = false;
+          break;
+        }
         const BankState& bs = banks_[b.bank];
         const bool hit = bs.open && bs.row == b.row;
         // Hits are the column path's business; among the rest, only the
@@ -348,19 +386,23 @@ uint64_t ChannelController::tick(uint64_t now) {
           const bool want = c == Cmd::ACT || !frfcfs_ || bs.hits[w] == 0 ||
                             (hit_cap_ && bs.hits_since_act >= hit_cap_);
           if (want && c == Cmd::ACT && act_floor > now) {
-            wake = std::min(wake, act_floor);  // a lower bound: the tick then looks closer
+            pc_wake = std::min(pc_wake, act_floor);  // a lower bound: the tick then looks closer
           } else if (want) {
             const uint64_t e = earliest(c, pc, b.bank);
             if (e <= now) {
               row = Candidate{c, pc, b.bank, b.seq, -1, w, b.row};
               have_row = true;
+              complete = false;
               break;
             }
-            wake = std::min(wake, e);
+            pc_wake = std::min(pc_wake, e);
           }
         }
         if (!frfcfs_) break;
       }
+      wake = std::min(wake, pc_wake);
+      p.row_valid = complete;
+      p.row_wake = pc_wake;
     }
   }
   if (have_row) issue(now, row.cmd, row.pc, row.bank, row.row);

@@ -90,6 +90,13 @@ class ChannelController {
     uint32_t faw_pos = 0;
     uint64_t data_free = 0;  // first cycle the DQ bus is free
     uint32_t hits[2] = {0, 0};  // queued row hits over all banks: no hits, no column scan
+    // A scan that found nothing stays valid until this pseudo-channel's state
+    // changes (a request arrives, a command issues, refresh or mode flips):
+    // until then the tick skips it and only takes its wake-up cycle.
+    bool dirty = true;
+    bool last_mode = false;
+    uint64_t col_wake = 0, row_wake = 0;
+    bool col_valid = false, row_valid = false;
   };
   using Earliest = std::array<uint64_t, kNumCmds>;
   struct Candidate {
@@ -145,7 +152,7 @@ class ChannelController {
 
   stats::Group stats_;
   stats::Vector cmd_count_;
-  stats::Scalar read_bursts_, write_bursts_, data_cycles_, refreshes_, row_hits_;
+  stats::Scalar read_bursts_, write_bursts_, data_cycles_, refreshes_, row_hits_, ticks_;
   stats::Distribution queue_wait_;
 };
 

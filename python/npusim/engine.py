@@ -10,10 +10,12 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 
 from .errors import EXIT_CODES, SimulationError
 
 _MESSAGE = re.compile(r"^npusim: (\w+): (.*)$")
+_live, _live_lock = set(), threading.Lock()  # running children, for kill_running()
 
 
 def find_engine():
@@ -74,6 +76,8 @@ def run_engine(args, timeout=None, out_dir=None):
     anything it started, never leaving a simulation running behind us."""
     proc = subprocess.Popen([find_engine(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=engine_env(), start_new_session=True)
+    with _live_lock:
+        _live.add(proc)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -85,9 +89,22 @@ def run_engine(args, timeout=None, out_dir=None):
         _kill(proc)
         proc.wait()
         raise
+    finally:
+        with _live_lock:
+            _live.discard(proc)
     if proc.returncode != 0:
         raise error_from_exit(proc.returncode, stderr, out_dir)
     return stdout
+
+
+def kill_running():
+    """Kills every engine child this process started that is still running
+    (a sweep interrupted by Ctrl-C: the children are in their own sessions,
+    so the terminal's SIGINT does not reach them)."""
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        _kill(proc)
 
 
 def _kill(proc):

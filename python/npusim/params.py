@@ -255,11 +255,14 @@ class ParamObject:
         print(self.describe())
 
     def __repr__(self):
-        parts = []
+        # Concise: name first, other values (long strings cut), then group sizes.
+        leaves, groups = [], []
         for key, info in self._schema.items():
             value = self._values[key]
             if info["type"] == "group":
-                parts.append(f"{key}=<{len(info['params'])} params>")
+                groups.append(f"{key}=<{len(info['params'])} params>")
             else:
-                parts.append(f"{key}={value!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
+                text = repr(value)
+                text = text if len(text) <= 32 else text[:28] + "...'"
+                (leaves.insert(0, f"{key}={text}") if key == "name" else leaves.append(f"{key}={text}"))
+        return f"{type(self).__name__}({', '.join(leaves + groups)})"

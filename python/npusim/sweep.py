@@ -14,6 +14,7 @@ import tempfile
 import uuid
 import warnings
 
+from .engine import kill_running
 from .jobs import safe_name
 from .runner import Result, run
 
@@ -61,7 +62,8 @@ def _remote_run(job, out_dir, timeout):
 
 def _run_local(jobs, dirs, processes, timeout, bar):
     outcomes = [None] * len(jobs)
-    with cf.ThreadPoolExecutor(max_workers=processes or os.cpu_count() or 1) as pool:
+    pool = cf.ThreadPoolExecutor(max_workers=processes or os.cpu_count() or 1)
+    try:
         futures = {pool.submit(run, job, d, timeout): i for i, (job, d) in enumerate(zip(jobs, dirs))}
         for fut in cf.as_completed(futures):
             i = futures[fut]
@@ -70,6 +72,11 @@ def _run_local(jobs, dirs, processes, timeout, bar):
             except Exception as e:
                 outcomes[i] = e
             bar.update(1)
+    except BaseException:  # Ctrl-C: start nothing new, stop what runs
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_running()
+        raise
+    pool.shutdown()
     return outcomes
 
 

@@ -83,3 +83,17 @@ def test_sweep_keeps_going_and_reports_errors(fake_engine, tmp_path):
     assert table.loc[0, "bandwidth_gbps"] == 1.5
     assert os.path.isdir(tmp_path / "a-2")
     assert table.attrs["results"][0]["cycles"] == 100 and table.attrs["results"][1] is None
+
+
+def test_interrupted_sweep_stops_its_children(fake_engine, tmp_path):
+    import _thread
+    import threading
+    import time
+    from npusim import engine
+    threading.Timer(1.0, _thread.interrupt_main).start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        sweep([job(f"hang{i}") for i in range(6)], processes=2, out_dir=tmp_path, progress=False)
+    assert time.monotonic() - t0 < 10  # not the 60 s the children would sleep
+    time.sleep(0.5)
+    assert not engine._live
