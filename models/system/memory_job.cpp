@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <systemc>
+#include <unistd.h>
 
 #include "memory/dramsim3_ini.hpp"
 #include "memory/fast_memory.hpp"
@@ -164,6 +165,7 @@ json run_memory_job(const json& job, const std::string& out_dir) {
   watchdog.watch(&player);
   watchdog.watch(mem.get());
   player.set_watchdog(&watchdog);
+  player.show_progress(isatty(2) && trace.records.size() > (1u << 20));
   mem->set_watchdog(&watchdog);
 
   // Summary formulas live in the stats too, so stats.txt explains itself.

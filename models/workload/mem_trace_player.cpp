@@ -1,5 +1,8 @@
 #include "models/workload/mem_trace_player.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 #include "models/sim/clock_domain.hpp"
 #include "models/sim/errors.hpp"
 
@@ -67,6 +70,15 @@ void MemTracePlayer::on_response(tlm::tlm_generic_payload& gp) {
   if (gp.is_read()) e2e_read_latency_ps_.sample(last_response_ps_ - e.issue_ps);
   gp.release();
   if (warmup_done_ && received_ == warmup_n_) warmup_done_();
+  if (progress_ && (received_ & 0xffff) == 0) {
+    // Checked every 65536 responses so the clock read stays off the hot path.
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (s - progress_last_s_ >= 1.0) {
+      progress_last_s_ = s;
+      std::fprintf(stderr, "\r%s: %llu/%zu responses (%.0f%%)", name(), (unsigned long long)received_,
+                   trace_.records.size(), 100.0 * double(received_) / double(trace_.records.size()));
+    }
+  }
 }
 
 tlm::tlm_sync_enum MemTracePlayer::nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,

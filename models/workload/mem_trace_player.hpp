@@ -27,6 +27,8 @@ class MemTracePlayer : public sc_core::sc_module, public Watched {
   MemTracePlayer(sc_core::sc_module_name name, const memory::MemTrace& trace, std::vector<uint64_t> times_ps,
                  stats::Group& parent);
   void set_watchdog(Watchdog* w) { watchdog_ = w; }
+  // Prints "responses k/n" to stderr about once a second of wall time.
+  void show_progress(bool on) { progress_ = on; }
   // Called once when the n-th response arrives (a measurement window that
   // excludes warm-up starts there: the caller resets the stats).
   void on_nth_response(uint64_t n, std::function<void()> f) {
@@ -58,6 +60,8 @@ class MemTracePlayer : public sc_core::sc_module, public Watched {
   std::vector<uint8_t> seen_;  // per request id: responses received (conservation)
   sc_core::sc_event issue_event_;
   Watchdog* watchdog_ = nullptr;
+  bool progress_ = false;
+  double progress_last_s_ = 0;
   uint64_t warmup_n_ = 0;
   std::function<void()> warmup_done_;
   uint64_t sent_ = 0, received_ = 0, errors_ = 0, last_response_ps_ = 0;

@@ -69,11 +69,13 @@ class MemoryRun(dict):
             self["watchdog_us"] = float(watchdog_us)
 
     def _trace_spec(self, trace, trace_format, unit):
+        if isinstance(trace, dict) and "file" in trace:  # the engine's own form
+            trace_format = trace.get("format", trace_format)
+            trace = trace["file"]
         if trace_format not in ("native", "dramsim3", "auto"):
             raise TraceError(f"job.trace.format: expected one of native, dramsim3, auto, got {trace_format!r}")
-        if isinstance(trace, dict) and "file" in trace:
-            return dict(trace), os.path.splitext(os.path.basename(trace["file"]))[0]
         if isinstance(trace, (str, os.PathLike)):
+            # Absolute: the engine may run elsewhere (another cwd, a Dask worker).
             path = os.path.abspath(os.fspath(trace))
             if not os.path.isfile(path):
                 raise TraceError(f"{trace}: no such trace file")

@@ -7,6 +7,7 @@ always agree. Every preset helper is also a module function named after the
 preset: `npusim.memory.hbm3e()`, `npusim.memory.ascend_950dt()`.
 """
 import functools
+import json
 import os
 
 from . import _native
@@ -35,6 +36,18 @@ class MemoryConfig(ParamObject):
             self.update(values)
         for key, value in overrides.items():
             setattr(self, key, value)
+
+    @classmethod
+    def from_dict(cls, values):
+        return cls(values)
+
+    def save(self, path):
+        """Writes the config as JSON: `npusim mem --config path.json` and
+        npusim.memory.load() read it back."""
+        self.validate()
+        with open(path, "w") as f:
+            json.dump(self.to_dict(), f, indent=2)
+        return path
 
     def validate(self):
         """Checks relations a single range cannot express (powers of two, burst

@@ -265,4 +265,6 @@ class ParamObject:
                 text = repr(value)
                 text = text if len(text) <= 32 else text[:28] + "...'"
                 (leaves.insert(0, f"{key}={text}") if key == "name" else leaves.append(f"{key}={text}"))
-        return f"{type(self).__name__}({', '.join(leaves + groups)})"
+        # Nested groups are plain ParamObjects: show their kind (hbm_timing).
+        label = type(self).__name__ if type(self) is not ParamObject else self._kind
+        return f"{label}({', '.join(leaves + groups)})"

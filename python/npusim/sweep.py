@@ -84,6 +84,7 @@ def _run_dask(jobs, dirs, scheduler, timeout, bar):
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    futures = []
     try:
         tag = uuid.uuid4().hex[:8]
         futures = [client.submit(_remote_run, job, d, timeout, key=f"npusim-{tag}-{i}", pure=False)
@@ -100,6 +101,9 @@ def _run_dask(jobs, dirs, scheduler, timeout, bar):
                 outcomes[i] = e
             bar.update(1)
         return outcomes
+    except BaseException:  # Ctrl-C: do not leave the cluster busy with our jobs
+        client.cancel(futures)
+        raise
     finally:
         if client is not scheduler:
             client.close()

@@ -1,9 +1,6 @@
 """The `npusim` command, run as users run it: tools/npusim in a child process."""
 import os
 import subprocess
-import sys
-
-import pytest
 
 from conftest import BUILD, REPO, needs_core, needs_engine
 

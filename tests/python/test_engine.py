@@ -21,6 +21,14 @@ def test_run_pattern(tmp_path):
     df = r.stats_frame()
     assert len(df) == len(r.stats) and (df["desc"] != "").any()
     assert r.config["memory"]["name"] == "hbm3"
+    # stats.txt (gem5-like) says the same as stats.json.
+    from npusim import stats
+    txt_values, txt_info = stats.read_txt(tmp_path)
+    assert set(txt_values) == set(r.stats)
+    for name, value in r.stats.items():
+        assert txt_values[name] == pytest.approx(value, rel=1e-8, nan_ok=True)
+    reads = df.set_index("name").loc["system.mem.reads"]
+    assert txt_info["system.mem.reads"] == {"desc": reads.desc, "unit": reads.unit}
 
 
 def test_deterministic(tmp_path):

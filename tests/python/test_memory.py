@@ -64,6 +64,8 @@ def test_chips():
     with pytest.raises(AttributeError, match="components: hbm"):
         chips.ascend_960().cores
     assert "hbm" in dir(chips.ascend_960())
+    c = chips.ascend_950dt().copy("dt_2x")
+    assert c.name == "dt_2x" and c.hbm.name == "dt_2x"
 
 
 def test_round_trip_through_core_and_json(tmp_path):
@@ -71,9 +73,9 @@ def test_round_trip_through_core_and_json(tmp_path):
     from npusim import _native
     m = memory.preset("ascend_950pr")
     assert _native.call("resolve_memory", m.to_dict()) == m.to_dict()
-    path = tmp_path / "m.json"
-    path.write_text(json.dumps(m.to_dict()))
-    assert memory.load(path) == m
+    path = m.save(tmp_path / "m.json")
+    assert memory.load(path) == m and json.loads(path.read_text())["name"] == "ascend_950pr"
+    assert memory.MemoryConfig.from_dict(m.to_dict()) == m
     partial = memory.MemoryConfig({"org": {"stacks": 2}})
     assert partial.org.stacks == 2 and partial.timing.nCL == memory.MemoryConfig().timing.nCL
 

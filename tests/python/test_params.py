@@ -123,4 +123,5 @@ def test_describe_and_repr():
     text = m.describe()
     assert "memory.timing.nCL" in text and "tCK" in text and "CAS" in text
     r = repr(m)
-    assert r.startswith("ParamObject(name='m'") and "org=<2 params>" in r
+    assert r.startswith("memory(name='m'") and "org=<2 params>" in r
+    assert repr(m.timing).startswith("hbm_timing(")

@@ -86,11 +86,12 @@ def test_sweep_keeps_going_and_reports_errors(fake_engine, tmp_path):
 
 
 def test_interrupted_sweep_stops_its_children(fake_engine, tmp_path):
-    import _thread
+    import signal
     import threading
     import time
     from npusim import engine
-    threading.Timer(1.0, _thread.interrupt_main).start()
+    # A real SIGINT, as Ctrl-C sends (interrupt_main would not wake a blocked wait).
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         sweep([job(f"hang{i}") for i in range(6)], processes=2, out_dir=tmp_path, progress=False)

@@ -39,9 +39,13 @@ class Chip:
         return sorted(set(super().__dir__()) | set(self.components))
 
     def copy(self, name=None):
-        """A deep copy, optionally renamed."""
+        """A deep copy, optionally renamed (components named after the chip,
+        like its hbm, follow, so tables tell the copy from the original)."""
         new = _copy.deepcopy(self)
         if name is not None:
+            for comp in new.components.values():
+                if getattr(comp, "name", None) == self.name:
+                    comp.name = name
             new.name = name
         return new
 
