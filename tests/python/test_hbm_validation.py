@@ -186,3 +186,17 @@ def test_timeline_is_valid_chrome_trace(tmp_path):
     events = json.loads(tl.read_text())["traceEvents"]
     names = {e.get("name") for e in events}
     assert "RD" in names and "ACT" in names
+
+
+def test_full_queues_delay_end_req(tmp_path):
+    # Tiny queues: BEGIN_REQs wait for END_REQ (back-pressure), the stream
+    # still completes; a slow trickle never waits.
+    small = {"preset": "hbm3", "controller": {"read_queue": 2, "write_queue": 2}}
+    r, d = engine_job(tmp_path, job(small, "stream_read", 20000), "small")
+    s = json.loads((d / "stats.json").read_text())["stats"]
+    assert s["system.mem.backpressure_events"] > 1000
+    assert s["system.player.backpressure_ps"] > 0
+    assert r["reads"] == 20000
+    slow, d2 = engine_job(tmp_path, job(small, "stream_read", 2000, interval_ps=100000), "slow")
+    s2 = json.loads((d2 / "stats.json").read_text())["stats"]
+    assert s2["system.mem.backpressure_events"] == 0
