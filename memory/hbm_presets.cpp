@@ -147,6 +147,18 @@ json memory_preset(const std::string& name) {
   const std::string want = lower(name);
   for (const auto& s : kSystems)
     if (want == s.name) return build(s);
+  // A unique suffix after '_' also names a preset: "950dt" -> ascend_950dt.
+  const SystemRow* only = nullptr;
+  int matches = 0;
+  for (const auto& s : kSystems) {
+    const std::string n = s.name;
+    if (n.size() > want.size() && n.compare(n.size() - want.size(), want.size(), want) == 0 &&
+        n[n.size() - want.size() - 1] == '_') {
+      only = &s;
+      ++matches;
+    }
+  }
+  if (matches == 1) return build(*only);
   std::string valid;
   for (const auto& s : kSystems) valid += (valid.empty() ? "" : ", ") + std::string(s.name);
   throw ConfigError("unknown memory preset '" + name + "'; expected one of: " + valid +

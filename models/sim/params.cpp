@@ -138,11 +138,11 @@ void Schema::apply_defaults(void* obj) const {
   }
 }
 
-json Schema::describe() const {
-  json out = json::object();
+nlohmann::ordered_json Schema::describe() const {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const auto& f : fields_) {
     const ParamInfo& p = f.info;
-    json d = {{"type", to_string(p.type)}, {"doc", p.doc}};
+    nlohmann::ordered_json d = {{"type", to_string(p.type)}, {"doc", p.doc}};
     if (p.type == ParamType::Group) {
       d["kind"] = p.group->kind();
       d["params"] = p.group->describe();

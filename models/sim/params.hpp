@@ -72,7 +72,7 @@ class Schema {
   // Sets every parameter (recursively) to its declared default.
   void apply_defaults(void* obj) const;
   // {name: {type, unit, doc, default, min, max, choices, params}} for Python.
-  json describe() const;
+  nlohmann::ordered_json describe() const;  // declaration order
 
   std::vector<Field>& mutable_fields() { return fields_; }
 

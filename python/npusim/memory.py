@@ -69,7 +69,9 @@ class MemoryConfig(ParamObject):
 def is_estimate(source):
     """Source strings use V vendor / P paper / R report / E estimate."""
     s = (source or "").strip()
-    return s.upper().startswith("E") or "estimate" in s.lower()
+    # Preset sources are "V: ...; E: ..." segments: any E segment means some
+    # of the numbers (organisation, timing, data rate) are our estimates.
+    return s.upper().startswith("E") or "E:" in s or "estimate" in s.lower()
 
 
 def presets():

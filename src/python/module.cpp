@@ -20,7 +20,8 @@ extern "C" __attribute__((visibility("default"))) int sc_main(int, char*[]) { re
 
 namespace {
 
-py::object to_py(const json& j) {
+template <class J>
+py::object to_py(const J& j) {
   py::module_ pyjson = py::module_::import("json");
   return pyjson.attr("loads")(j.dump());
 }
