@@ -13,6 +13,7 @@
 #include "memory/dramsim3_ini.hpp"
 #include "memory/hbm_config.hpp"
 #include "models/sim/errors.hpp"
+#include "temp_dir.hpp"
 
 #ifndef NPUSIM_SOURCE_DIR
 #define NPUSIM_SOURCE_DIR "."
@@ -25,28 +26,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<unsigned> counter{0};
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() /
-           ("npusim_ini_test_" + std::to_string(rd()) + "_" + std::to_string(counter++));
-    fs::create_directories(dir_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-
- private:
-  fs::path dir_;
-};
+using npusim::test::TempDir;
 
 // The bundled device without its comment header.
 const std::string kGood =

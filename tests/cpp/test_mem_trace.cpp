@@ -10,6 +10,7 @@
 
 #include "memory/mem_trace.hpp"
 #include "models/sim/errors.hpp"
+#include "temp_dir.hpp"
 #include "models/sim/line_reader.hpp"
 
 #ifndef NPUSIM_SOURCE_DIR
@@ -23,33 +24,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// A fresh directory per test case so parallel test runs never collide.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<unsigned> counter{0};
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() /
-           ("npusim_trace_test_" + std::to_string(rd()) + "_" +
-            std::to_string(counter++));
-    fs::create_directories(dir_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-  std::string path(const std::string& name) const {
-    return (dir_ / name).string();
-  }
-
- private:
-  fs::path dir_;
-};
+using npusim::test::TempDir;
 
 // Runs f, which must throw TraceError, and returns the message.
 template <class F>
