@@ -13,6 +13,8 @@
 #include "models/system/memory_job.hpp"
 
 namespace py = pybind11;
+
+void bind_numerics(pybind11::module_& m);  // numerics_bindings.cpp
 using npusim::json;
 
 // Debian's libsystemc.so references sc_main; this process never calls it.
@@ -49,6 +51,7 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   m.attr("version") = NPUSIM_VERSION;
+  bind_numerics(m);
 
   m.def("schema", [](const std::string& kind) {
     if (kind == "memory") return to_py(npusim::memory::MemoryConfig::schema().describe());
