@@ -95,7 +95,7 @@ void ChannelController::enqueue(const DramAddr& a, bool write, void* owner, uint
   pcs_state_[a.pc].dirty = true;
   BankState& bs = banks_[b.bank];
   ++bs.queued[write];
-  if (bs.open && bs.row == b.row) set_hits(b.bank, write, bs.hits[write] + 1);
+  if (bs.open && bs.row == b.row) add_hit(b);
   ++queued_;
   next_wake_ = std::min(next_wake_, b.arrive);
 }
@@ -226,11 +226,39 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
 }
 
 void ChannelController::recount_hits(uint32_t pc, uint32_t bank) {
+  clear_hits(bank);
+  const BankState& bs = banks_[bank];
+  for (int w = 0; w < 2; ++w)
+    for (const Burst& b : pcs_state_[pc].q[w])
+      if (b.bank == bank && b.row == bs.row) add_hit(b);
+}
+
+void ChannelController::add_hit(const Burst& b) {
+  std::vector<HitRef>& l = pcs_state_[b.pc].hit_list[b.write];
+  // Usually the youngest: append; after an ACT, older bursts slot in by age.
+  auto it = l.end();
+  while (it != l.begin() && (it - 1)->seq > b.seq) --it;
+  l.insert(it, HitRef{b.seq, b.arrive, b.bank});
+  ++banks_[b.bank].hits[b.write];
+}
+
+void ChannelController::remove_hit(const Burst& b) {
+  std::vector<HitRef>& l = pcs_state_[b.pc].hit_list[b.write];
+  for (auto it = l.begin(); it != l.end(); ++it)
+    if (it->seq == b.seq) {
+      l.erase(it);
+      --banks_[b.bank].hits[b.write];
+      return;
+    }
+}
+
+void ChannelController::clear_hits(uint32_t bank) {
   BankState& bs = banks_[bank];
   for (int w = 0; w < 2; ++w) {
-    uint32_t n = 0;
-    for (const Burst& b : pcs_state_[pc].q[w]) n += (b.bank == bank && b.row == bs.row);
-    set_hits(bank, w, n);
+    if (bs.hits[w] == 0) continue;
+    std::vector<HitRef>& l = pcs_state_[pc_of_bank(bank)].hit_list[w];
+    l.erase(std::remove_if(l.begin(), l.end(), [bank](const HitRef& h) { return h.bank == bank; }), l.end());
+    bs.hits[w] = 0;
   }
 }
 
@@ -265,33 +293,33 @@ uint64_t ChannelController::tick(uint64_t now) {
     if (p.dirty) p.col_valid = p.row_valid = false;
     p.dirty = false;
     if (!p.q[w].empty() && p.q[w].front().arrive > now) wake = std::min(wake, p.q[w].front().arrive);
-    if (!col_bus_free || p.hits[w] == 0) continue;  // only row hits can take the column bus
+    if (!col_bus_free || p.hit_list[w].empty()) continue;  // only row hits can take the column bus
     if (p.col_valid && now < p.col_wake) {
       wake = std::min(wake, p.col_wake);
       continue;
     }
-    const std::vector<Burst>& q = p.q[w];
     uint64_t pc_wake = kNoWake;
     bool complete = true;
-    for (size_t i = 0; i < q.size(); ++i) {
-      const Burst& b = q[i];
-      if (b.arrive > now) {
-        pc_wake = std::min(pc_wake, b.arrive);
-        break;  // arrival order: the rest are later still
+    // FCFS may only serve the oldest request, and only if it is a hit.
+    const bool fcfs_head_ok = frfcfs_ || (!p.q[w].empty() && p.q[w].front().seq == p.hit_list[w].front().seq);
+    for (const HitRef& h : p.hit_list[w]) {
+      if (!fcfs_head_ok) break;
+      if (h.arrive > now) {
+        pc_wake = std::min(pc_wake, h.arrive);
+        break;  // age order = arrival order: the rest are later still
       }
-      if (have_col && b.seq > col.seq) {
+      if (have_col && h.seq > col.seq) {
         complete = false;
         break;  // cannot beat the candidate
       }
-      const BankState& bs = banks_[b.bank];
-      const bool hit = bs.open && bs.row == b.row;
-      if (hit && !refresh_blocks(p, b.bank) &&
+      const BankState& bs = banks_[h.bank];
+      if (!refresh_blocks(p, h.bank) &&
           !(frfcfs_ && hit_cap_ && bs.hits_since_act >= hit_cap_ && bs.queued[w] > bs.hits[w])) {
         const bool last_hit = bs.hits[0] + bs.hits[1] == 1;
         Cmd c = w ? (open_page_ || !last_hit ? Cmd::WR : Cmd::WRA) : (open_page_ || !last_hit ? Cmd::RD : Cmd::RDA);
-        const uint64_t e = earliest(c, pc, b.bank);
+        const uint64_t e = earliest(c, pc, h.bank);
         if (e <= now) {
-          col = Candidate{c, pc, b.bank, b.seq, int(i), w, b.row};
+          col = Candidate{c, pc, h.bank, h.seq, w, bs.row};
           have_col = true;
           complete = false;
           break;
@@ -307,11 +335,13 @@ uint64_t ChannelController::tick(uint64_t now) {
   if (have_col) {
     PcState& p = pcs_state_[col.pc];
     std::vector<Burst>& q = p.q[col.write];
-    const Burst b = q[size_t(col.qi)];
-    q.erase(q.begin() + col.qi);
+    auto it = q.begin();
+    while (it->seq != col.seq) ++it;  // the chosen hit is queued: found within the queue
+    const Burst b = *it;
+    q.erase(it);
     BankState& bs = banks_[b.bank];
     --bs.queued[col.write];
-    set_hits(b.bank, col.write, bs.hits[col.write] - 1);
+    remove_hit(b);
     --queued_;
     issue(now, col.cmd, col.pc, b.bank, b.row);
     (col.write ? write_bursts_ : read_bursts_) += 1;
@@ -390,7 +420,7 @@ uint64_t ChannelController::tick(uint64_t now) {
           } else if (want) {
             const uint64_t e = earliest(c, pc, b.bank);
             if (e <= now) {
-              row = Candidate{c, pc, b.bank, b.seq, -1, w, b.row};
+              row = Candidate{c, pc, b.bank, b.seq, w, b.row};
               have_row = true;
               complete = false;
               break;

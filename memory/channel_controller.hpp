@@ -80,6 +80,10 @@ class ChannelController {
     uint32_t queued[2] = {0, 0};  // [write]
     uint32_t hits[2] = {0, 0};    // queued bursts for the open row
   };
+  struct HitRef {
+    uint64_t seq, arrive;
+    uint32_t bank;
+  };
   struct PcState {
     std::vector<Burst> q[2];  // [write], in arrival order
     bool draining = false;
@@ -89,7 +93,9 @@ class ChannelController {
     std::array<uint64_t, 4> faw{};
     uint32_t faw_pos = 0;
     uint64_t data_free = 0;  // first cycle the DQ bus is free
-    uint32_t hits[2] = {0, 0};  // queued row hits over all banks: no hits, no column scan
+    // Queued row hits in age order (the column path looks only at these,
+    // not at the whole queue); kept in step with BankState::hits.
+    std::vector<HitRef> hit_list[2];
     // A scan that found nothing stays valid until this pseudo-channel's state
     // changes (a request arrives, a command issues, refresh or mode flips):
     // until then the tick skips it and only takes its wake-up cycle.
@@ -103,7 +109,6 @@ class ChannelController {
     Cmd cmd;
     uint32_t pc, bank;
     uint64_t seq;
-    int qi = -1;  // index in the queue, for column commands
     bool write = false;
     uint32_t row = 0;
   };
@@ -113,15 +118,9 @@ class ChannelController {
   uint64_t earliest(Cmd c, uint32_t pc, uint32_t bank) const;
   void issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, uint32_t row);
   void recount_hits(uint32_t pc, uint32_t bank);
-  void set_hits(uint32_t bank, int w, uint32_t n) {
-    PcState& p = pcs_state_[pc_of_bank(bank)];
-    p.hits[w] = p.hits[w] + n - banks_[bank].hits[w];
-    banks_[bank].hits[w] = n;
-  }
-  void clear_hits(uint32_t bank) {
-    set_hits(bank, 0, 0);
-    set_hits(bank, 1, 0);
-  }
+  void add_hit(const Burst& b);
+  void remove_hit(const Burst& b);
+  void clear_hits(uint32_t bank);
   bool refresh_blocks(const PcState& p, uint32_t bank) const;
   uint32_t bg_of(uint32_t bank) const { return (bank / banks_per_group_) % bank_groups_; }
   uint32_t pc_of_bank(uint32_t bank) const { return bank / banks_per_pc_; }
