@@ -96,6 +96,9 @@ AddressMapping AddressMapping::build(const HbmOrg& org, const std::string& spec_
     size_t fi = static_cast<size_t>(fn->field);
     unsigned remaining = width[fi] - used[fi];
     unsigned w = remaining;
+    if (t.size() == 2 && used[fi] > 0)
+      throw ConfigError(path + ": field '" + std::string(fn->token) + "' appears twice in '" + spec_in +
+                        "' without bit counts; expected each field once, or split with counts (co2 ... co3)");
     if (t.size() > 2) {
       std::string num = t.substr(2);
       for (char c : num)

@@ -106,10 +106,11 @@ void ChannelController::catch_up(uint64_t now) {
     uint64_t due = kNoWake;
     bool pending = false;
     for (const PcState& p : pcs_state_) {
-      due = std::min(due, p.next_refresh);
+      if (!p.refresh_pending) due = std::min(due, p.next_refresh);
       pending = pending || p.refresh_pending;
     }
-    uint64_t t = pending ? next_wake_ : std::max(due, last_tick_);
+    due = std::max(due, last_tick_);
+    const uint64_t t = pending ? std::min(next_wake_, due) : due;
     if (t >= now) break;
     tick(t);
   }
@@ -292,7 +293,10 @@ uint64_t ChannelController::tick(uint64_t now) {
     p.last_mode = w;
     if (p.dirty) p.col_valid = p.row_valid = false;
     p.dirty = false;
-    if (!p.q[w].empty() && p.q[w].front().arrive > now) wake = std::min(wake, p.q[w].front().arrive);
+    // Either queue's next arrival can change what happens (a read arriving
+    // ends opportunistic write mode), so both reach the wake-up.
+    for (const auto& q : p.q)
+      if (!q.empty() && q.front().arrive > now) wake = std::min(wake, q.front().arrive);
     if (!col_bus_free || p.hit_list[w].empty()) continue;  // only row hits can take the column bus
     if (p.col_valid && now < p.col_wake) {
       wake = std::min(wake, p.col_wake);
@@ -444,7 +448,7 @@ uint64_t ChannelController::tick(uint64_t now) {
   } else if (queued_ == 0 && !pending_refresh) {
     wake = kNoWake;
   }
-  if (queued_ > 0 && refresh_mode_ != 0) {
+  if ((queued_ > 0 || pending_refresh) && refresh_mode_ != 0) {
     for (const PcState& p : pcs_state_)
       if (!p.refresh_pending) wake = std::min(wake, std::max(p.next_refresh, now + 1));
   }

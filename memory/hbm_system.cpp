@@ -1,5 +1,6 @@
 #include "memory/hbm_system.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "models/sim/timeline.hpp"
@@ -33,13 +34,17 @@ bool HbmSystem::try_accept(tlm::tlm_generic_payload& gp, uint64_t first_burst, u
   const uint32_t bb = cfg_.org.burst_bytes();
   scratch_.clear();
   for (uint32_t i = 0; i < bursts; ++i) scratch_.push_back(map_.decode((first_burst + i) * bb));
-  // All bursts must fit, or none is queued (a transaction is accepted whole).
-  for (uint32_t i = 0; i < bursts; ++i) {
-    uint32_t need = 0;
-    for (uint32_t j = 0; j < bursts; ++j)
-      need += scratch_[j].channel == scratch_[i].channel && scratch_[j].pc == scratch_[i].pc;
-    if (!channels_[scratch_[i].channel]->can_accept(scratch_[i].pc, write, need)) return false;
+  // All bursts must fit, or none is queued (a transaction is accepted whole):
+  // count bursts per target queue (few distinct targets per request).
+  need_.clear();
+  for (const DramAddr& a : scratch_) {
+    auto it = std::find_if(need_.begin(), need_.end(),
+                           [&](const auto& n) { return n.first.first == a.channel && n.first.second == a.pc; });
+    if (it == need_.end()) need_.push_back({{a.channel, a.pc}, 1});
+    else ++it->second;
   }
+  for (const auto& [target, n] : need_)
+    if (!channels_[target.first]->can_accept(target.second, write, n)) return false;
   uint32_t slot;
   if (free_txns_.empty()) {
     slot = uint32_t(txns_.size());

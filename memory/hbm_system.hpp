@@ -52,6 +52,7 @@ class HbmSystem : public MemoryModel, public BurstSink {
   std::vector<Txn> txns_;
   std::vector<uint32_t> free_txns_;
   std::vector<DramAddr> scratch_;
+  std::vector<std::pair<std::pair<uint32_t, uint32_t>, uint32_t>> need_;  // (channel, pc) -> bursts
   uint64_t seq_ = 0, dram_bursts_ = 0;
   stats::Scalar acts_, column_cmds_;
 };

@@ -20,6 +20,15 @@ ProtocolChecker::ProtocolChecker(const HbmOrg& org, const HbmTiming& timing, uin
   faw_pos_.assign(pcs, 0);
   data_busy_until_.assign(pcs, kNever);
   data_last_write_.assign(pcs, false);
+  last_refab_.assign(pcs, kNever);
+}
+
+void ProtocolChecker::check_precharged(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank,
+                                       const BankState& b) const {
+  if (b.precharged != kNever && cycle < b.precharged)
+    fail(uint64_t(cycle), c, pc, bg, bank,
+         "bank precharge completes at cycle " + std::to_string(b.precharged) +
+             " (PRE + tRP, or auto-precharge no earlier than ACT + tRAS, + tRP)");
 }
 
 void ProtocolChecker::fail(uint64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank,
@@ -75,6 +84,8 @@ void ProtocolChecker::on_command(uint64_t cycle_u, Cmd c, uint32_t pc, uint32_t 
   switch (c) {
     case Cmd::ACT:
       if (b.open) fail(cycle_u, c, pc, bg, bank, "bank already open (row " + std::to_string(b.row) + ")");
+      check_precharged(cycle, c, pc, bg, bank, b);
+      b.act = cycle;
       {
         // Four-activate window.
         auto& w = faw_[pc];
@@ -89,16 +100,31 @@ void ProtocolChecker::on_command(uint64_t cycle_u, Cmd c, uint32_t pc, uint32_t 
       b.open = true;
       b.row = row;
       break;
-    case Cmd::PRE: b.open = false; break;
+    case Cmd::PRE:
+      if (b.open) b.precharged = cycle + timing_.nRP;
+      b.open = false;
+      break;
     case Cmd::PREA:
-      for (int k = 0; k < org_.banks_per_pc(); ++k) banks_[first + k].open = false;
+      for (int k = 0; k < org_.banks_per_pc(); ++k) {
+        BankState& o = banks_[first + k];
+        if (o.open) o.precharged = cycle + timing_.nRP;
+        o.open = false;
+      }
       break;
     case Cmd::REFab:
-      for (int k = 0; k < org_.banks_per_pc(); ++k)
+      for (int k = 0; k < org_.banks_per_pc(); ++k) {
         if (banks_[first + k].open) fail(cycle_u, c, pc, bg, bank, "REFab with bank " + std::to_string(k) + " open");
+        check_precharged(cycle, c, pc, bg, uint32_t(k), banks_[first + k]);
+      }
+      // JEDEC lets a controller postpone up to 8 refreshes, never more.
+      if (last_refab_[pc] != kNever && cycle - last_refab_[pc] > 9 * int64_t(timing_.nREFI))
+        fail(cycle_u, c, pc, bg, bank,
+             "refresh starved: " + std::to_string(cycle - last_refab_[pc]) + " cycles since the last REFab (> 9 x tREFI)");
+      last_refab_[pc] = cycle;
       break;
     case Cmd::REFpb:
       if (b.open) fail(cycle_u, c, pc, bg, bank, "REFpb to an open bank");
+      check_precharged(cycle, c, pc, bg, bank, b);
       break;
     default: {  // column commands
       if (!b.open) fail(cycle_u, c, pc, bg, bank, "column command to a closed bank");
@@ -113,7 +139,13 @@ void ProtocolChecker::on_command(uint64_t cycle_u, Cmd c, uint32_t pc, uint32_t 
                  std::to_string(data_busy_until_[pc]));
       data_busy_until_[pc] = start + n_bl_;
       data_last_write_[pc] = write;
-      if (c == Cmd::RDA || c == Cmd::WRA) b.open = false;
+      if (c == Cmd::RDA || c == Cmd::WRA) {
+        // Auto-precharge starts after tRTP (read) or write recovery, but not
+        // before the row has been open tRAS.
+        const int64_t after = write ? cycle + timing_.nCWL + n_bl_ + timing_.nWR : cycle + timing_.nRTP;
+        b.precharged = std::max(after, b.act + timing_.nRAS) + timing_.nRP;
+        b.open = false;
+      }
       break;
     }
   }

@@ -34,10 +34,17 @@ class ProtocolChecker {
   int n_bl_;
   std::vector<TimingRule> rules_;
   std::vector<History> bank_hist_, bg_hist_, pc_hist_;
+  // Derived here from first principles, not from the rule table, so a rule
+  // missing from the table still shows up: when the bank's precharge
+  // (explicit or automatic, which cannot start before ACT + tRAS) completes.
   struct BankState {
     bool open = false;
     uint32_t row = 0;
+    int64_t act = kNever;
+    int64_t precharged = kNever;
   };
+  void check_precharged(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank, const BankState& b) const;
+  std::vector<int64_t> last_refab_;  // per pseudo-channel
   std::vector<BankState> banks_;
   std::vector<std::array<int64_t, 4>> faw_;  // last four ACT cycles per pseudo-channel
   std::vector<size_t> faw_pos_;

@@ -56,6 +56,12 @@ std::vector<TimingRule> build_timing_rules(const HbmTiming& t, const HbmOrg& o) 
       {C::WRA, C::ACT, S::Bank, wra_to_act, "CWL+BL+tWR+tRP"},
       {C::WRA, C::REFpb, S::Bank, wra_to_act, "CWL+BL+tWR+tRP"},
       {C::REFpb, C::ACT, S::Bank, t.nRFCpb, "tRFCpb"},
+      // An auto-precharge cannot start before tRAS: refresh after an
+      // RDA/WRA must also wait tRAS + tRP from the ACT (ACT->ACT has tRC).
+      {C::ACT, C::REFpb, S::Bank, t.nRAS + t.nRP, "tRAS+tRP"},
+      {C::ACT, C::REFab, S::Bank, t.nRAS + t.nRP, "tRAS+tRP"},
+      {C::RDA, C::PREA, S::Bank, t.nRTP, "tRTP"},
+      {C::WRA, C::PREA, S::Bank, wr_to_pre, "CWL+BL+tWR"},
       {C::REFpb, C::REFpb, S::Bank, t.nRFCpb, "tRFCpb"},
       // Bank group: the long versions of column and activate spacing.
       {C::ACT, C::ACT, S::BankGroup, t.nRRDL, "tRRD_L"},

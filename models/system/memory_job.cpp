@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -129,6 +130,30 @@ json run_memory_job(const json& job, const std::string& out_dir) {
       throw TraceError(os.str());
     }
   }
+  // A request is queued whole: it must fit the queues it maps to. Only
+  // requests larger than a queue's worth of bursts can fail this.
+  {
+    const uint32_t qmin = uint32_t(std::min(cfg.controller.read_queue, cfg.controller.write_queue));
+    const uint32_t bb = cfg.org.burst_bytes();
+    for (size_t i = 0; i < trace.records.size(); ++i) {
+      const auto& r = trace.records[i];
+      if ((r.size + bb - 1) / bb + 1 <= qmin || cfg.fidelity != "cycle") continue;
+      std::map<std::pair<uint32_t, uint32_t>, uint32_t> per_queue;
+      uint32_t most = 0;
+      for (uint64_t b = r.addr / bb; b <= (r.addr + r.size - 1) / bb; ++b) {
+        const memory::DramAddr a = map.decode(b * bb);
+        most = std::max(most, ++per_queue[{a.channel, a.pc}]);
+      }
+      const uint32_t cap = uint32_t(r.is_write ? cfg.controller.write_queue : cfg.controller.read_queue);
+      if (most > cap)
+        throw TraceError(trace.source + ": request " + std::to_string(i + 1) + " (" + std::to_string(r.size) +
+                         " bytes) puts " + std::to_string(most) + " bursts on one pseudo-channel queue of " +
+                         std::to_string(cap) + " entries under mapping '" + cfg.controller.address_mapping +
+                         "'; expected requests that fit (raise controller." +
+                         (r.is_write ? "write_queue" : "read_queue") + " or spread the mapping)");
+    }
+  }
+
   // Trace times to ps.
   ClockDomain mem_clk("mem", cfg.timing.tCK_ps);
   std::vector<uint64_t> times;
@@ -190,8 +215,8 @@ json run_memory_job(const json& job, const std::string& out_dir) {
   if (job.contains("warmup_requests")) {
     const json& w = job["warmup_requests"];
     if (!w.is_number_integer() || w.get<int64_t>() < 0 || uint64_t(w.get<int64_t>()) >= trace.records.size())
-      throw ConfigError("job.warmup_requests: expected an integer in [0, " + std::to_string(trace.records.size() - 1) +
-                        "] (responses excluded from the stats), got " + w.dump());
+      throw ConfigError("job.warmup_requests: expected an integer >= 0 and below the request count (" +
+                        std::to_string(trace.records.size()) + "), got " + w.dump());
     warmup = w.get<int64_t>();
   }
   if (warmup > 0)

@@ -30,7 +30,9 @@ class ChannelHarness : public memory::BurstSink {
   }
 
   // Runs all requests to completion; returns the cycle the last data ended.
-  uint64_t run(const std::vector<Req>& reqs, uint64_t max_cycles = 100000000) {
+  // `every_cycle`: tick on every cycle instead of only at the cycles the
+  // controller asks for -- the reference an event-driven run must match.
+  uint64_t run(const std::vector<Req>& reqs, uint64_t max_cycles = 100000000, bool every_cycle = false) {
     done_.assign(reqs.size(), 0);
     done_count_.assign(reqs.size(), 0);
     accept_.assign(reqs.size(), 0);
@@ -45,8 +47,9 @@ class ChannelHarness : public memory::BurstSink {
         accept_[next] = now;
         ++next;
       }
-      if (ctrl_.next_wake() <= now) ctrl_.tick(now);
+      if (every_cycle || ctrl_.next_wake() <= now) ctrl_.tick(now);
       uint64_t t = ctrl_.next_wake();
+      if (every_cycle && (t != memory::kNoWake || next < reqs.size())) t = now + 1;
       // A blocked request can only go in after a tick frees space.
       if (next < reqs.size() && reqs[next].cycle > now) t = std::min(t, reqs[next].cycle);
       if (t == memory::kNoWake) break;

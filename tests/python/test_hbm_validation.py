@@ -200,3 +200,13 @@ def test_full_queues_delay_end_req(tmp_path):
     slow, d2 = engine_job(tmp_path, job(small, "stream_read", 2000, interval_ps=100000), "slow")
     s2 = json.loads((d2 / "stats.json").read_text())["stats"]
     assert s2["system.mem.backpressure_events"] == 0
+
+
+def test_request_larger_than_its_queue_is_an_error_not_a_hang(tmp_path):
+    f = tmp_path / "big.trace"
+    f.write_text("npusim-memtrace v1 unit=cycle\n0 R 0x0 4096\n")
+    cfg = tmp_path / "part.json"
+    cfg.write_text(json.dumps({"preset": "ascend_950pr", "controller": {"address_mapping": "channel_partitioned"}}))
+    p = mem_cli("--config", str(cfg), "--trace", str(f))
+    assert p.returncode == 4, p.stderr
+    assert "big.trace: request 1" in p.stderr and "read_queue" in p.stderr
