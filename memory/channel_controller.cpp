@@ -77,7 +77,8 @@ void ChannelController::load_timing(const HbmTiming& t) {
 void ChannelController::override_schedule_timing(const HbmTiming& t) { load_timing(t); }
 
 bool ChannelController::can_accept(uint32_t pc, bool write, uint32_t n) const {
-  return pcs_state_[pc].q[write].size() + n <= (write ? cap_wr_ : cap_rd_);
+  const PcState& p = pcs_state_[pc];
+  return p.q[write].size() + p.incoming[write] + n <= (write ? cap_wr_ : cap_rd_);
 }
 
 void ChannelController::enqueue(const DramAddr& a, bool write, void* owner, uint64_t now, uint64_t seq) {
@@ -91,13 +92,26 @@ void ChannelController::enqueue(const DramAddr& a, bool write, void* owner, uint
   b.row = a.row;
   b.col = a.col;
   b.write = write;
-  pcs_state_[a.pc].q[write].push_back(b);
-  pcs_state_[a.pc].dirty = true;
-  BankState& bs = banks_[b.bank];
-  ++bs.queued[write];
-  if (bs.open && bs.row == b.row) add_hit(b);
+  // The queue slot is taken now, but the scheduler sees the burst only when
+  // it arrives (after the frontend latency): see admit().
+  ++pcs_state_[a.pc].incoming[write];
+  incoming_.push_back(b);
   ++queued_;
   next_wake_ = std::min(next_wake_, b.arrive);
+}
+
+void ChannelController::admit(uint64_t now) {
+  while (!incoming_.empty() && incoming_.front().arrive <= now) {
+    const Burst& b = incoming_.front();
+    PcState& p = pcs_state_[b.pc];
+    --p.incoming[b.write];
+    p.q[b.write].push_back(b);
+    p.dirty = true;
+    BankState& bs = banks_[b.bank];
+    ++bs.queued[b.write];
+    if (bs.open && bs.row == b.row) add_hit(b);
+    incoming_.pop_front();
+  }
 }
 
 void ChannelController::catch_up(uint64_t now) {
@@ -266,6 +280,7 @@ void ChannelController::clear_hits(uint32_t bank) {
 uint64_t ChannelController::tick(uint64_t now) {
   last_tick_ = now;
   ticks_ += 1;
+  admit(now);
   uint64_t wake = kNoWake;
   bool busy_refresh = false;
 
@@ -448,6 +463,7 @@ uint64_t ChannelController::tick(uint64_t now) {
   } else if (queued_ == 0 && !pending_refresh) {
     wake = kNoWake;
   }
+  if (!incoming_.empty()) wake = std::min(wake, std::max(incoming_.front().arrive, now + 1));
   if ((queued_ > 0 || pending_refresh) && refresh_mode_ != 0) {
     for (const PcState& p : pcs_state_)
       if (!p.refresh_pending) wake = std::min(wake, std::max(p.next_refresh, now + 1));
@@ -458,7 +474,7 @@ uint64_t ChannelController::tick(uint64_t now) {
 
 std::string ChannelController::holdings() const {
   std::ostringstream os;
-  os << "channel " << channel_ << ": " << queued_ << " bursts queued";
+  os << "channel " << channel_ << ": " << queued_ << " bursts queued (" << incoming_.size() << " still arriving)";
   for (uint32_t pc = 0; pc < pcs_; ++pc) {
     const PcState& p = pcs_state_[pc];
     os << "; pc" << pc << " reads=" << p.q[0].size() << " writes=" << p.q[1].size()

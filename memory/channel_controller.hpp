@@ -9,6 +9,7 @@
 // can issue. The SystemC wrapper (HbmSystem) owns time.
 #pragma once
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -86,6 +87,7 @@ class ChannelController {
   };
   struct PcState {
     std::vector<Burst> q[2];  // [write], in arrival order
+    uint32_t incoming[2] = {0, 0};  // accepted, not yet arrived
     bool draining = false;
     bool refresh_pending = false;
     uint32_t refresh_bank = 0;
@@ -114,6 +116,7 @@ class ChannelController {
   };
 
   void load_timing(const HbmTiming& t);
+  void admit(uint64_t now);  // arrived bursts join the scheduler's queues
   bool write_mode(PcState& p, uint64_t now);
   uint64_t earliest(Cmd c, uint32_t pc, uint32_t bank) const;
   void issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, uint32_t row);
@@ -138,6 +141,7 @@ class ChannelController {
   std::vector<BankState> banks_;
   std::vector<PcState> pcs_state_;
   std::vector<Earliest> bank_next_, bg_next_, pc_next_;
+  std::deque<Burst> incoming_;  // in arrival order (constant frontend latency)
   std::vector<uint32_t> seen_;  // per bank: stamp of the last row scan that saw it
   uint32_t scan_stamp_ = 0;
   uint64_t queued_ = 0, commands_ = 0, last_tick_ = 0, next_wake_ = kNoWake;
