@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include <systemc>
 #include <tlm>
 
 namespace npusim {
@@ -59,9 +60,12 @@ class PayloadPool : public tlm::tlm_mm_interface {
   size_t live_ = 0;
 };
 
+// Every payload in npusim comes from a PayloadPool and carries a RequestExt;
+// one that does not came from foreign code and is refused loudly.
 inline RequestExt& ext_of(tlm::tlm_generic_payload& p) {
   RequestExt* e = nullptr;
   p.get_extension(e);
+  if (!e) SC_REPORT_FATAL("npusim", "TLM payload without npusim::RequestExt (use npusim::PayloadPool)");
   return *e;
 }
 

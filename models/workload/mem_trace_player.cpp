@@ -47,15 +47,18 @@ void MemTracePlayer::issue() {
     ++next_;
     ++sent_;
     sent_stat_ += 1;
-    stall_ps_ += double(now - e.issue_ps);
     if (watchdog_) watchdog_->kick();
     tlm::tlm_phase phase = tlm::BEGIN_REQ;
     sc_core::sc_time t = sc_core::SC_ZERO_TIME;
     tlm::tlm_sync_enum s = socket->nb_transport_fw(*gp, phase, t);
     if (s == tlm::TLM_COMPLETED) {
+      stall_ps_ += double(now - e.issue_ps);
       on_response(*gp);  // answered at once (e.g. an error response)
     } else if (s == tlm::TLM_ACCEPTED || phase == tlm::BEGIN_REQ) {
       waiting_end_req_ = true;  // back-pressure: wait for END_REQ
+      waiting_issue_ps_ = e.issue_ps;
+    } else {
+      stall_ps_ += double(now - e.issue_ps);  // accepted at once
     }
   }
 }
@@ -85,6 +88,7 @@ tlm::tlm_sync_enum MemTracePlayer::nb_transport_bw(tlm::tlm_generic_payload& gp,
                                                    sc_core::sc_time&) {
   if (phase == tlm::END_REQ) {
     waiting_end_req_ = false;
+    stall_ps_ += double(ClockDomain::now_ps() - waiting_issue_ps_);
     issue_event_.notify(sc_core::SC_ZERO_TIME);
     return tlm::TLM_ACCEPTED;
   }

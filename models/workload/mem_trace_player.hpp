@@ -56,6 +56,7 @@ class MemTracePlayer : public sc_core::sc_module, public Watched {
   std::vector<uint64_t> times_ps_;
   size_t next_ = 0;
   bool waiting_end_req_ = false;
+  uint64_t waiting_issue_ps_ = 0;  // trace time of the request held for END_REQ
   PayloadPool pool_;
   std::vector<uint8_t> seen_;  // per request id: responses received (conservation)
   sc_core::sc_event issue_event_;
