@@ -23,10 +23,14 @@ def engine_job(tmp_path, job, name="run"):
 
 
 def mem_cli(*args):
-    return subprocess.run([str(ENGINE), "mem", *args], capture_output=True, text=True, timeout=120)
+    # Every HBM run here has the protocol checker on.
+    return subprocess.run([str(ENGINE), "mem", "--checker", *args], capture_output=True, text=True, timeout=120)
 
 
 def job(memory, pattern, requests=20000, **kw):
+    # Every HBM test runs with the protocol checker on.
+    memory = dict(memory)
+    memory.setdefault("protocol_checker", True)
     return {"kind": "memory", "memory": memory, "trace": {"pattern": pattern, "requests": requests, "size": 64, **kw}}
 
 
