@@ -22,7 +22,7 @@ MemoryModel::MemoryModel(sc_core::sc_module_name name, const MemoryConfig& cfg, 
       write_latency_(stats_, "write_latency", "Write latency, END_REQ to BEGIN_RESP (data written)", "tCK") {
   socket.register_nb_transport_fw(this, &MemoryModel::nb_transport_fw);
   SC_METHOD(run);
-  sensitive << wake_event_;
+  sensitive << wake_.event();
   dont_initialize();
 }
 
@@ -70,11 +70,7 @@ void MemoryModel::complete(tlm::tlm_generic_payload* gp, uint64_t cycle) {
   wake_at(cycle);
 }
 
-void MemoryModel::wake_at(uint64_t cycle) {
-  if (cycle >= scheduled_) return;
-  scheduled_ = cycle;
-  wake_event_.notify(clk_.delay_until(cycle));
-}
+void MemoryModel::wake_at(uint64_t cycle) { wake_.at(cycle); }
 
 void MemoryModel::send_responses(uint64_t now) {
   while (!resp_in_flight_ && !responses_.empty() && responses_.top().cycle <= now) {
@@ -104,7 +100,7 @@ void MemoryModel::send_responses(uint64_t now) {
 
 void MemoryModel::run() {
   const uint64_t now = clk_.now_cycle();
-  scheduled_ = UINT64_MAX;
+  wake_.fired();
   uint64_t next = service(now);
   send_responses(now);
   if (pending_) {

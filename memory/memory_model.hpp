@@ -17,6 +17,7 @@
 #include "memory/hbm_config.hpp"
 #include "models/sim/clock_domain.hpp"
 #include "models/sim/stats.hpp"
+#include "models/sim/wakeup.hpp"
 #include "models/sim/watchdog.hpp"
 
 namespace npusim::memory {
@@ -60,6 +61,7 @@ class MemoryModel : public sc_core::sc_module, public Watched {
 
   const MemoryConfig cfg_;
   ClockDomain clk_;
+  Wakeup wake_{clk_};
   stats::Group stats_;
 
  private:
@@ -76,8 +78,6 @@ class MemoryModel : public sc_core::sc_module, public Watched {
   std::priority_queue<Response, std::vector<Response>, std::greater<Response>> responses_;
   tlm::tlm_generic_payload* pending_ = nullptr;  // BEGIN_REQ not yet answered with END_REQ
   tlm::tlm_generic_payload* resp_in_flight_ = nullptr;  // BEGIN_RESP awaiting END_RESP
-  sc_core::sc_event wake_event_;
-  uint64_t scheduled_ = UINT64_MAX;
   uint64_t resp_seq_ = 0, accepted_ = 0, responded_ = 0, progress_ = 0, last_response_ps_ = 0;
   Watchdog* watchdog_ = nullptr;
   const uint64_t capacity_;
