@@ -14,11 +14,22 @@ import sys
 MEMORIES = ["hbm2e", "hbm3", "hbm3e", "ascend_910b", "ascend_910c", "ascend_950pr",
             "ascend_950dt", "ascend_960", "ascend_970"]
 PATTERNS = ["stream_read", "stream_write", "rw_mix", "random", "bank_conflict", "gemm_tile"]
-# 200k requests per run reach steady state even on 970's 512 pseudo-channels
-# (at 20k, ramp-up and drain cost it ~25 points of % peak); the 54 runs take
-# ~12 s on 2 cores today, well inside the 3-minute budget.
-DEFAULT_REQUESTS = 200000
+# By default each memory gets enough requests that a stream at peak spans
+# REFRESH_INTERVALS refresh intervals (refresh costs ~9% of HBM3 time, and a
+# run shorter than tREFI would never pay it), and never fewer than
+# MIN_REQUESTS (ramp-up and drain on 970's 512 pseudo-channels). The 54 runs
+# take about a minute on 2 cores.
+MIN_REQUESTS = 200000
+REFRESH_INTERVALS = 3
 QUICK_REQUESTS = 2000
+REQUEST_BYTES = 64
+
+
+def auto_requests(cfg):
+    """Requests for `cfg` so a peak-rate stream covers REFRESH_INTERVALS x tREFI."""
+    t = cfg.timing
+    span_ns = REFRESH_INTERVALS * t.nREFI * t.tCK_ps / 1000.0
+    return max(MIN_REQUESTS, int(span_ns * cfg.peak_bandwidth_gbps / REQUEST_BYTES) + 1)
 
 # Table column -> result key.
 COLUMNS = {"memory": "memory", "pattern": "pattern", "GB/s": "bandwidth_gbps", "peak GB/s": "peak_gbps",
@@ -26,8 +37,9 @@ COLUMNS = {"memory": "memory", "pattern": "pattern", "GB/s": "bandwidth_gbps", "
            "row hit": "row_hit_rate"}
 
 
-def build_jobs(memories, patterns, requests):
-    """(jobs, memory label by preset): one MemoryRun per memory x pattern."""
+def build_jobs(memories, patterns, requests=None):
+    """(jobs, memory label by preset): one MemoryRun per memory x pattern;
+    `requests` None sizes each memory's runs with auto_requests()."""
     import npusim
     from npusim import memory as mem
 
@@ -35,8 +47,9 @@ def build_jobs(memories, patterns, requests):
     for name in memories:
         cfg = mem.preset(name)
         labels[name] = f"{name} (est.)" if cfg.is_estimate else name
+        n = requests or auto_requests(cfg)
         for pattern in patterns:
-            jobs.append(npusim.MemoryRun(cfg, pattern=pattern, requests=requests, seed=1,
+            jobs.append(npusim.MemoryRun(cfg, pattern=pattern, requests=n, seed=1, size=REQUEST_BYTES,
                                          name=f"{name}__{pattern}"))
     return jobs, labels
 
@@ -107,28 +120,30 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="npusim study memory", description=__doc__.split("\n")[0])
     p.add_argument("--out", default="results/memory", help="output directory (default: %(default)s)")
     p.add_argument("--requests", type=int, default=None,
-                   help=f"requests per run (default {DEFAULT_REQUESTS}; {QUICK_REQUESTS} with --quick)")
+                   help=f"requests per run (default: per memory, >= {MIN_REQUESTS} and enough for a stream to "
+                        f"span {REFRESH_INTERVALS} refresh intervals; {QUICK_REQUESTS} with --quick)")
     p.add_argument("--quick", action="store_true", help="small runs, for tests and a first look")
     p.add_argument("--processes", type=int, default=None, help="parallel runs (default: all cores)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://head:8786")
     p.add_argument("--memories", default=",".join(MEMORIES), help="comma-separated memory presets")
     p.add_argument("--patterns", default=",".join(PATTERNS), help="comma-separated access patterns")
     args = p.parse_args(argv)
-    requests = args.requests or (QUICK_REQUESTS if args.quick else DEFAULT_REQUESTS)
-    if requests < 1:
+    requests = args.requests or (QUICK_REQUESTS if args.quick else None)
+    if requests is not None and requests < 1:
         p.error("--requests must be >= 1")
 
     import npusim
 
     jobs, labels = build_jobs(args.memories.split(","), args.patterns.split(","), requests)
     os.makedirs(args.out, exist_ok=True)
-    print(f"npusim study memory: {len(jobs)} runs of {requests} requests -> {args.out}", file=sys.stderr)
+    sizing = f"{requests} requests" if requests else "auto-sized (>= 3 refresh intervals)"
+    print(f"npusim study memory: {len(jobs)} runs, {sizing} -> {args.out}", file=sys.stderr)
     table = npusim.sweep(jobs, processes=args.processes, scheduler=args.scheduler,
                          out_dir=os.path.join(args.out, "runs"))
     df = summarise(table, labels)
     df.to_csv(os.path.join(args.out, "summary.csv"), index=False)
     with open(os.path.join(args.out, "summary.md"), "w") as f:
-        f.write(f"# HBM bandwidth by memory and access pattern ({requests} requests per run)\n\n")
+        f.write(f"# HBM bandwidth by memory and access pattern ({sizing} per run)\n\n")
         f.write(to_markdown(df))
         f.write("\n'(est.)': the preset's numbers are estimates (see its `source`).\n")
     plot(df.dropna(subset=["GB/s"]), os.path.join(args.out, "memory_compare.png"))
