@@ -53,7 +53,6 @@ ChannelController::ChannelController(const MemoryConfig& cfg, uint32_t channel, 
   bank_next_.assign(banks, zero);
   bg_next_.assign(size_t(pcs_) * bank_groups_, zero);
   pc_next_.assign(pcs_, zero);
-  seen_.assign(banks, 0);
   const uint32_t total_pcs = cfg.org.channels() * pcs_;
   for (uint32_t p = 0; p < pcs_; ++p) {
     PcState& s = pcs_state_[p];
@@ -109,7 +108,16 @@ void ChannelController::admit(uint64_t now) {
     p.dirty = true;
     BankState& bs = banks_[b.bank];
     ++bs.queued[b.write];
-    if (bs.open && bs.row == b.row) add_hit(b);
+    if (bs.open && bs.row == b.row) {
+      add_hit(b);
+    } else {
+      // The youngest burst: it is its bank's oldest non-hit only if the bank
+      // has none yet, and then it goes last in age order.
+      auto& needs = p.needs[b.write];
+      bool has = false;
+      for (const NeedRef& n : needs) has = has || n.bank == b.bank;
+      if (!has) needs.push_back(NeedRef{b.seq, b.bank, b.row});
+    }
     incoming_.pop_front();
   }
 }
@@ -199,15 +207,19 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
       bs.row = row;
       bs.hits_since_act = 0;
       recount_hits(pc, bank);
+      refresh_needs(bank);
       break;
     case Cmd::PRE:
       bs.open = false;
       clear_hits(bank);
+      refresh_needs(bank);
       break;
     case Cmd::PREA:
       for (uint32_t b = first; b < first + banks_per_pc_; ++b) {
+        if (!banks_[b].open) continue;
         banks_[b].open = false;
         clear_hits(b);
+        refresh_needs(b);
       }
       break;
     case Cmd::REFab:
@@ -231,6 +243,7 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
       if (c == Cmd::RDA || c == Cmd::WRA) {
         bs.open = false;
         clear_hits(bank);
+        refresh_needs(bank);
       }
       break;
     }
@@ -265,6 +278,23 @@ void ChannelController::remove_hit(const Burst& b) {
       --banks_[b.bank].hits[b.write];
       return;
     }
+}
+
+void ChannelController::refresh_needs(uint32_t bank) {
+  PcState& p = pcs_state_[pc_of_bank(bank)];
+  const BankState& bs = banks_[bank];
+  for (int w = 0; w < 2; ++w) {
+    auto& needs = p.needs[w];
+    needs.erase(std::remove_if(needs.begin(), needs.end(), [bank](const NeedRef& n) { return n.bank == bank; }),
+                needs.end());
+    for (const Burst& b : p.q[w]) {
+      if (b.bank != bank || (bs.open && bs.row == b.row)) continue;
+      auto it = needs.begin();
+      while (it != needs.end() && it->seq < b.seq) ++it;
+      needs.insert(it, NeedRef{b.seq, bank, b.row});
+      break;
+    }
+  }
 }
 
 void ChannelController::clear_hits(uint32_t bank) {
@@ -399,7 +429,6 @@ uint64_t ChannelController::tick(uint64_t now) {
     }
   }
   if (!have_row && row_bus_free) {
-    ++scan_stamp_;
     for (uint32_t pc = 0; pc < pcs_; ++pc) {
       PcState& p = pcs_state_[pc];
       const bool w = mode[pc];
@@ -414,21 +443,17 @@ uint64_t ChannelController::tick(uint64_t now) {
       }
       uint64_t pc_wake = kNoWake;
       bool complete = true;
-      for (const Burst& b : p.q[w]) {
-        if (b.arrive > now) {
-          pc_wake = std::min(pc_wake, b.arrive);
-          break;
-        }
-        if (have_row && b.seq > row.seq) {
+      const auto& needs = p.needs[w];
+      // FCFS: only the oldest request may act, and only if it needs a row.
+      const bool fcfs_ok = frfcfs_ || (!needs.empty() && !p.q[w].empty() && needs.front().seq == p.q[w].front().seq);
+      for (const NeedRef& n : needs) {
+        if (!fcfs_ok) break;
+        if (have_row && n.seq > row.seq) {
           complete = false;
           break;
         }
-        const BankState& bs = banks_[b.bank];
-        const bool hit = bs.open && bs.row == b.row;
-        // Hits are the column path's business; among the rest, only the
-        // oldest request of a bank decides what happens to its row.
-        if (!hit && seen_[b.bank] != scan_stamp_ && !refresh_blocks(p, b.bank)) {
-          seen_[b.bank] = scan_stamp_;
+        const BankState& bs = banks_[n.bank];
+        if (!refresh_blocks(p, n.bank)) {
           const Cmd c = bs.open ? Cmd::PRE : Cmd::ACT;
           // Keep an open row while queued hits remain, unless the hit cap
           // says this older conflicting request has waited long enough.
@@ -437,9 +462,9 @@ uint64_t ChannelController::tick(uint64_t now) {
           if (want && c == Cmd::ACT && act_floor > now) {
             pc_wake = std::min(pc_wake, act_floor);  // a lower bound: the tick then looks closer
           } else if (want) {
-            const uint64_t e = earliest(c, pc, b.bank);
+            const uint64_t e = earliest(c, pc, n.bank);
             if (e <= now) {
-              row = Candidate{c, pc, b.bank, b.seq, w, b.row};
+              row = Candidate{c, pc, n.bank, n.seq, w, n.row};
               have_row = true;
               complete = false;
               break;

@@ -85,6 +85,10 @@ class ChannelController {
     uint64_t seq, arrive;
     uint32_t bank;
   };
+  struct NeedRef {
+    uint64_t seq;
+    uint32_t bank, row;
+  };
   struct PcState {
     std::vector<Burst> q[2];  // [write], in arrival order
     uint32_t incoming[2] = {0, 0};  // accepted, not yet arrived
@@ -98,6 +102,9 @@ class ChannelController {
     // Queued row hits in age order (the column path looks only at these,
     // not at the whole queue); kept in step with BankState::hits.
     std::vector<HitRef> hit_list[2];
+    // Per bank with a queued non-hit, its oldest one, in age order: what the
+    // row-command path looks at (an ACT or PRE serves the oldest first).
+    std::vector<NeedRef> needs[2];
     // A scan that found nothing stays valid until this pseudo-channel's state
     // changes (a request arrives, a command issues, refresh or mode flips):
     // until then the tick skips it and only takes its wake-up cycle.
@@ -124,6 +131,7 @@ class ChannelController {
   void add_hit(const Burst& b);
   void remove_hit(const Burst& b);
   void clear_hits(uint32_t bank);
+  void refresh_needs(uint32_t bank);  // after the bank's row state changed
   bool refresh_blocks(const PcState& p, uint32_t bank) const;
   uint32_t bg_of(uint32_t bank) const { return (bank / banks_per_group_) % bank_groups_; }
   uint32_t pc_of_bank(uint32_t bank) const { return bank / banks_per_pc_; }
@@ -142,8 +150,6 @@ class ChannelController {
   std::vector<PcState> pcs_state_;
   std::vector<Earliest> bank_next_, bg_next_, pc_next_;
   std::deque<Burst> incoming_;  // in arrival order (constant frontend latency)
-  std::vector<uint32_t> seen_;  // per bank: stamp of the last row scan that saw it
-  uint32_t scan_stamp_ = 0;
   uint64_t queued_ = 0, commands_ = 0, last_tick_ = 0, next_wake_ = kNoWake;
   // Cycle of the last row / column command: a second tick in the same cycle
   // must not put a second command on a bus.
