@@ -1,0 +1,243 @@
+#include "noc/flow_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <queue>
+
+namespace npusim::noc {
+
+FlowModel::FlowModel(const Topology& topo) : topo_(topo), link_bytes_(topo.num_links(), 0.0) {}
+
+int FlowModel::add_group(FlowGroup g) {
+  if (!(g.bytes >= 0) || !(g.multiplicity > 0) || !std::isfinite(g.bytes))
+    throw ConfigError("flow: bytes must be >= 0 and multiplicity > 0");
+  if (g.start_ns < now_)
+    throw ConfigError("flow: start " + std::to_string(g.start_ns) + " ns is before now (" +
+                      std::to_string(now_) + " ns)");
+  Entry e;
+  e.g = std::move(g);
+  e.remaining = e.g.bytes;
+  groups_.push_back(std::move(e));
+  pending_.push_back(static_cast<int>(groups_.size()) - 1);
+  return static_cast<int>(groups_.size()) - 1;
+}
+
+int FlowModel::add_flow(int src, int dst, double bytes, double start_ns) {
+  FlowGroup g;
+  g.links = topo_.route(src, dst);
+  for (const auto& s : g.links) g.latency_ns += s.fraction * topo_.link(s.link).latency_ns;
+  g.bytes = bytes;
+  g.start_ns = start_ns;
+  return add_group(std::move(g));
+}
+
+std::vector<int> FlowModel::add_all_to_all(const std::vector<int>& eps, double bytes, double start_ns) {
+  const int N = topo_.num_nodes(), L = topo_.num_links();
+  std::vector<char> in_s(N, 0);
+  for (int e : eps) {
+    if (e < 0 || e >= N) throw ConfigError("all_to_all: bad endpoint id " + std::to_string(e));
+    if (in_s[e]) throw ConfigError("all_to_all: endpoint '" + topo_.node(e).name + "' listed twice");
+    in_s[e] = 1;
+  }
+  // Destinations with the same in- and out-neighbours (as multisets) that do
+  // not forward have identical shortest-path DAGs except for their last hop,
+  // so one BFS toward a virtual node behind their common neighbours serves
+  // the whole class (one per leaf on a Clos instead of one per NPU).
+  std::map<std::pair<std::vector<int>, std::vector<int>>, std::vector<int>> classes;
+  std::vector<std::vector<int>> singles;
+  for (int e : eps) {
+    if (topo_.forwards(e)) { singles.push_back({e}); continue; }
+    std::pair<std::vector<int>, std::vector<int>> key;
+    for (int l : topo_.in_links(e)) key.first.push_back(topo_.link(l).src);
+    for (int l : topo_.out_links(e)) key.second.push_back(topo_.link(l).dst);
+    std::sort(key.first.begin(), key.first.end());
+    std::sort(key.second.begin(), key.second.end());
+    classes[key].push_back(e);
+  }
+  for (auto& kv : classes) singles.push_back(std::move(kv.second));
+
+  std::vector<std::vector<double>> load;  // [hop][link], per unit per-flow rate
+  std::vector<double> members;            // [hop]
+  std::vector<int> dist, order, seeds, hops;
+  std::vector<char> in_class(N, 0);
+  std::vector<double> mass;
+  for (const auto& cls : singles) {
+    const double C = static_cast<double>(cls.size());
+    for (int d : cls) in_class[d] = 1;
+    seeds.clear();
+    for (int l : topo_.in_links(cls[0])) seeds.push_back(topo_.link(l).src);
+    topo_.distances_to(seeds, in_class, dist, order);
+    int H = order.empty() ? 1 : dist[order.back()] + 1;
+    if (static_cast<int>(load.size()) < H) {
+      load.resize(H);
+      members.resize(H, 0.0);
+    }
+    mass.assign(static_cast<size_t>(N) * H, 0.0);
+    // Injection summed over the class's destinations: a source outside the
+    // class sends one flow to each of the |C| members, a member to |C|-1.
+    for (int u : eps) {
+      double x = C - (in_class[u] ? 1.0 : 0.0);
+      if (x <= 0) continue;
+      if (dist[u] < 0)
+        throw ConfigError("all_to_all: '" + topo_.node(u).name + "' cannot reach '" +
+                          topo_.node(cls[0]).name + "'");
+      mass[static_cast<size_t>(u) * H + dist[u]] += x;
+      members[dist[u]] += x;
+    }
+    // Farthest nodes first: each splits what it holds evenly over its next
+    // hops (ECMP), bucket by bucket (bucket = the flows' hop distance).
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      int u = *it;
+      double* m = &mass[static_cast<size_t>(u) * H];
+      bool any = false;
+      for (int b = dist[u]; b < H; ++b) any = any || m[b] != 0;
+      if (!any) continue;
+      hops.clear();
+      for (int l : topo_.out_links(u)) {
+        int v = topo_.link(l).dst;
+        if (dist[u] == 1 ? in_class[v] != 0
+                         : (dist[v] == dist[u] - 1 && topo_.forwards(v) && !in_class[v]))
+          hops.push_back(l);
+      }
+      // At distance 1 the class's |C| members share the arrivals equally (the
+      // class key makes their wiring identical), so each link into a member
+      // carries 1/k of them.
+      double inv = 1.0 / hops.size();
+      for (int l : hops) {
+        int v = topo_.link(l).dst;
+        double* mv = &mass[static_cast<size_t>(v) * H];
+        for (int b = dist[u]; b < H; ++b) {
+          if (m[b] == 0) continue;
+          double f = m[b] * inv;
+          if (load[b].empty()) load[b].assign(L, 0.0);
+          load[b][l] += f;
+          if (dist[u] > 1) mv[b] += f;
+        }
+      }
+    }
+    for (int d : cls) in_class[d] = 0;
+  }
+  std::vector<int> ids;
+  for (size_t h = 0; h < load.size(); ++h) {
+    if (members[h] <= 0) continue;
+    FlowGroup g;
+    double lat = 0;
+    for (int l = 0; l < L; ++l)
+      if (load[h][l] > 0) {
+        g.links.push_back({l, load[h][l]});
+        lat += load[h][l] * topo_.link(l).latency_ns;
+      }
+    g.multiplicity = members[h];
+    g.latency_ns = lat / members[h];
+    g.bytes = bytes;
+    g.start_ns = start_ns;
+    ids.push_back(add_group(std::move(g)));
+  }
+  return ids;
+}
+
+// Progressive filling. All unfrozen groups share one per-flow rate level;
+// a link saturates at level (capacity - frozen usage) / unfrozen weight.
+// Take the lowest such level, freeze every group on that link, repeat. A
+// heap with lazy invalidation keeps it O((links + group-links) log links).
+void FlowModel::compute_rates(const std::vector<int>& active) {
+  ++rate_computations_;
+  const int L = topo_.num_links();
+  std::vector<double> W(L, 0.0), F(L, 0.0);
+  std::vector<int> cnt(L, 0), ver(L, 0);
+  std::vector<int> start(L + 1, 0);
+  for (int id : active)
+    for (const auto& s : groups_[id].g.links) {
+      W[s.link] += s.fraction;
+      ++cnt[s.link];
+      ++start[s.link + 1];
+    }
+  for (int l = 0; l < L; ++l) start[l + 1] += start[l];
+  std::vector<int> users(start[L]), fill(start.begin(), start.end() - 1);
+  for (int id : active)
+    for (const auto& s : groups_[id].g.links) users[fill[s.link]++] = id;
+
+  using Item = std::pair<double, std::pair<int, int>>;  // level, (link, version)
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap;
+  for (int l = 0; l < L; ++l)
+    if (cnt[l] > 0) heap.push({topo_.link(l).bandwidth_gbps / W[l], {l, 0}});
+  std::vector<char> frozen(groups_.size(), 0);
+  size_t left = active.size();
+  while (left > 0 && !heap.empty()) {
+    auto [level, lv] = heap.top();
+    heap.pop();
+    int l = lv.first;
+    if (lv.second != ver[l] || cnt[l] == 0) continue;
+    level = std::max(level, 0.0);
+    for (int i = start[l]; i < start[l + 1]; ++i) {
+      int id = users[i];
+      if (frozen[id]) continue;
+      frozen[id] = 1;
+      --left;
+      groups_[id].rate = level;
+      for (const auto& s : groups_[id].g.links) {
+        int k = s.link;
+        F[k] += s.fraction * level;
+        W[k] -= s.fraction;
+        if (--cnt[k] > 0) heap.push({(topo_.link(k).bandwidth_gbps - F[k]) / W[k], {k, ++ver[k]}});
+      }
+    }
+  }
+}
+
+void FlowModel::complete(int id, double drain_end) {
+  Entry& e = groups_[id];
+  e.finish = drain_end + e.g.latency_ns;
+  e.remaining = 0;
+  for (const auto& s : e.g.links) link_bytes_[s.link] += s.fraction * e.g.bytes;
+}
+
+void FlowModel::run() {
+  // Pending flows by start time (stable by id for determinism).
+  std::sort(pending_.begin(), pending_.end(), [&](int a, int b) {
+    double sa = groups_[a].g.start_ns, sb = groups_[b].g.start_ns;
+    return sa != sb ? sa < sb : a < b;
+  });
+  size_t next = 0;
+  std::vector<int> active;
+  while (next < pending_.size() || !active.empty()) {
+    if (active.empty() && groups_[pending_[next]].g.start_ns > now_) now_ = groups_[pending_[next]].g.start_ns;
+    bool changed = false;
+    while (next < pending_.size() && groups_[pending_[next]].g.start_ns <= now_) {
+      int id = pending_[next++];
+      // Nothing to send or nowhere to go (src == dst): done after latency.
+      if (groups_[id].g.bytes == 0 || groups_[id].g.links.empty()) complete(id, now_);
+      else { active.push_back(id); changed = true; }
+    }
+    if (active.empty()) continue;
+    if (changed) compute_rates(active);
+    double dt = std::numeric_limits<double>::infinity();
+    for (int id : active) dt = std::min(dt, groups_[id].remaining / groups_[id].rate);
+    if (next < pending_.size()) dt = std::min(dt, groups_[pending_[next]].g.start_ns - now_);
+    now_ += dt;
+    // Drain; flows within a relative 1e-9 of empty finish now, so equal
+    // flows finish together instead of leaving float dust as extra events.
+    std::vector<int> still;
+    for (int id : active) {
+      Entry& e = groups_[id];
+      e.remaining -= e.rate * dt;
+      if (e.remaining <= 1e-9 * e.g.bytes) complete(id, now_);
+      else still.push_back(id);
+    }
+    if (still.size() != active.size()) {
+      active.swap(still);
+      if (!active.empty()) compute_rates(active);
+    }
+  }
+  pending_.clear();
+}
+
+double FlowModel::max_finish_ns() const {
+  double t = 0;
+  for (const auto& e : groups_) t = std::max(t, e.finish);
+  return t;
+}
+
+}  // namespace npusim::noc

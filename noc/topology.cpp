@@ -1,0 +1,335 @@
+#include "noc/topology.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace npusim::noc {
+
+namespace {
+
+// JSON entries are read through the parameter system so unknown keys and
+// wrong types get the usual "key path: expected ..." errors.
+struct NodeSpec {
+  std::string name, kind;
+  static const Schema& schema() {
+    static const Schema s = [] {
+      Schema s("topology_node", "A fabric node");
+      SchemaBuilder<NodeSpec>(s)
+          .param(&NodeSpec::name, "name", "", std::string(""), "Unique node name")
+          .choice(&NodeSpec::kind, "kind", "npu", "npu: an endpoint; switch: relays only",
+                  {"npu", "switch"});
+      return s;
+    }();
+    return s;
+  }
+};
+
+struct LinkSpec {
+  std::string src, dst;
+  double bandwidth_gbps = 0, latency_ns = 0;
+  bool bidirectional = true;
+  static const Schema& schema() {
+    static const Schema s = [] {
+      Schema s("topology_link", "A fabric link");
+      SchemaBuilder<LinkSpec>(s)
+          .param(&LinkSpec::src, "src", "", std::string(""), "Source node name")
+          .param(&LinkSpec::dst, "dst", "", std::string(""), "Destination node name")
+          .param(&LinkSpec::bandwidth_gbps, "bandwidth_gbps", "GB/s", 0.0,
+                 "Bandwidth per direction (required, > 0)")
+          .param(&LinkSpec::latency_ns, "latency_ns", "ns", 0.0,
+                 "Propagation + switching latency per traversal", {0, 1e9})
+          .param(&LinkSpec::bidirectional, "bidirectional", "", true,
+                 "Also add the reverse link with the same parameters");
+      return s;
+    }();
+    return s;
+  }
+};
+
+}  // namespace
+
+const Schema& ClosParams::schema() {
+  static const Schema s = [] {
+    Schema s("clos", "Two-tier Clos (leaf-spine) fabric");
+    SchemaBuilder<ClosParams>(s)
+        .param(&ClosParams::endpoints, "endpoints", "", 384, "NPUs", {1, 1 << 22})
+        .param(&ClosParams::endpoints_per_group, "endpoints_per_group", "", 8,
+               "NPUs per group (server) sharing the group's leaf switches", {1, 1 << 16})
+        .param(&ClosParams::leaves_per_group, "leaves_per_group", "", 1,
+               "Leaf (L1) switches per group; every NPU of the group links to each", {1, 1024})
+        .param(&ClosParams::spines, "spines", "", 16, "Spine (L2) switches in total", {0, 1 << 16})
+        .param(&ClosParams::rails, "rails", "", false,
+               "Leaf j of every group links only to spine rail j (spines/leaves_per_group "
+               "spines each), as CloudMatrix384's L1/L2 sub-planes; else to every spine")
+        .param(&ClosParams::endpoint_bandwidth_gbps, "endpoint_bandwidth_gbps", "GB/s", 50.0,
+               "Per NPU-leaf link, each direction", {1e-9, 1e9})
+        .param(&ClosParams::endpoint_latency_ns, "endpoint_latency_ns", "ns", 100.0,
+               "Per NPU-leaf link traversal", {0, 1e9})
+        .param(&ClosParams::uplink_bandwidth_gbps, "uplink_bandwidth_gbps", "GB/s", 50.0,
+               "Per leaf-spine link, each direction", {1e-9, 1e9})
+        .param(&ClosParams::uplink_latency_ns, "uplink_latency_ns", "ns", 200.0,
+               "Per leaf-spine link traversal", {0, 1e9});
+    return s;
+  }();
+  return s;
+}
+
+int Topology::add_node(const std::string& name, NodeKind kind) {
+  if (name.empty()) throw ConfigError("topology: node name must not be empty");
+  if (by_name_.count(name)) throw ConfigError("topology: duplicate node '" + name + "'");
+  int id = num_nodes();
+  nodes_.push_back({name, kind});
+  out_.emplace_back();
+  in_.emplace_back();
+  by_name_[name] = id;
+  if (kind == NodeKind::Npu) endpoints_.push_back(id);
+  else has_switch_ = true;
+  return id;
+}
+
+int Topology::add_link(int src, int dst, double bw, double lat) {
+  if (!(bw > 0) || !std::isfinite(bw))
+    throw ConfigError("topology: link " + nodes_.at(src).name + " -> " + nodes_.at(dst).name +
+                      ": bandwidth_gbps must be > 0, got " + std::to_string(bw));
+  if (src == dst) throw ConfigError("topology: link " + nodes_.at(src).name + " -> itself");
+  int id = num_links();
+  links_.push_back({src, dst, bw, lat});
+  out_[src].push_back(id);
+  in_[dst].push_back(id);
+  dist_cache_.clear();
+  return id;
+}
+
+void Topology::add_bidi(int a, int b, double bw, double lat) {
+  add_link(a, b, bw, lat);
+  add_link(b, a, bw, lat);
+}
+
+int Topology::node_id(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? -1 : it->second;
+}
+
+void Topology::distances_to(const std::vector<int>& seeds, const std::vector<char>& no_expand,
+                            std::vector<int>& dist, std::vector<int>& order) const {
+  dist.assign(nodes_.size(), -1);
+  order.clear();
+  for (int s : seeds)
+    if (dist[s] < 0) { dist[s] = 1; order.push_back(s); }
+  // `order` doubles as the BFS queue; it ends in non-decreasing distance.
+  for (size_t head = 0; head < order.size(); ++head) {
+    int v = order[head];
+    if (!forwards(v) || (!no_expand.empty() && no_expand[v])) continue;
+    for (int l : in_[v]) {
+      int u = links_[l].src;
+      if (dist[u] < 0) { dist[u] = dist[v] + 1; order.push_back(u); }
+    }
+  }
+}
+
+void Topology::validate() const {
+  if (endpoints_.empty()) throw ConfigError("topology: no npu nodes");
+  // Every endpoint must reach, and be reached from, the first one (two BFS).
+  // That implies all pairs connect when endpoints forward or sit behind a
+  // connected switch fabric, which covers every topology we build; a full
+  // all-pairs check would cost a BFS per endpoint.
+  int e0 = endpoints_[0];
+  std::vector<int> dist, order;
+  std::vector<char> none;
+  std::vector<int> seeds;
+  for (int l : in_[e0]) seeds.push_back(links_[l].src);
+  distances_to(seeds, none, dist, order);
+  for (int e : endpoints_)
+    if (e != e0 && dist[e] < 0)
+      throw ConfigError("topology: endpoint '" + nodes_[e].name + "' cannot reach '" + nodes_[e0].name +
+                        "' (disconnected endpoints)");
+  // Forward reachability from e0 to all endpoints in one BFS (out-links).
+  std::vector<char> seen(nodes_.size(), 0);
+  std::vector<int> q{e0};
+  seen[e0] = 1;
+  for (size_t h = 0; h < q.size(); ++h) {
+    int v = q[h];
+    if (v != e0 && !forwards(v)) continue;
+    for (int l : out_[v])
+      if (!seen[links_[l].dst]) { seen[links_[l].dst] = 1; q.push_back(links_[l].dst); }
+  }
+  for (int e : endpoints_)
+    if (!seen[e])
+      throw ConfigError("topology: endpoint '" + nodes_[e].name + "' is unreachable from '" +
+                        nodes_[e0].name + "' (disconnected endpoints)");
+}
+
+Topology Topology::from_json(const json& j, const std::string& path) {
+  if (!j.is_object()) throw ConfigError(path + ": expected an object with 'nodes' and 'links'");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "nodes" && it.key() != "links" && it.key() != "endpoints_forward" && it.key() != "name")
+      throw ConfigError(join_path(path, it.key()) +
+                        ": unknown key; expected one of: name, nodes, links, endpoints_forward");
+  if (!j.contains("nodes") || !j["nodes"].is_array())
+    throw ConfigError(path + ".nodes: expected an array of {name, kind}");
+  if (!j.contains("links") || !j["links"].is_array())
+    throw ConfigError(path + ".links: expected an array of {src, dst, bandwidth_gbps, latency_ns}");
+  Topology t;
+  const json& nodes = j["nodes"];
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    std::string p = path + ".nodes[" + std::to_string(i) + "]";
+    if (!nodes[i].is_object() || !nodes[i].contains("name"))
+      throw ConfigError(p + ": expected {\"name\": ..., \"kind\": \"npu|switch\"}");
+    NodeSpec n = npusim::from_json<NodeSpec>(nodes[i], p);
+    if (n.name.empty()) throw ConfigError(p + ".name: must not be empty");
+    if (t.node_id(n.name) >= 0) throw ConfigError(p + ": duplicate node '" + n.name + "'");
+    t.add_node(n.name, n.kind == "switch" ? NodeKind::Switch : NodeKind::Npu);
+  }
+  const json& links = j["links"];
+  for (size_t i = 0; i < links.size(); ++i) {
+    std::string p = path + ".links[" + std::to_string(i) + "]";
+    for (const char* key : {"src", "dst", "bandwidth_gbps"})
+      if (!links[i].is_object() || !links[i].contains(key))
+        throw ConfigError(p + ": missing '" + key + "' (expected {src, dst, bandwidth_gbps, latency_ns})");
+    LinkSpec l = npusim::from_json<LinkSpec>(links[i], p);
+    std::string what = p + " (" + l.src + " -> " + l.dst + ")";
+    int s = t.node_id(l.src), d = t.node_id(l.dst);
+    if (s < 0) throw ConfigError(what + ": unknown node '" + l.src + "'");
+    if (d < 0) throw ConfigError(what + ": unknown node '" + l.dst + "'");
+    if (s == d) throw ConfigError(what + ": a link must join two different nodes");
+    if (!(l.bandwidth_gbps > 0))
+      throw ConfigError(what + ": bandwidth_gbps must be > 0, got " + std::to_string(l.bandwidth_gbps));
+    t.add_link(s, d, l.bandwidth_gbps, l.latency_ns);
+    if (l.bidirectional) t.add_link(d, s, l.bandwidth_gbps, l.latency_ns);
+  }
+  if (j.contains("endpoints_forward")) {
+    if (!j["endpoints_forward"].is_boolean())
+      throw ConfigError(path + ".endpoints_forward: expected true or false");
+    t.set_endpoints_forward(j["endpoints_forward"].get<bool>());
+  }
+  t.validate();
+  return t;
+}
+
+static void need(bool ok, const std::string& msg) {
+  if (!ok) throw ConfigError(msg);
+}
+
+Topology Topology::ring(int n, double bw, double lat, bool bidirectional) {
+  need(n >= 2, "ring: expected n >= 2, got " + std::to_string(n));
+  Topology t;
+  for (int i = 0; i < n; ++i) t.add_node("npu" + std::to_string(i), NodeKind::Npu);
+  for (int i = 0; i < n; ++i) {
+    int j = (i + 1) % n;
+    if (n == 2 && i == 1) break;  // a 2-ring is one pair of links
+    if (bidirectional) t.add_bidi(i, j, bw, lat);
+    else t.add_link(i, j, bw, lat);
+  }
+  if (n == 2 && !bidirectional) t.add_link(1, 0, bw, lat);
+  t.set_endpoints_forward(true);
+  t.validate();
+  return t;
+}
+
+Topology Topology::full_mesh(int n, double bw, double lat) {
+  need(n >= 2, "full_mesh: expected n >= 2, got " + std::to_string(n));
+  Topology t;
+  for (int i = 0; i < n; ++i) t.add_node("npu" + std::to_string(i), NodeKind::Npu);
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) t.add_bidi(i, j, bw, lat);
+  t.set_endpoints_forward(true);
+  t.validate();
+  return t;
+}
+
+Topology Topology::star(int n, double bw, double lat) {
+  need(n >= 1, "star: expected n >= 1, got " + std::to_string(n));
+  Topology t;
+  for (int i = 0; i < n; ++i) t.add_node("npu" + std::to_string(i), NodeKind::Npu);
+  int sw = t.add_node("switch0", NodeKind::Switch);
+  for (int i = 0; i < n; ++i) t.add_bidi(i, sw, bw, lat);
+  t.validate();
+  return t;
+}
+
+Topology Topology::clos(const ClosParams& p) {
+  // Ranges are checked when the params come from JSON (ClosParams::schema);
+  // here only the shape constraints a C++ caller could still break.
+  need(p.endpoints >= 1 && p.endpoints_per_group >= 1 && p.leaves_per_group >= 1,
+       "clos: endpoints, endpoints_per_group, leaves_per_group must be >= 1");
+  int groups = (p.endpoints + p.endpoints_per_group - 1) / p.endpoints_per_group;
+  need(groups == 1 || p.spines >= 1, "clos: more than one group needs spines >= 1");
+  if (p.rails)
+    need(p.spines % p.leaves_per_group == 0,
+         "clos.spines: expected a multiple of leaves_per_group (" + std::to_string(p.leaves_per_group) +
+             ") when rails is true, got " + std::to_string(p.spines));
+  Topology t;
+  for (int i = 0; i < p.endpoints; ++i) t.add_node("npu" + std::to_string(i), NodeKind::Npu);
+  std::vector<int> leaves;
+  for (int g = 0; g < groups; ++g)
+    for (int j = 0; j < p.leaves_per_group; ++j)
+      leaves.push_back(t.add_node("l1_" + std::to_string(g) + "_" + std::to_string(j), NodeKind::Switch));
+  std::vector<int> spines;
+  for (int s = 0; s < p.spines && groups > 1; ++s)
+    spines.push_back(t.add_node("l2_" + std::to_string(s), NodeKind::Switch));
+  for (int i = 0; i < p.endpoints; ++i) {
+    int g = i / p.endpoints_per_group;
+    for (int j = 0; j < p.leaves_per_group; ++j)
+      t.add_bidi(i, leaves[g * p.leaves_per_group + j], p.endpoint_bandwidth_gbps, p.endpoint_latency_ns);
+  }
+  int per_rail = p.rails ? p.spines / p.leaves_per_group : p.spines;
+  for (int g = 0; g < groups && !spines.empty(); ++g)
+    for (int j = 0; j < p.leaves_per_group; ++j)
+      for (int k = 0; k < per_rail; ++k) {
+        int s = p.rails ? j * per_rail + k : k;
+        t.add_bidi(leaves[g * p.leaves_per_group + j], spines[s], p.uplink_bandwidth_gbps,
+                   p.uplink_latency_ns);
+      }
+  t.set_endpoints_forward(false);
+  t.validate();
+  return t;
+}
+
+const std::vector<int>& Topology::dist_to(int dst) const {
+  auto it = dist_cache_.find(dst);
+  if (it != dist_cache_.end()) return it->second;
+  // Bound the cache to ~256 MB of distances; routes are cheap to recompute.
+  if ((dist_cache_.size() + 1) * nodes_.size() > (size_t(64) << 20)) dist_cache_.clear();
+  std::vector<int> seeds, order, dist;
+  for (int l : in_[dst]) seeds.push_back(links_[l].src);
+  std::vector<char> no_expand(nodes_.size(), 0);
+  no_expand[dst] = 1;  // a path never passes through its own destination
+  distances_to(seeds, no_expand, dist, order);
+  dist[dst] = 0;
+  return dist_cache_.emplace(dst, std::move(dist)).first->second;
+}
+
+std::vector<LinkShare> Topology::route(int src, int dst) const {
+  std::vector<LinkShare> out;
+  if (src == dst) return out;
+  const std::vector<int>& dist = dist_to(dst);
+  if (dist[src] < 0)
+    throw ConfigError("route: no path from '" + nodes_[src].name + "' to '" + nodes_[dst].name + "'");
+  // Push one unit of flow down the shortest-path DAG, level by level; each
+  // node splits what reaches it evenly over its next-hop links.
+  std::unordered_map<int, double> level{{src, 1.0}}, next;
+  std::unordered_map<int, double> share;  // link -> fraction
+  std::vector<int> hops;
+  while (!level.empty()) {
+    next.clear();
+    for (auto [u, m] : level) {
+      if (u == dst) continue;
+      hops.clear();
+      for (int l : out_[u]) {
+        int v = links_[l].dst;
+        if (v == dst || (dist[v] == dist[u] - 1 && dist[v] >= 1 && forwards(v))) hops.push_back(l);
+      }
+      for (int l : hops) {
+        double f = m / hops.size();
+        share[l] += f;
+        next[links_[l].dst] += f;
+      }
+    }
+    level.swap(next);
+  }
+  for (auto [l, f] : share) out.push_back({l, f});
+  std::sort(out.begin(), out.end(), [](const LinkShare& a, const LinkShare& b) { return a.link < b.link; });
+  return out;
+}
+
+}  // namespace npusim::noc
