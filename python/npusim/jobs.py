@@ -47,7 +47,8 @@ class MemoryRun(dict):
     """
 
     def __init__(self, memory, trace=None, pattern=None, name=None, *, trace_format="auto",
-                 unit="cycle", seed=None, timeline=None, watchdog_us=None, **pattern_opts):
+                 unit="cycle", seed=None, timeline=None, watchdog_us=None, warmup_requests=None,
+                 **pattern_opts):
         super().__init__()
         mem, mem_name = _memory_config(memory)
         self._arrays, self._unit = None, unit
@@ -67,6 +68,11 @@ class MemoryRun(dict):
             self["timeline"] = os.path.abspath(timeline)
         if watchdog_us is not None:
             self["watchdog_us"] = float(watchdog_us)
+        if warmup_requests is not None:
+            # Stats cover only responses after the first `warmup_requests`.
+            if not isinstance(warmup_requests, int) or warmup_requests < 0:
+                raise ConfigError(f"job.warmup_requests: expected an integer >= 0, got {warmup_requests!r}")
+            self["warmup_requests"] = warmup_requests
 
     def _trace_spec(self, trace, trace_format, unit):
         if isinstance(trace, dict) and "file" in trace:  # the engine's own form

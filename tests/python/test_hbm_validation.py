@@ -214,3 +214,12 @@ def test_request_larger_than_its_queue_is_an_error_not_a_hang(tmp_path):
     p = mem_cli("--config", str(cfg), "--trace", str(f))
     assert p.returncode == 4, p.stderr
     assert "big.trace: request 1" in p.stderr and "read_queue" in p.stderr
+
+
+def test_memory_run_warmup_from_python(tmp_path):
+    import npusim
+    r = npusim.run(npusim.MemoryRun("hbm3", pattern="stream_read", requests=4000, warmup_requests=1000),
+                   out_dir=str(tmp_path / "w"))
+    assert r["reads"] == 3000
+    with pytest.raises(npusim.ConfigError, match="warmup_requests"):
+        npusim.MemoryRun("hbm3", pattern="stream_read", warmup_requests=-1)
