@@ -25,12 +25,15 @@ def cmd_run(args):
     return 0
 
 
-def cmd_mem(argv):
+ENGINE_COMMANDS = ("mem", "collective")
+
+
+def cmd_engine(command, argv):
     # The engine's CLI is the one of record; replace this process with it so
     # arguments, output, and exit codes are exactly the engine's.
     from .engine import engine_env, find_engine
     engine = find_engine()
-    os.execve(engine, [engine, "mem", *argv], engine_env())
+    os.execve(engine, [engine, command, *argv], engine_env())
 
 
 def cmd_study(args):
@@ -76,6 +79,8 @@ def parser():
 
     # Listed for --help; main() hands `mem` to the engine before parsing.
     sub.add_parser("mem", help="memory-only simulation (the engine's CLI; npusim mem --help)", add_help=False)
+    sub.add_parser("collective", help="a collective on a system, flow level (npusim collective --help)",
+                   add_help=False)
 
     s = sub.add_parser("study", help="a scripted study: npusim study memory [--out DIR] [--quick]")
     s.add_argument("study", choices=sorted(STUDIES))
@@ -93,8 +98,8 @@ def parser():
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] == "mem":
-        return cmd_mem(argv[1:])
+    if argv and argv[0] in ENGINE_COMMANDS:
+        return cmd_engine(argv[0], argv[1:])
     args = parser().parse_args(argv)
     from .errors import NpusimError
     try:

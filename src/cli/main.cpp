@@ -13,6 +13,7 @@
 #include "memory/hbm_presets.hpp"
 #include "models/sim/errors.hpp"
 #include "models/system/memory_job.hpp"
+#include "src/cli/collective_cmd.hpp"
 
 using npusim::json;
 
@@ -24,6 +25,8 @@ const char* kUsage =
     "                    [--format native|dramsim3|auto] [--json] [--stats-dir DIR]\n"
     "                    [--fidelity cycle|fast] [--checker] [--timeline FILE]\n"
     "  npusim-engine job <job.json> [--out DIR]\n"
+    "  npusim-engine collective --system <preset|topology.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
+    "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow] [--json]\n"
     "  npusim-engine presets\n";
 
 struct Args {
@@ -124,6 +127,7 @@ int sc_main(int argc, char* argv[]) {
     const std::string cmd = a.v[a.i++];
     if (cmd == "mem") return cmd_mem(a);
     if (cmd == "job") return cmd_job(a);
+    if (cmd == "collective") return npusim::cli::run_collective_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "presets") {
       for (const auto& n : npusim::memory::memory_preset_names()) std::cout << n << "\n";
       return 0;

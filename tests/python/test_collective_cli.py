@@ -1,0 +1,71 @@
+"""`npusim-engine collective`: flow-level collectives on named systems."""
+import json
+import subprocess
+
+from conftest import ENGINE, needs_engine
+
+
+def engine(*args):
+    return subprocess.run([str(ENGINE), "collective", *args], capture_output=True, text=True, timeout=300)
+
+
+@needs_engine
+def test_json_keys_and_values():
+    p = engine("--system", "nvl72", "--op", "allreduce", "--bytes", "64M", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    for k in ("time_us", "algbw_gbps", "busbw_gbps", "op", "algo", "ranks", "bytes", "system", "fidelity"):
+        assert k in r, k
+    assert r["op"] == "allreduce" and r["algo"] == "ring" and r["ranks"] == 72
+    assert r["bytes"] == 64 * 1024 * 1024 and r["system"] == "nvl72" and r["fidelity"] == "flow"
+    assert r["time_us"] > 0 and 0 < r["busbw_gbps"] <= 900
+    assert abs(r["algbw_gbps"] - r["bytes"] / (r["time_us"] * 1000)) < 1e-6 * r["algbw_gbps"]
+
+
+@needs_engine
+def test_alltoall_ranks_and_text_output():
+    p = engine("--system", "cloudmatrix384", "--op", "alltoall", "--bytes", "256M", "--ranks", "64", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["ranks"] == 64 and r["algo"] == "direct" and r["busbw_gbps"] <= 392 * 1.0001
+    p = engine("--system", "nvl72", "--op", "allgather", "--bytes", "1048576", "--algo", "direct", "--ranks", "8")
+    assert p.returncode == 0, p.stderr
+    assert "busbw" in p.stdout and "allgather" in p.stdout
+
+
+@needs_engine
+def test_bad_arguments_fail_with_a_message():
+    p = engine("--system", "nvl72", "--op", "broadcast", "--bytes", "1M")
+    assert p.returncode == 2 and "--op" in p.stderr and "allreduce" in p.stderr
+    for bad in ("12Q", "-5", "0", "1.5M", "M", "1BB", "4KX"):
+        p = engine("--system", "nvl72", "--op", "allreduce", "--bytes", bad)
+        assert p.returncode == 2 and "--bytes" in p.stderr and "K, M or G" in p.stderr, bad
+    p = engine("--system", "nvl72", "--op", "allreduce", "--bytes", "1M", "--fidelity", "packet")
+    assert p.returncode == 2 and "not implemented" in p.stderr
+    p = engine("--system", "nvl72", "--op", "allreduce", "--bytes", "1M", "--ranks", "73")
+    assert p.returncode == 2 and "--ranks" in p.stderr and "[2, 72]" in p.stderr
+    p = engine("--system", "nvl72", "--op", "alltoall", "--bytes", "1M", "--algo", "ring")
+    assert p.returncode == 2 and "--algo" in p.stderr
+    p = engine("--system", "nosuch", "--op", "allreduce", "--bytes", "1M")
+    assert p.returncode == 3 and "nosuch" in p.stderr and "cloudmatrix384" in p.stderr
+
+
+@needs_engine
+def test_topology_json_file(tmp_path):
+    # 4 NPUs on a unidirectional-pair ring, 100 GB/s, 1 us per link.
+    n, bw, lat = 4, 100.0, 1000.0
+    topo = {"nodes": [{"name": f"n{i}", "kind": "npu"} for i in range(n)],
+            "links": [{"src": f"n{i}", "dst": f"n{(i + 1) % n}", "bandwidth_gbps": bw, "latency_ns": lat,
+                       "bidirectional": True} for i in range(n)]}
+    path = tmp_path / "ring4.json"
+    path.write_text(json.dumps(topo))
+    p = engine("--system", str(path), "--op", "allreduce", "--bytes", "4M", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    S = 4 * 1024 * 1024
+    expect_us = 2 * (n - 1) * (S / n / bw + lat) / 1000
+    assert r["ranks"] == n and abs(r["time_us"] - expect_us) < 1e-6 * expect_us
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    p = engine("--system", str(bad), "--op", "allreduce", "--bytes", "4M")
+    assert p.returncode == 3 and "bad.json" in p.stderr
