@@ -25,7 +25,7 @@ def cmd_run(args):
     return 0
 
 
-ENGINE_COMMANDS = ("mem", "collective")
+ENGINE_COMMANDS = ("mem", "collective", "core")
 
 
 def cmd_engine(command, argv):
@@ -79,6 +79,8 @@ def parser():
 
     # Listed for --help; main() hands `mem` to the engine before parsing.
     sub.add_parser("mem", help="memory-only simulation (the engine's CLI; npusim mem --help)", add_help=False)
+    sub.add_parser("core", help="replay a core instruction trace on one AI core (npusim core --help)",
+                   add_help=False)
     sub.add_parser("collective", help="a collective on a system, flow level (npusim collective --help)",
                    add_help=False)
 

@@ -14,6 +14,7 @@
 #include "models/sim/errors.hpp"
 #include "models/system/memory_job.hpp"
 #include "src/cli/collective_cmd.hpp"
+#include "src/cli/core_cmd.hpp"
 
 using npusim::json;
 
@@ -25,6 +26,7 @@ const char* kUsage =
     "                    [--format native|dramsim3|auto] [--json] [--stats-dir DIR]\n"
     "                    [--fidelity cycle|fast] [--checker] [--timeline FILE]\n"
     "  npusim-engine job <job.json> [--out DIR]\n"
+    "  npusim-engine core --trace <file.core> [--config core.json] [--json] [--stats-dir DIR]\n"
     "  npusim-engine collective --system <preset|topology.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
     "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow] [--json]\n"
     "  npusim-engine presets\n";
@@ -127,6 +129,7 @@ int sc_main(int argc, char* argv[]) {
     const std::string cmd = a.v[a.i++];
     if (cmd == "mem") return cmd_mem(a);
     if (cmd == "job") return cmd_job(a);
+    if (cmd == "core") return npusim::cli::run_core_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "collective") return npusim::cli::run_collective_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "presets") {
       for (const auto& n : npusim::memory::memory_preset_names()) std::cout << n << "\n";
