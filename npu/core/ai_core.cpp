@@ -34,12 +34,17 @@ uint64_t duration(const CoreConfig& cfg, const Instruction& in) {
       uint64_t fractals = ceil_div(in.m, cfg.cube_m) * ceil_div(in.k, cfg.cube_k) * ceil_div(in.n, cfg.cube_n);
       uint64_t mult = 1;
       switch (in.dtype) {
-        case DType::fp8:
-        case DType::hif8: mult = cfg.fp8_multiplier; break;
+        case DType::fp8: mult = cfg.fp8_multiplier; break;
+        case DType::hif8: mult = cfg.hif8_multiplier; break;
         case DType::mxfp4: mult = cfg.mxfp4_multiplier; break;
         case DType::int8: mult = cfg.int8_multiplier; break;
         default: break;
       }
+      // A multiplier of 0 means the cube has no unit for this type.
+      if (mult == 0)
+        throw ConfigError("line " + std::to_string(in.line) + ": mmad dtype=" + to_string(in.dtype) +
+                          " but this core's cube does not support it (its multiplier is 0); expected a dtype the "
+                          "chip has");
       return ceil_div(fractals, mult);
     }
     case Op::Scalar: return in.cycles;

@@ -17,8 +17,13 @@ struct CoreConfig {
   uint32_t l1_kib, l0a_kib, l0b_kib, l0c_kib, ub_kib;
   // Cube fractal processed per cycle at fp16/bf16 (M x K x N).
   uint32_t cube_m, cube_k, cube_n;
-  // Throughput multipliers relative to fp16/bf16.
+  // Throughput multipliers relative to fp16/bf16. 0 means the core lacks the
+  // dtype (a chip's peak for it is 0; see ChipConfig::peak_tflops).
   uint32_t fp8_multiplier, mxfp4_multiplier, int8_multiplier;
+  // mxfp8 (OCP MX, E4M3/E5M2 elements) and hif8 (Huawei HiFloat8) rates,
+  // separate from fp8 so a chip can lack one but not the other. The AI core
+  // timing model (ai_core.cpp) still times hif8 with fp8_multiplier.
+  uint32_t mxfp8_multiplier, hif8_multiplier;
   uint32_t vector_bytes_per_cycle;
   // Transfer engines: bytes per cycle each, plus one fixed latency for a
   // transfer that touches global memory.

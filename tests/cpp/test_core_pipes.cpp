@@ -281,3 +281,14 @@ TEST_CASE("malformed core traces are TraceErrors with file:line", "[core]") {
   m = trace_error(h + "scalar 5\n");
   CHECK(contains(m, "key=value"));
 }
+
+TEST_CASE("an mmad in a dtype the cube lacks is a ConfigError, not a division by zero", "[core]") {
+  npusim::npu::CoreConfig cfg = npusim::defaults_of<npusim::npu::CoreConfig>();
+  cfg.fp8_multiplier = 0;  // e.g. a 910B: no FP8 cube
+  npusim::npu::Instruction in{};
+  in.pipe = npusim::npu::Pipe::M;
+  in.op = npusim::npu::Op::Mmad;
+  in.m = in.k = in.n = 16;
+  in.dtype = npusim::npu::DType::fp8;
+  CHECK_THROWS_AS(npusim::npu::duration(cfg, in), npusim::ConfigError);
+}

@@ -1,0 +1,84 @@
+#include "npu/chip/chip_config.hpp"
+
+#include <cmath>
+#include <sstream>
+
+namespace npusim::npu {
+
+const Schema& ChipConfig::schema() {
+  static const Schema s = [] {
+    Schema s("chip", "One NPU chip: core counts, clock, per-core config, L2, memory, interconnect");
+    SchemaBuilder<ChipConfig>(s)
+        .param(&ChipConfig::name, "name", "", "custom", "Chip name (a preset name for presets)")
+        .param(&ChipConfig::source, "source", "", "",
+               "Sources of every number, each labelled V (vendor), P (vendor paper), R (secondary "
+               "report) or E (our estimate, with its derivation)")
+        .param(&ChipConfig::cube_cores, "cube_cores", "", 24,
+               "Cube cores (AIC). Default: Ascend 910B1/B2 24 AIC (R, reference/hardware.md). For "
+               "GPUs: SMs, tensor cores modelled as the cube",
+               {1, 1 << 20})
+        .param(&ChipConfig::vector_cores, "vector_cores", "", 48,
+               "Vector cores (AIV). Default: Ascend 910B 48 AIV (R, 1:2 with AIC). 0 = not "
+               "modelled separately (GPUs)",
+               {0, 1 << 20})
+        .param(&ChipConfig::clock_ghz, "clock_ghz", "GHz", 1.8,
+               "Chip (core) clock; core.clock_ghz mirrors it. Default 1.8 GHz: 910B clock not "
+               "published (E, reference/hardware.md)",
+               {0.01, 10.0})
+        .group(&ChipConfig::core, "core", "Per-core config (CoreConfig), same for every cube core")
+        .param(&ChipConfig::l2_mib, "l2_mib", "MiB", 192,
+               "L2 cache capacity. Default: 910B3 192 MB (V: catlass, reference/hardware.md)",
+               {0, 1 << 20})
+        .param(&ChipConfig::memory, "memory", "", "ascend_910b",
+               "Memory preset name (memory/hbm_presets.hpp) backing this chip")
+        .param(&ChipConfig::ub_bandwidth_gbps, "ub_bandwidth_gbps", "GB/s", 392.0,
+               "Per-chip interconnect (UB/HCCS/NVLink) bandwidth in GB/s, in the direction given "
+               "by ub_bandwidth_direction. Default: 910B HCCS 392 GB/s (R)",
+               {0.0, 1e9})
+        .choice(&ChipConfig::ub_bandwidth_direction, "ub_bandwidth_direction", "unstated",
+                "Direction of ub_bandwidth_gbps: unidirectional, bidirectional, or unstated "
+                "(the source does not say; stored as quoted)",
+                {"unidirectional", "bidirectional", "unstated"});
+    return s;
+  }();
+  return s;
+}
+
+const std::vector<std::string>& chip_dtype_names() {
+  static const std::vector<std::string> v = {"bf16", "fp16", "fp8", "hif8", "mxfp8", "mxfp4", "int8"};
+  return v;
+}
+
+double ChipConfig::peak_tflops(const std::string& dtype) const {
+  uint32_t mult = 0;
+  if (dtype == "bf16" || dtype == "fp16") mult = 1;
+  else if (dtype == "fp8") mult = core.fp8_multiplier;
+  else if (dtype == "hif8") mult = core.hif8_multiplier;
+  else if (dtype == "mxfp8") mult = core.mxfp8_multiplier;
+  else if (dtype == "mxfp4") mult = core.mxfp4_multiplier;
+  else if (dtype == "int8") mult = core.int8_multiplier;
+  else {
+    std::string valid;
+    for (const auto& n : chip_dtype_names()) valid += (valid.empty() ? "" : ", ") + n;
+    throw ConfigError("unknown dtype '" + dtype + "' for peak_tflops of chip '" + name +
+                      "'; expected one of: " + valid);
+  }
+  const double macs_per_cycle = double(core.cube_m) * core.cube_k * core.cube_n * mult;
+  return double(cube_cores) * macs_per_cycle * 2.0 * clock_ghz / 1e3;  // GHz*1e9 / 1e12
+}
+
+ChipConfig chip_config_from_json(const json& j, const std::string& path) {
+  ChipConfig c = from_json<ChipConfig>(j, path);
+  if (j.is_object() && j.contains("core") && j["core"].is_object() && j["core"].contains("clock_ghz") &&
+      std::fabs(c.core.clock_ghz - c.clock_ghz) > 1e-9 * c.clock_ghz) {
+    std::ostringstream m;
+    m << join_path(join_path(path, "core"), "clock_ghz") << ": " << c.core.clock_ghz
+      << " GHz conflicts with " << join_path(path, "clock_ghz") << " = " << c.clock_ghz
+      << " GHz; the chip clock is authoritative -- set clock_ghz only (or both equal)";
+    throw ConfigError(m.str());
+  }
+  c.core.clock_ghz = c.clock_ghz;
+  return c;
+}
+
+}  // namespace npusim::npu

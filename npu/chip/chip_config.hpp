@@ -1,0 +1,52 @@
+// Parameters of one NPU chip (or GPU modelled the same way): how many cube
+// (AIC) and vector (AIV) cores it has, their clock, the per-core config
+// (nested CoreConfig group "core"), L2 size, which memory preset backs it and
+// its per-chip interconnect bandwidth. Declared once with the param system;
+// see ChipConfig::schema(). Named presets live in chip_presets.hpp.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/sim/params.hpp"
+#include "npu/core/core_config.hpp"
+
+namespace npusim::npu {
+
+struct ChipConfig {
+  std::string name;
+  // Where each number comes from, with V/P/R/E labels (see
+  // ../shared/reference/hardware.md for the label meanings).
+  std::string source;
+  uint32_t cube_cores;    // AIC (for GPUs: SMs, tensor cores modelled as a cube)
+  uint32_t vector_cores;  // AIV (for GPUs: 0, not modelled separately)
+  // Chip clock. Authoritative: core.clock_ghz mirrors it (chip_config_from_json
+  // copies it and rejects a conflicting core.clock_ghz).
+  double clock_ghz;
+  CoreConfig core;
+  uint32_t l2_mib;
+  std::string memory;  // a memory preset name (memory/hbm_presets.hpp)
+  // Per-chip interconnect (UB / HCCS / NVLink) bandwidth in GB/s (bytes),
+  // in the direction given by ub_bandwidth_direction.
+  double ub_bandwidth_gbps;
+  std::string ub_bandwidth_direction;  // "unidirectional" | "bidirectional" | "unstated"
+
+  static const Schema& schema();
+
+  // Dense cube peak in TFLOPS (TOPS for int8):
+  //   cube_cores x (cube_m*cube_k*cube_n MAC/cycle x multiplier(dtype)) x 2 x clock.
+  // dtype: bf16, fp16 (multiplier 1), fp8, hif8, mxfp8, mxfp4, int8 (the
+  // core's *_multiplier). A dtype the chip lacks has multiplier 0 -> 0 TFLOPS.
+  // Unknown dtype name -> ConfigError listing the valid names.
+  double peak_tflops(const std::string& dtype) const;
+};
+
+// The dtype names peak_tflops accepts.
+const std::vector<std::string>& chip_dtype_names();
+
+// Parses `j` over the ChipConfig defaults; `path` names `j` in errors.
+// Sets core.clock_ghz from clock_ghz (ConfigError if `j` gives a different
+// core.clock_ghz).
+ChipConfig chip_config_from_json(const json& j, const std::string& path);
+
+}  // namespace npusim::npu
