@@ -52,6 +52,15 @@ def cmd_presets(args):
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(3)]
     for r in [header] + rows:
         print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
+    # The chips: peak per format (dense TFLOPS; int8 in TOPS) and memory bandwidth.
+    from .configs import chips
+    dtypes = ("bf16", "fp8", "hif8", "mxfp8", "mxfp4", "int8")
+    print()
+    print(f"{'chip':<14} {'cores':>5} {'GHz':>6} " + " ".join(f"{d:>7}" for d in dtypes) + f" {'HBM GB/s':>9}")
+    for chip in chips.all():
+        c = chip.compute
+        peaks = " ".join(f"{c.peak_tflops(d):>7.0f}" for d in dtypes)
+        print(f"{chip.name:<14} {c.cube_cores:>5} {c.clock_ghz:>6.3f} {peaks} {chip.hbm.peak_bandwidth_gbps:>9.0f}")
     return 0
 
 

@@ -9,6 +9,9 @@
 
 #include "memory/hbm_presets.hpp"
 #include "memory/patterns.hpp"
+#include "npu/chip/chip_config.hpp"
+#include "npu/chip/chip_presets.hpp"
+#include "npu/core/core_config.hpp"
 #include "models/sim/errors.hpp"
 #include "models/system/memory_job.hpp"
 
@@ -56,7 +59,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("schema", [](const std::string& kind) {
     if (kind == "memory") return to_py(npusim::memory::MemoryConfig::schema().describe());
     if (kind == "pattern") return to_py(npusim::memory::PatternSpec::schema().describe());
-    throw npusim::ConfigError("unknown schema kind '" + kind + "'; expected 'memory' or 'pattern'");
+    if (kind == "chip") return to_py(npusim::npu::ChipConfig::schema().describe());
+    if (kind == "core") return to_py(npusim::npu::CoreConfig::schema().describe());
+    throw npusim::ConfigError("unknown schema kind '" + kind + "'; expected 'memory', 'pattern', 'chip' or 'core'");
   }, py::arg("kind"), "Parameter declarations (type, unit, default, doc, range) of a config kind.");
   m.def("memory_presets", &npusim::memory::memory_preset_names, "Names of the bundled memory presets.");
   m.def("memory_preset", [](const std::string& n) { return to_py(npusim::memory::memory_preset(n)); },
@@ -69,6 +74,12 @@ PYBIND11_MODULE(_core, m) {
   m.def("peak_bandwidth_gbps", [](py::object cfg) {
     return npusim::resolve_memory(from_py(cfg), "memory").peak_bandwidth_gbps();
   }, py::arg("config"));
+  m.def("chip_presets", &npusim::npu::chip_preset_names, "Names of the bundled chip presets.");
+  m.def("chip_preset", [](const std::string& n) { return to_py(npusim::npu::chip_preset(n)); }, py::arg("name"),
+        "A bundled chip preset (compute side: cores, clock, core config, L2, links) as a full config dict.");
+  m.def("chip_peak_tflops", [](py::object cfg, const std::string& dtype) {
+    return npusim::npu::chip_config_from_json(from_py(cfg), "chip").peak_tflops(dtype);
+  }, py::arg("config"), py::arg("dtype"), "Dense peak TFLOPS (TOPS for int8) of a chip config for a dtype.");
   m.def("patterns", [] {
     py::dict d;
     for (const auto& [n, doc] : npusim::memory::pattern_list()) d[py::str(n)] = doc;

@@ -59,7 +59,8 @@ def test_chips():
     all_chips = chips.all()
     assert [c.name for c in all_chips] == chips.names()
     for c in all_chips:
-        assert c.hbm.name == c.name and c.source == c.hbm.source and c.source
+        assert c.hbm.name == c.name and c.compute.name == c.name
+        assert c.hbm.source in c.source and c.compute.source in c.source and c.compute.source
     assert chips.get("Ascend-950PR").name == "ascend_950pr"
     with pytest.raises(AttributeError, match="components: hbm"):
         chips.ascend_960().cores
@@ -95,3 +96,17 @@ def test_help_lists_units_and_docs(capsys):
     out = capsys.readouterr().out
     assert "memory.timing.nRCDRD" in out and "tCK" in out and "ACT to RD" in out
     assert repr(memory.preset("hbm3")).startswith("MemoryConfig(name='hbm3'")
+
+
+def test_chip_compute_peaks_match_the_reference():
+    # ../shared/reference/hardware.md: 950DT 1 PFLOPS FP8 / 2 PFLOPS MXFP4 (V),
+    # 970 4 / 8 PFLOPS (V), B200 2.25 PFLOPS BF16 (V), 910B ~376 TFLOPS FP16 (R).
+    from npusim.configs import chips
+    expect = {("ascend_950dt", "fp8"): 1000, ("ascend_950dt", "mxfp4"): 2000, ("ascend_970", "fp8"): 4000,
+              ("nvidia_b200", "bf16"): 2250, ("ascend_910b", "fp16"): 376}
+    for (name, dtype), tflops in expect.items():
+        assert abs(chips.get(name).compute.peak_tflops(dtype) - tflops) / tflops < 0.02
+    assert chips.ascend_910b().compute.peak_tflops("fp8") == 0  # no FP8 cube
+    c = chips.ascend_950dt().copy("what_if")
+    c.compute.cube_cores *= 2
+    assert abs(c.compute.peak_tflops("fp8") - 2000) < 40

@@ -1,16 +1,41 @@
 """Chips: named bundles of component configs.
 
-Today a chip is its HBM system; later issues add AI cores, L2 and links as
-further attributes, so Chip keeps its components in one ordered mapping and
-copy()/to_dict()/repr walk whatever is there.
+A chip has two components today: `hbm` (MemoryConfig) and `compute`
+(ComputeConfig: cube/vector cores, clock, the per-core config, L2, links),
+both from the C++ presets of the same name. Chip keeps its components in one
+ordered mapping and copy()/to_dict()/repr walk whatever is there.
 
     from npusim.configs import chips
     dt = chips.ascend_950dt()
     what_if = dt.copy(); what_if.hbm.channels_per_stack *= 2
 """
 import copy as _copy
+import functools
 
+from .. import _native
 from ..memory import MemoryConfig
+from ..params import ParamObject
+
+
+@functools.lru_cache(maxsize=None)
+def _compute_schema():
+    return _native.call("schema", "chip")
+
+
+class ComputeConfig(ParamObject):
+    """The compute side of a chip (kind "chip", declared in npu/chip/chip_config.cpp)."""
+
+    def __init__(self, values=None):
+        super().__init__(_compute_schema(), None, path="chip", kind="chip")
+        if isinstance(values, str):
+            values = _native.call("chip_preset", values)
+        if values is not None:
+            self.update(values)
+
+    def peak_tflops(self, dtype):
+        """Dense peak TFLOPS (TOPS for int8) for bf16, fp16, fp8, hif8, mxfp8, mxfp4 or int8; 0 if the
+        cube has no unit for it."""
+        return _native.call("chip_peak_tflops", self.to_dict(), dtype)
 
 
 class Chip:
@@ -61,7 +86,8 @@ class Chip:
 
 def _from_preset(preset):
     hbm = MemoryConfig(preset)
-    return Chip(preset, source=hbm.source, hbm=hbm)
+    compute = ComputeConfig(preset)
+    return Chip(preset, source=compute.source + " | memory: " + hbm.source, hbm=hbm, compute=compute)
 
 
 # One function per chip; the memory preset of the same name holds the numbers.
