@@ -12,11 +12,11 @@ elaborate only once per process); run() returns a Result, sweep() a table.
 from . import configs, memory
 from .errors import (ConfigError, NpusimError, ProtocolError, SimulationError, StallError,
                      TraceError)
-from .jobs import MemoryRun
+from .jobs import CollectiveRun, MemoryRun
 from .runner import Result, run
 from .sweep import sweep
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "sweep", "MemoryRun", "Result", "ConfigError", "TraceError", "ProtocolError",
+__all__ = ["run", "sweep", "MemoryRun", "CollectiveRun", "Result", "ConfigError", "TraceError", "ProtocolError",
            "StallError", "SimulationError", "NpusimError", "memory", "configs", "__version__"]

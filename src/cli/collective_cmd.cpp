@@ -111,7 +111,7 @@ double parse_size(const std::string& flag, const std::string& text) {
   return v;
 }
 
-int run_collective_command(const std::vector<std::string>& args) {
+json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow";
   bool as_json = false;
   for (size_t i = 0; i < args.size();) {
@@ -171,16 +171,53 @@ int run_collective_command(const std::vector<std::string>& args) {
               {"phases", r.phases},
               {"simulated_phases", r.simulated_phases},
               {"source", source}};
+  if (as_json_out) *as_json_out = as_json;
+  return out;
+}
+
+int run_collective_command(const std::vector<std::string>& args) {
+  bool as_json = false;
+  const json out = collective_json(args, &as_json);
   if (as_json) {
     std::cout << out.dump() << std::endl;
   } else {
-    std::printf("system      %s (%d NPUs, %s fidelity)\n", system.c_str(), npus, fidelity.c_str());
-    std::printf("collective  %s, %s algorithm, %d ranks, %.0f bytes\n", op.c_str(), algo.c_str(), n, bytes);
-    std::printf("time        %.3f us (%d phases, %d simulated)\n", r.time_us, r.phases, r.simulated_phases);
-    std::printf("algbw       %.2f GB/s\n", r.algbw_gbps);
-    std::printf("busbw       %.2f GB/s\n", r.busbw_gbps);
+    std::printf("system      %s (%d NPUs, %s fidelity)\n", out["system"].get<std::string>().c_str(),
+                out["system_npus"].get<int>(), out["fidelity"].get<std::string>().c_str());
+    std::printf("collective  %s, %s algorithm, %d ranks, %.0f bytes\n", out["op"].get<std::string>().c_str(),
+                out["algo"].get<std::string>().c_str(), out["ranks"].get<int>(), out["bytes"].get<double>());
+    std::printf("time        %.3f us (%d phases, %d simulated)\n", out["time_us"].get<double>(),
+                out["phases"].get<int>(), out["simulated_phases"].get<int>());
+    std::printf("algbw       %.2f GB/s\n", out["algbw_gbps"].get<double>());
+    std::printf("busbw       %.2f GB/s\n", out["busbw_gbps"].get<double>());
   }
   return 0;
+}
+
+json collective_job(const json& job) {
+  // The job's keys are the command's flags: one validation path for both.
+  static const char* kKeys[] = {"kind", "name", "system", "op", "bytes", "ranks", "algo", "fidelity"};
+  std::vector<std::string> args;
+  for (auto it = job.begin(); it != job.end(); ++it) {
+    bool known = false;
+    for (const char* k : kKeys) known = known || it.key() == k;
+    if (!known)
+      throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: kind, name, "
+                        "system, op, bytes, ranks, algo, fidelity");
+    if (it.key() == "kind" || it.key() == "name") continue;
+    const json& v = it.value();
+    if (!v.is_string() && !v.is_number())
+      throw ConfigError("job." + it.key() + ": expected a string or a number, got " + v.dump());
+    args.push_back("--" + it.key());
+    args.push_back(v.is_string() ? v.get<std::string>() : (v.is_number_integer() ? std::to_string(v.get<int64_t>())
+                                                                                  : std::to_string(v.get<double>())));
+  }
+  try {
+    json out = collective_json(args, nullptr);
+    out["name"] = job.value("name", out["system"].get<std::string>() + "__" + out["op"].get<std::string>());
+    return out;
+  } catch (const UsageError& e) {
+    throw ConfigError(std::string("job: ") + e.what());
+  }
 }
 
 }  // namespace npusim::cli

@@ -1,5 +1,7 @@
 """`npusim-engine collective`: flow-level collectives on named systems."""
 import json
+
+import pytest
 import subprocess
 
 from conftest import ENGINE, needs_engine
@@ -69,3 +71,17 @@ def test_topology_json_file(tmp_path):
     bad.write_text("{not json")
     p = engine("--system", str(bad), "--op", "allreduce", "--bytes", "4M")
     assert p.returncode == 3 and "bad.json" in p.stderr
+
+
+def test_story_3_collective_run_from_python(tmp_path):
+    import npusim
+    from npusim.configs import systems
+    table = npusim.sweep([npusim.CollectiveRun(s, op="alltoall", bytes=64 << 20)
+                          for s in (systems.cloudmatrix384(), systems.nvl72())],
+                         out_dir=str(tmp_path), progress=False)
+    assert list(table["system"]) == ["cloudmatrix384", "nvl72"]
+    bw = dict(zip(table["system"], table["busbw_gbps"]))
+    assert abs(bw["nvl72"] - 900) / 900 < 0.02 and abs(bw["cloudmatrix384"] - 392) / 392 < 0.02
+    with pytest.raises(npusim.ConfigError, match="job: --fidelity packet"):
+        npusim.run(npusim.CollectiveRun("nvl72", op="alltoall", bytes=4096, fidelity="packet"),
+                   out_dir=str(tmp_path / "p"))
