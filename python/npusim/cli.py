@@ -65,8 +65,10 @@ def cmd_presets(args):
 
 
 def cmd_params(args):
-    from .memory import MemoryConfig
-    cfg = MemoryConfig()
+    # Every kind's parameters come from its C++ declaration (one schema).
+    from . import _native
+    from .params import ParamObject
+    cfg = ParamObject(_native.call("schema", args.kind), None, path=args.kind, kind=args.kind)
     rows = [(p, repr(v), u, d) for p, v, u, d in cfg._rows()]
     w = [max(len(r[i]) for r in rows) for i in range(3)]
     print(f"{'parameter':<{w[0]}}  {'default':<{w[1]}}  {'unit':<{w[2]}}  doc")
@@ -102,7 +104,7 @@ def parser():
     pr.set_defaults(func=cmd_presets)
 
     pa = sub.add_parser("params", help="list every parameter of a config kind with unit, default, doc")
-    pa.add_argument("kind", choices=["memory"])
+    pa.add_argument("kind", choices=["memory", "chip", "core", "pattern"])
     pa.set_defaults(func=cmd_params)
     return p
 
