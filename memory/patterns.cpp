@@ -46,10 +46,10 @@ MemTrace generate_pattern(const PatternSpec& s, const MemoryConfig& cfg, const A
   if (!known) {
     std::string valid;
     for (const auto& [n, d] : pattern_list()) valid += (valid.empty() ? "" : ", ") + n;
-    throw ConfigError("trace.pattern: unknown pattern '" + s.pattern + "'; expected one of: " + valid);
+    throw ConfigError("job.trace.pattern: unknown pattern '" + s.pattern + "'; expected one of: " + valid);
   }
   if (s.size & (s.size - 1))
-    throw ConfigError("trace.size: expected a power of two, got " + std::to_string(s.size));
+    throw ConfigError("job.trace.size: expected a power of two, got " + std::to_string(s.size));
   const uint64_t size = uint64_t(s.size);
   const uint64_t capacity = cfg.org.capacity_bytes();
   const uint64_t footprint = std::max<uint64_t>(size, std::min<uint64_t>(uint64_t(s.footprint), capacity)) / size * size;

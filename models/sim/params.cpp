@@ -18,6 +18,8 @@ const char* to_string(ParamType t) {
 }
 
 static std::string fmt_num(double v) {
+  // Whole numbers in full (1048576, not 1.04858e+06): ranges are read by people.
+  if (std::floor(v) == v && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
   std::ostringstream os;
   os << v;
   return os.str();
