@@ -97,6 +97,8 @@ int Topology::add_link(int src, int dst, double bw, double lat) {
   out_[src].push_back(id);
   in_[dst].push_back(id);
   dist_cache_.clear();
+  dest_class_.clear();
+  class_ids_.clear();
   return id;
 }
 
@@ -285,25 +287,58 @@ Topology Topology::clos(const ClosParams& p) {
   return t;
 }
 
-const std::vector<int>& Topology::dist_to(int dst) const {
-  auto it = dist_cache_.find(dst);
-  if (it != dist_cache_.end()) return it->second;
-  // Bound the cache to ~256 MB of distances; routes are cheap to recompute.
-  if ((dist_cache_.size() + 1) * nodes_.size() > (size_t(64) << 20)) dist_cache_.clear();
+std::vector<int> Topology::bfs_to(int dst, bool pin_dst) const {
   std::vector<int> seeds, order, dist;
   for (int l : in_[dst]) seeds.push_back(links_[l].src);
   std::vector<char> no_expand(nodes_.size(), 0);
   no_expand[dst] = 1;  // a path never passes through its own destination
   distances_to(seeds, no_expand, dist, order);
-  dist[dst] = 0;
-  return dist_cache_.emplace(dst, std::move(dist)).first->second;
+  if (pin_dst) dist[dst] = 0;
+  return dist;
+}
+
+const std::vector<int>& Topology::dist_to(int dst) const {
+  // A non-forwarding destination is never expanded by the BFS, so its
+  // distance array depends only on its in-neighbour set (the seeds), except
+  // at dst itself, which route_with() pins to 0. Destinations with the same
+  // in-neighbours (the NPUs of one Clos group) therefore share one BFS.
+  int key = dst;
+  if (!forwards(dst)) {
+    if (dest_class_.size() != nodes_.size()) dest_class_.assign(nodes_.size(), -1);
+    if (dest_class_[dst] < 0) {
+      std::vector<int> nb;
+      for (int l : in_[dst]) nb.push_back(links_[l].src);
+      std::sort(nb.begin(), nb.end());
+      nb.erase(std::unique(nb.begin(), nb.end()), nb.end());
+      auto ins = class_ids_.emplace(std::move(nb), static_cast<int>(class_ids_.size()));
+      dest_class_[dst] = ins.first->second;
+    }
+    key = -1 - dest_class_[dst];
+  }
+  auto it = dist_cache_.find(key);
+  if (it != dist_cache_.end()) return it->second;
+  // Bound the cache to ~256 MB of distances; routes are cheap to recompute.
+  if ((dist_cache_.size() + 1) * nodes_.size() > (size_t(64) << 20)) dist_cache_.clear();
+  // A shared (class) array must not pin dst: for another member of the
+  // class, dst is an ordinary non-forwarding node (route_with pins its own).
+  return dist_cache_.emplace(key, bfs_to(dst, key == dst)).first->second;
 }
 
 std::vector<LinkShare> Topology::route(int src, int dst) const {
+  if (src == dst) return {};
+  return route_with(src, dst, dist_to(dst));
+}
+
+std::vector<LinkShare> Topology::route_uncached(int src, int dst) const {
+  if (src == dst) return {};
+  return route_with(src, dst, bfs_to(dst, true));
+}
+
+std::vector<LinkShare> Topology::route_with(int src, int dst, const std::vector<int>& base) const {
   std::vector<LinkShare> out;
   if (src == dst) return out;
-  const std::vector<int>& dist = dist_to(dst);
-  if (dist[src] < 0)
+  auto dist = [&](int v) { return v == dst ? 0 : base[v]; };
+  if (dist(src) < 0)
     throw ConfigError("route: no path from '" + nodes_[src].name + "' to '" + nodes_[dst].name + "'");
   // Push one unit of flow down the shortest-path DAG, level by level; each
   // node splits what reaches it evenly over its next-hop links.
@@ -317,7 +352,7 @@ std::vector<LinkShare> Topology::route(int src, int dst) const {
       hops.clear();
       for (int l : out_[u]) {
         int v = links_[l].dst;
-        if (v == dst || (dist[v] == dist[u] - 1 && dist[v] >= 1 && forwards(v))) hops.push_back(l);
+        if (v == dst || (dist(v) == dist(u) - 1 && dist(v) >= 1 && forwards(v))) hops.push_back(l);
       }
       for (int l : hops) {
         double f = m / hops.size();

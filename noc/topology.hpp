@@ -10,6 +10,7 @@
 // on a Clos) exactly symmetric, which the aggregate all-to-all relies on.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -61,7 +62,11 @@ class Topology {
   // Whether NPUs relay traffic for others (true on rings/meshes where the NPU
   // holds the router; false behind switches, where a path through an NPU
   // would be a bogus ECMP choice). Default: true iff there are no switches.
-  void set_endpoints_forward(bool f) { endpoints_forward_ = f; forward_set_ = true; }
+  void set_endpoints_forward(bool f) {
+    endpoints_forward_ = f;
+    forward_set_ = true;
+    dist_cache_.clear();  // distances depend on which nodes forward
+  }
   // Checks every endpoint can reach every other; ConfigError names one that
   // cannot. Called by from_json and the generators.
   void validate() const;
@@ -98,11 +103,20 @@ class Topology {
                     std::vector<int>& dist, std::vector<int>& order) const;
 
   // ECMP route src -> dst as link shares (fractions of one unit that cross
-  // each link). Per-destination distances are computed lazily and cached.
+  // each link). Distances toward a destination are computed lazily and
+  // cached; non-forwarding destinations with the same in-neighbour set share
+  // one cached BFS (one per leaf group on a Clos instead of one per NPU).
   std::vector<LinkShare> route(int src, int dst) const;
+  // Reference routing: same result as route(), but always runs a fresh BFS
+  // toward `dst` alone (no cache, no sharing). For tests and checks.
+  std::vector<LinkShare> route_uncached(int src, int dst) const;
 
  private:
+  // Distances toward `dst` as a possibly shared array `base`; the distance
+  // of v is (v == dst ? 0 : base[v]). A forwarding dst has its own array.
   const std::vector<int>& dist_to(int dst) const;
+  std::vector<int> bfs_to(int dst, bool pin_dst) const;  // pin_dst: set dist[dst] = 0
+  std::vector<LinkShare> route_with(int src, int dst, const std::vector<int>& base) const;
 
   std::vector<Node> nodes_;
   std::vector<Link> links_;
@@ -110,8 +124,12 @@ class Topology {
   std::vector<int> endpoints_;
   std::unordered_map<std::string, int> by_name_;
   bool has_switch_ = false, endpoints_forward_ = false, forward_set_ = false;
-  // Route cache: destination -> distance array. Bounded; cleared when full.
+  // Route cache: key -> distance array. Key = destination id for forwarding
+  // destinations, or -1 - class id for non-forwarding ones (class = set of
+  // in-neighbours). Bounded; cleared when full.
   mutable std::unordered_map<int, std::vector<int>> dist_cache_;
+  mutable std::vector<int> dest_class_;  // node -> class id, -1 = not yet known
+  mutable std::map<std::vector<int>, int> class_ids_;
 };
 
 }  // namespace npusim::noc

@@ -6,6 +6,7 @@
 
 #include "noc/collectives_flow.hpp"
 #include "noc/flow_model.hpp"
+#include "noc/system_presets.hpp"
 #include "noc/topology.hpp"
 
 using namespace npusim;
@@ -153,6 +154,79 @@ TEST_CASE("aggregate all-to-all equals per-flow simulation on symmetric topologi
     CHECK(agg.max_finish_ns() == Approx(each.max_finish_ns()).epsilon(1e-9));
     for (int l = 0; l < t.num_links(); ++l) CHECK(agg.link_bytes()[l] == Approx(each.link_bytes()[l]));
   }
+}
+
+namespace {
+// Reference ring all-reduce: one step simulated with n individual flows, each
+// routed by a fresh per-destination BFS (Topology::route_uncached), i.e. the
+// path without any shared/cached routing.
+CollectiveResult reference_ring_allreduce(const Topology& t, double bytes, const std::vector<int>& ranks) {
+  const size_t n = ranks.size();
+  FlowModel m(t);
+  for (size_t i = 0; i < n; ++i) {
+    FlowGroup g;
+    g.links = t.route_uncached(ranks[i], ranks[(i + 1) % n]);
+    for (const auto& s : g.links) g.latency_ns += s.fraction * t.link(s.link).latency_ns;
+    g.bytes = bytes / n;
+    m.add_group(std::move(g));
+  }
+  m.run();
+  double time_ns = m.max_finish_ns() * 2.0 * (n - 1);
+  CollectiveResult r;
+  r.time_us = time_ns / 1000.0;
+  r.algbw_gbps = bytes / time_ns;
+  r.busbw_gbps = r.algbw_gbps * 2.0 * (n - 1) / n;
+  return r;
+}
+
+void check_ring_matches_reference(const Topology& t, std::vector<int> ranks) {
+  if (ranks.empty()) ranks = t.endpoints();
+  const double bytes = 96e6;
+  CollectiveResult fast = ring_allreduce(t, bytes, ranks);
+  CollectiveResult ref = reference_ring_allreduce(t, bytes, ranks);
+  CHECK(fast.time_us == Approx(ref.time_us).epsilon(1e-9));
+  CHECK(fast.algbw_gbps == Approx(ref.algbw_gbps).epsilon(1e-9));
+  CHECK(fast.busbw_gbps == Approx(ref.busbw_gbps).epsilon(1e-9));
+}
+}  // namespace
+
+TEST_CASE("shared-BFS routing equals per-destination routing; ring results unchanged", "[flow]") {
+  // Small oversubscribed leaf-spine (4 NPUs per leaf, 2 spines at half rate),
+  // its rail variant, and forwarding topologies (ring, mesh) where no
+  // sharing applies.
+  ClosParams p;
+  p.endpoints = 16;
+  p.endpoints_per_group = 4;
+  p.spines = 2;
+  p.endpoint_bandwidth_gbps = 100;
+  p.uplink_bandwidth_gbps = 50;
+  std::vector<Topology> topos{Topology::clos(p), Topology::ring(9, 40, 300), Topology::full_mesh(5, 40, 100),
+                              Topology::star(6, 100, 50)};
+  p.leaves_per_group = 2;
+  p.rails = true;
+  p.spines = 4;
+  topos.push_back(Topology::clos(p));
+  for (const Topology& t : topos) {
+    for (int s : t.endpoints())
+      for (int d : t.endpoints()) {
+        auto a = t.route(s, d), b = t.route_uncached(s, d);
+        REQUIRE(a.size() == b.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+          CHECK(a[i].link == b[i].link);
+          CHECK(a[i].fraction == b[i].fraction);
+        }
+      }
+    check_ring_matches_reference(t, {});
+    // A scrambled rank order makes ring neighbours cross leaves unevenly.
+    std::vector<int> ranks = t.endpoints();
+    for (size_t i = 0; i < ranks.size(); ++i) std::swap(ranks[i], ranks[(i * 7 + 3) % ranks.size()]);
+    check_ring_matches_reference(t, ranks);
+  }
+  Topology cm = build_system("cloudmatrix384");
+  check_ring_matches_reference(cm, {});
+  std::vector<int> ranks = cm.endpoints();
+  for (size_t i = 0; i < ranks.size(); ++i) std::swap(ranks[i], ranks[(i * 37 + 11) % ranks.size()]);
+  check_ring_matches_reference(cm, ranks);
 }
 
 TEST_CASE("ECMP splits evenly over equal-cost next hops", "[flow]") {
