@@ -11,7 +11,7 @@ import os
 import runpy
 import sys
 
-STUDIES = {"memory": "npusim.studies.memory_compare"}
+STUDIES = {"memory": "npusim.studies.memory_compare", "fabric": "npusim.studies.fabric"}
 
 
 def cmd_run(args):

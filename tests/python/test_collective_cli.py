@@ -85,3 +85,21 @@ def test_story_3_collective_run_from_python(tmp_path):
     with pytest.raises(npusim.ConfigError, match="job: --fidelity packet"):
         npusim.run(npusim.CollectiveRun("nvl72", op="alltoall", bytes=4096, fidelity="packet"),
                    out_dir=str(tmp_path / "p"))
+
+
+def test_study_fabric_quick(tmp_path):
+    import subprocess as sp
+    import sys
+    from conftest import BUILD, REPO
+    env = dict(__import__("os").environ, PYTHONPATH=str(BUILD / "python"))
+    p = sp.run([sys.executable, str(REPO / "tools/npusim"), "study", "fabric", "--quick", "--out", str(tmp_path)],
+               capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    for f in ("summary.csv", "summary.md", "fabric_busbw.png"):
+        assert (tmp_path / f).exists()
+    import pandas as pd
+    df = pd.read_csv(tmp_path / "summary.csv")
+    assert set(df["system"]) == {"nvl72", "cloudmatrix384"} and len(df) == 8
+    # Bus bandwidth grows with message size (latency amortised) for every series.
+    for _, sub in df.groupby(["system", "op"]):
+        assert list(sub.sort_values("bytes")["busbw GB/s"]) == sorted(sub["busbw GB/s"])
