@@ -68,6 +68,10 @@ class ChannelController {
   uint64_t commands_issued() const { return commands_; }
   uint64_t count(Cmd c) const { return uint64_t(cmd_count_.at(size_t(c))); }
   uint64_t row_hits() const { return uint64_t(row_hits_.value()); }
+  uint64_t activates() const { return count(Cmd::ACT); }
+  uint64_t column_commands() const {
+    return count(Cmd::RD) + count(Cmd::WR) + count(Cmd::RDA) + count(Cmd::WRA);
+  }
   std::string holdings() const;
   // Test hook: the timing the controller schedules with, as opposed to the
   // one its protocol checker enforces (injects a deliberately wrong timing).

@@ -88,23 +88,20 @@ uint64_t HbmSystem::service(uint64_t now) {
   return calendar_.empty() ? kNoWake : calendar_.top().first;
 }
 
+uint64_t HbmSystem::total(uint64_t (ChannelController::*per_channel)() const) const {
+  uint64_t n = 0;
+  for (const auto& c : channels_) n += ((*c).*per_channel)();
+  return n;
+}
+
 double HbmSystem::row_hit_rate() const {
-  uint64_t hits = 0, col = 0;
-  for (const auto& c : channels_) {
-    hits += c->row_hits();
-    col += c->count(Cmd::RD) + c->count(Cmd::WR) + c->count(Cmd::RDA) + c->count(Cmd::WRA);
-  }
-  return col ? double(hits) / double(col) : 0.0;
+  const uint64_t col = total(&ChannelController::column_commands);
+  return col ? double(total(&ChannelController::row_hits)) / double(col) : 0.0;
 }
 
 void HbmSystem::finish() {
-  uint64_t act = 0, col = 0;
-  for (const auto& c : channels_) {
-    act += c->count(Cmd::ACT);
-    col += c->count(Cmd::RD) + c->count(Cmd::WR) + c->count(Cmd::RDA) + c->count(Cmd::WRA);
-  }
-  acts_.set(double(act));
-  column_cmds_.set(double(col));
+  acts_.set(double(total(&ChannelController::activates)));
+  column_cmds_.set(double(total(&ChannelController::column_commands)));
 }
 
 std::string HbmSystem::holdings() const {

@@ -43,6 +43,8 @@ class HbmSystem : public MemoryModel, public BurstSink {
     uint64_t done;
   };
   void schedule(uint32_t ch, uint64_t cycle);
+  // Sum of a per-channel counter over all channels.
+  uint64_t total(uint64_t (ChannelController::*per_channel)() const) const;
 
   AddressMapping map_;
   std::vector<std::unique_ptr<ChannelController>> channels_;

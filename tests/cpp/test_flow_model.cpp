@@ -14,6 +14,18 @@ using namespace npusim::noc;
 using Catch::Matchers::Contains;
 
 namespace {
+
+// 16 NPUs, 4 per leaf, 2 spines at half the endpoint rate: intra- and
+// inter-leaf pairs get different rates.
+ClosParams oversubscribed_leaf_spine() {
+  ClosParams p;
+  p.endpoints = 16;
+  p.endpoints_per_group = 4;
+  p.spines = 2;
+  p.endpoint_bandwidth_gbps = 100;
+  p.uplink_bandwidth_gbps = 50;
+  return p;
+}
 json node(const char* n, const char* k = "npu") { return {{"name", n}, {"kind", k}}; }
 json link(const char* s, const char* d, double bw, double lat, bool bidi = true) {
   return {{"src", s}, {"dst", d}, {"bandwidth_gbps", bw}, {"latency_ns", lat}, {"bidirectional", bidi}};
@@ -131,12 +143,7 @@ TEST_CASE("aggregate all-to-all equals per-flow simulation on symmetric topologi
   // Oversubscribed leaf-spine (2 spines for 4 NPUs per leaf): intra-leaf and
   // inter-leaf pairs get different rates; the per-hop-distance groups must
   // reproduce what 240 individual flows give.
-  ClosParams p;
-  p.endpoints = 16;
-  p.endpoints_per_group = 4;
-  p.spines = 2;
-  p.endpoint_bandwidth_gbps = 100;
-  p.uplink_bandwidth_gbps = 50;
+  ClosParams p = oversubscribed_leaf_spine();
   std::vector<Topology> topos{Topology::clos(p), Topology::ring(9, 40, 300), Topology::star(12, 100, 50)};
   p.leaves_per_group = 2;  // CloudMatrix-like: every NPU on 2 L1s, rails of spines
   p.rails = true;
@@ -194,12 +201,7 @@ TEST_CASE("shared-BFS routing equals per-destination routing; ring results uncha
   // Small oversubscribed leaf-spine (4 NPUs per leaf, 2 spines at half rate),
   // its rail variant, and forwarding topologies (ring, mesh) where no
   // sharing applies.
-  ClosParams p;
-  p.endpoints = 16;
-  p.endpoints_per_group = 4;
-  p.spines = 2;
-  p.endpoint_bandwidth_gbps = 100;
-  p.uplink_bandwidth_gbps = 50;
+  ClosParams p = oversubscribed_leaf_spine();
   std::vector<Topology> topos{Topology::clos(p), Topology::ring(9, 40, 300), Topology::full_mesh(5, 40, 100),
                               Topology::star(6, 100, 50)};
   p.leaves_per_group = 2;
