@@ -35,6 +35,9 @@ std::vector<std::pair<std::string, std::string>> AddressMapping::named_schemes()
       // Bank group below the column: a stream alternates bank groups on each
       // pseudo-channel, so back-to-back bursts pay tCCD_S, not tCCD_L.
       {"channel_interleaved", "ro_ba_co_bg_pc_ch"},
+      // The same with bank/bank-group XOR row hashing: many concurrent
+      // streams (an NPU's cores behind L2) spread over banks.
+      {"channel_interleaved_xor", "ro_ba_co_bg_pc_ch_xor"},
       // A whole row per bank before moving on (DRAMSim3's rorabgbachco order).
       {"row_interleaved", "ro_ba_bg_pc_ch_co"},
       {"bank_interleaved", "ro_co_ba_bg_pc_ch"},
@@ -61,10 +64,20 @@ AddressMapping AddressMapping::build(const HbmOrg& org, const std::string& spec_
     }
     if (!cur.empty()) tokens.push_back(cur);
   }
+  // A trailing "xor" hashes bank and bank group with the low row bits
+  // (permutation-based interleaving): concurrent streams that sit in
+  // different rows then mostly land in different banks instead of
+  // thrashing one bank's row buffer.
+  bool bank_xor = false;
+  if (!tokens.empty() && tokens.back() == "xor") {
+    bank_xor = true;
+    tokens.pop_back();
+  }
   std::string expected =
       "field tokens from MSB to LSB separated by '_' (ro ba bg co pc ch, optional st), each "
-      "optionally followed by a bit count, e.g. 'ro_ba_co_bg_pc_ch' or 'ro_co2_ba_bg_co3_pc_ch'; or "
-      "a named scheme (channel_interleaved, row_interleaved, bank_interleaved, channel_partitioned)";
+      "optionally followed by a bit count, e.g. 'ro_ba_co_bg_pc_ch' or 'ro_co2_ba_bg_co3_pc_ch', "
+      "optionally ending in '_xor' (bank/bank-group XOR row hashing); or a named scheme "
+      "(channel_interleaved, channel_interleaved_xor, row_interleaved, bank_interleaved, channel_partitioned)";
   if (tokens.empty()) throw ConfigError(path + ": empty address mapping; expected " + expected);
 
   bool has_stack = false;
@@ -81,6 +94,10 @@ AddressMapping AddressMapping::build(const HbmOrg& org, const std::string& spec_
   AddressMapping m;
   m.spec_ = spec;
   m.has_stack_ = has_stack;
+  m.bank_xor_ = bank_xor;
+  m.bank_mask_ = (1u << width[size_t(AddrField::Bank)]) - 1;
+  m.bg_mask_ = (1u << width[size_t(AddrField::BankGroup)]) - 1;
+  m.bank_bits_ = width[size_t(AddrField::Bank)];
   m.channels_per_stack_ = static_cast<uint32_t>(org.channels_per_stack);
   m.offset_bits_ = log2u(org.burst_bytes());
   // Walk tokens LSB first so explicit counts take the low bits of a field.
@@ -139,6 +156,10 @@ DramAddr AddressMapping::decode(uint64_t addr) const {
   d.bank = v[size_t(AddrField::Bank)];
   d.row = v[size_t(AddrField::Row)];
   d.col = v[size_t(AddrField::Column)];
+  if (bank_xor_) {
+    d.bank ^= d.row & bank_mask_;
+    d.bg ^= (d.row >> bank_bits_) & bg_mask_;
+  }
   return d;
 }
 
@@ -147,8 +168,9 @@ uint64_t AddressMapping::encode(const DramAddr& d) const {
   v[size_t(AddrField::Stack)] = has_stack_ ? d.channel / channels_per_stack_ : 0;
   v[size_t(AddrField::Channel)] = has_stack_ ? d.channel % channels_per_stack_ : d.channel;
   v[size_t(AddrField::PseudoChannel)] = d.pc;
-  v[size_t(AddrField::BankGroup)] = d.bg;
-  v[size_t(AddrField::Bank)] = d.bank;
+  // XOR with the row is its own inverse.
+  v[size_t(AddrField::BankGroup)] = bank_xor_ ? d.bg ^ ((d.row >> bank_bits_) & bg_mask_) : d.bg;
+  v[size_t(AddrField::Bank)] = bank_xor_ ? d.bank ^ (d.row & bank_mask_) : d.bank;
   v[size_t(AddrField::Row)] = d.row;
   v[size_t(AddrField::Column)] = d.col;
   uint64_t a = 0;

@@ -45,6 +45,8 @@ class AddressMapping {
   uint32_t offset_bits_ = 0, total_bits_ = 0;
   uint32_t channels_per_stack_ = 1;
   bool has_stack_ = false;
+  bool bank_xor_ = false;
+  uint32_t bank_mask_ = 0, bg_mask_ = 0, bank_bits_ = 0;
   std::string spec_;
 };
 

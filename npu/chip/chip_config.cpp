@@ -5,6 +5,41 @@
 
 namespace npusim::npu {
 
+const Schema& L2Config::schema() {
+  static const Schema s = [] {
+    Schema s("l2", "Shared L2 cache organisation and timing (capacity: chip.l2_mib)");
+    SchemaBuilder<L2Config>(s)
+        .param(&L2Config::line_bytes, "line_bytes", "B", 512,
+               "Line size; also the request size from cores to L2 and L2 to HBM. E: Ascend C "
+               "guidance aligns GM accesses to 512 B",
+               {32, 1 << 16})
+        .param(&L2Config::ways, "ways", "", 16, "Associativity (E: not published)", {1, 1024})
+        .param(&L2Config::slices, "slices", "", 24,
+               "Address-interleaved slices, each serving one line at a time at slice_bytes_per_cycle. "
+               "E: one slice per cube core (presets set it so)",
+               {1, 4096})
+        .param(&L2Config::slice_bytes_per_cycle, "slice_bytes_per_cycle", "B/cycle", 64,
+               "Bandwidth of one slice (E: gives 910B ~2.9 TB/s L2, ~1.8x its HBM)", {1, 1 << 16})
+        .param(&L2Config::hit_latency_cycles, "hit_latency_cycles", "cycle", 60,
+               "Tag + data access latency of a hit, on top of the network hops (E)", {0, 1 << 20});
+    return s;
+  }();
+  return s;
+}
+
+const Schema& OnChipNetConfig::schema() {
+  static const Schema s = [] {
+    Schema s("noc", "On-chip interconnect between AI cores, L2 slices and the memory controllers");
+    SchemaBuilder<OnChipNetConfig>(s)
+        .param(&OnChipNetConfig::hop_latency_cycles, "hop_latency_cycles", "cycle", 20,
+               "One-way latency between a core and an L2 slice (E: not published)", {0, 1 << 20})
+        .param(&OnChipNetConfig::max_outstanding, "max_outstanding", "line", 64,
+               "Lines one GM transfer keeps in flight (memory-level parallelism of an MTE, E)", {1, 1 << 20});
+    return s;
+  }();
+  return s;
+}
+
 const Schema& ChipConfig::schema() {
   static const Schema s = [] {
     Schema s("chip", "One NPU chip: core counts, clock, per-core config, L2, memory, interconnect");
@@ -29,6 +64,8 @@ const Schema& ChipConfig::schema() {
         .param(&ChipConfig::l2_mib, "l2_mib", "MiB", 192,
                "L2 cache capacity. Default: 910B3 192 MB (V: catlass, reference/hardware.md)",
                {0, 1 << 20})
+        .group(&ChipConfig::l2, "l2", "L2 organisation and timing")
+        .group(&ChipConfig::noc, "noc", "On-chip network between cores and L2")
         .param(&ChipConfig::memory, "memory", "", "ascend_910b",
                "Memory preset name (memory/hbm_presets.hpp) backing this chip")
         .param(&ChipConfig::ub_bandwidth_gbps, "ub_bandwidth_gbps", "GB/s", 392.0,

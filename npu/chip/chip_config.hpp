@@ -13,6 +13,21 @@
 
 namespace npusim::npu {
 
+// The shared L2 (capacity is ChipConfig::l2_mib): set-associative, sliced by
+// address, each slice a bandwidth server with a hit latency.
+struct L2Config {
+  uint32_t line_bytes, ways, slices, slice_bytes_per_cycle, hit_latency_cycles;
+  static const Schema& schema();
+};
+
+// The on-chip interconnect between cores and L2 slices: a crossbar with a
+// fixed one-way latency; each core transfer keeps at most `max_outstanding`
+// lines in flight.
+struct OnChipNetConfig {
+  uint32_t hop_latency_cycles, max_outstanding;
+  static const Schema& schema();
+};
+
 struct ChipConfig {
   std::string name;
   // Where each number comes from, with V/P/R/E labels (see
@@ -25,6 +40,8 @@ struct ChipConfig {
   double clock_ghz;
   CoreConfig core;
   uint32_t l2_mib;
+  L2Config l2;
+  OnChipNetConfig noc;
   std::string memory;  // a memory preset name (memory/hbm_presets.hpp)
   // Per-chip interconnect (UB / HCCS / NVLink) bandwidth in GB/s (bytes),
   // in the direction given by ub_bandwidth_direction.

@@ -130,10 +130,11 @@ json build(const ChipRow& r) {
   c.core.mxfp4_multiplier = r.mxfp4;
   c.core.int8_multiplier = r.int8;
   c.l2_mib = r.l2_mib;
+  c.l2.slices = r.cube_cores;  // E: one slice per cube core (see L2Config)
   c.ub_bandwidth_gbps = r.ub_gbps;
   c.ub_bandwidth_direction = r.ub_direction;
   c.source = std::string(r.src_cores) + "; " + r.src_clock + "; " + r.src_peaks + "; " + r.src_core + "; " +
-             r.src_l2 + "; " + r.src_ub + "; memory: preset '" + r.memory + "' (memory/hbm_presets.cpp)";
+             r.src_l2 + " (L2 slices/bandwidth/latency and on-chip network: E, see chip.l2 / chip.noc)" + "; " + r.src_ub + "; memory: preset '" + r.memory + "' (memory/hbm_presets.cpp)";
   // Round-trip through the schema: validates every range.
   return to_json(chip_config_from_json(to_json(c), std::string("chip preset ") + r.name));
 }

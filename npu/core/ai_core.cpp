@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "models/sim/errors.hpp"
+#include "models/sim/timeline.hpp"
 
 namespace npusim::npu {
 
@@ -52,16 +53,36 @@ uint64_t duration(const CoreConfig& cfg, const Instruction& in) {
   }
 }
 
+bool touches_gm(Op op) {
+  return op == Op::CopyGmToL1 || op == Op::CopyGmToUb || op == Op::CopyUbToGm || op == Op::FixpipeL0cToGm;
+}
+
+uint64_t AiCore::transfer_cycles(const Instruction& in) const {
+  switch (in.op) {
+    case Op::CopyGmToL1:
+    case Op::CopyGmToUb: return ceil_div(in.bytes, cfg_.mte2_bytes_per_cycle);
+    case Op::CopyUbToGm: return ceil_div(in.bytes, cfg_.mte3_bytes_per_cycle);
+    case Op::FixpipeL0cToGm: return ceil_div(in.bytes, cfg_.fix_bytes_per_cycle);
+    default: return 0;
+  }
+}
+
 AiCore::PipeStats::PipeStats(stats::Group& parent, const std::string& name)
     : group(&parent, name),
       busy_cycles(group, "busy_cycles", "Cycles the pipe was executing an instruction", "cycle"),
       flag_stall_cycles(group, "flag_stall_cycles", "Cycles the pipe was blocked in wait_flag", "cycle"),
+      memory_stall_cycles(group, "memory_stall_cycles",
+                          "Cycles GM transfers took beyond bytes/bandwidth (latency, L2/HBM contention); part "
+                          "of busy_cycles",
+                          "cycle"),
       instructions(group, "instructions", "Instructions executed (flags included)", "instr"),
       bytes(group, "bytes", "Bytes moved (MTE/FIX) or processed (V)", "byte") {}
 
 AiCore::AiCore(const CoreConfig& cfg, std::vector<Instruction> program, stats::Group& parent,
-               const std::string& name)
+               const std::string& name, GmPort* port, uint32_t id)
     : cfg_(cfg),
+      port_(port),
+      id_(id),
       prog_(std::move(program)),
       flags_(size_t(kNumPipes) * kNumPipes * cfg.flag_ids, 0),
       stats_(&parent, name),
@@ -82,6 +103,27 @@ double AiCore::busy_cycles(Pipe p) const { return pstats_[int(p)]->busy_cycles.v
 double AiCore::flag_stall_cycles(Pipe p) const { return pstats_[int(p)]->flag_stall_cycles.value(); }
 double AiCore::instructions(Pipe p) const { return pstats_[int(p)]->instructions.value(); }
 double AiCore::bytes(Pipe p) const { return pstats_[int(p)]->bytes.value(); }
+double AiCore::memory_stall_cycles(Pipe p) const { return pstats_[int(p)]->memory_stall_cycles.value(); }
+
+void AiCore::set_timeline(Timeline* tl, const std::string& process, double cycle_ps) {
+  timeline_ = tl;
+  cycle_ps_ = cycle_ps;
+  if (!tl) return;
+  for (int p = 0; p < kNumPipes; ++p) tracks_[p] = tl->add_track(process, to_string(Pipe(p)));
+}
+
+void AiCore::gm_done(Pipe pipe, uint64_t now) {
+  PipeState& ps = pipes_[int(pipe)];
+  if (ps.current < 0 || ps.busy_until != kPending)
+    throw ProtocolError("AI core " + std::to_string(id_) + ": gm_done on pipe " + to_string(pipe) +
+                        " with no GM transfer outstanding");
+  ps.busy_until = std::max(now, ps.started);
+  const uint64_t took = ps.busy_until - ps.started;
+  PipeStats& st = *pstats_[int(pipe)];
+  st.busy_cycles += double(took);
+  const uint64_t need = transfer_cycles(prog_[size_t(ps.current)]);
+  if (took > need) st.memory_stall_cycles += double(took - need);
+}
 
 bool AiCore::flag_ready(const Instruction& in) const { return flag(in.flag_src, in.flag_dst, in.flag_id) > 0; }
 void AiCore::consume_flag(const Instruction& in) { --flag(in.flag_src, in.flag_dst, in.flag_id); }
@@ -164,6 +206,11 @@ bool AiCore::step(uint64_t now) {
   for (int p = 0; p < kNumPipes; ++p) {
     PipeState& ps = pipes_[p];
     if (ps.current >= 0 && ps.busy_until <= now) {
+      if (timeline_ && timeline_->enabled()) {
+        const Instruction& in = prog_[size_t(ps.current)];
+        timeline_->complete(tracks_[p], to_string(in.op), uint64_t(double(ps.started) * cycle_ps_),
+                            uint64_t(double(ps.busy_until - ps.started) * cycle_ps_), "bytes", in.bytes);
+      }
       complete(Pipe(p), uint32_t(ps.current), ps.busy_until);
       ps.current = -1;
       changed = true;
@@ -184,11 +231,18 @@ bool AiCore::step(uint64_t now) {
         ps.wait_since = UINT64_MAX;
       } else {
         ps.current = idx;
-        ps.busy_until = now + dur_[idx];
-        st.busy_cycles += double(dur_[idx]);
+        ps.started = now;
         st.bytes += double(in.bytes);
         ps.queue.pop_front();
         changed = true;
+        if (port_ && touches_gm(in.op)) {
+          ps.busy_until = kPending;
+          port_->gm_start(id_, Pipe(p), in, now);
+        } else {
+          ps.busy_until = now + dur_[idx];
+          st.busy_cycles += double(dur_[idx]);
+          if (touches_gm(in.op)) st.memory_stall_cycles += double(dur_[idx] - transfer_cycles(in));
+        }
         break;
       }
       ps.queue.pop_front();
@@ -218,12 +272,17 @@ uint64_t AiCore::advance(uint64_t now) {
   if (pc_ < prog_.size() && issue_blocked_since_ == UINT64_MAX) {
     next = std::min(next, std::max(now + 1, scalar_busy_until_));
   }
-  if (next == kNoWake) report_deadlock(now);
+  if (next == kNoWake) {
+    for (const auto& ps : pipes_)
+      if (ps.current >= 0 && ps.busy_until == kPending) return kWaitingOnMemory;
+    report_deadlock(now);
+  }
   return next;
 }
 
 uint64_t AiCore::run() {
   uint64_t now = 0;
+  if (port_) throw ConfigError("AiCore::run() times GM itself; a core with a GmPort is driven by its owner");
   for (;;) {
     uint64_t next = advance(now);
     if (next == kNoWake) break;

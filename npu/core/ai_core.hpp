@@ -12,6 +12,11 @@
 // completed; pipe_barrier(all) stalls issue until every pipe has drained.
 // An instruction issued at cycle t may start on its pipe at cycle t; a flag
 // set at cycle t releases a waiting pipe at cycle t.
+//
+// Global memory: without a GmPort a GM transfer (MTE2, MTE3, FIX to GM) takes
+// the documented fixed gm_latency + bytes/bandwidth. With a GmPort the core
+// hands the transfer to the port when it starts and the pipe stays busy until
+// the owner calls gm_done(); the chip model routes it through L2 and HBM.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -23,7 +28,23 @@
 #include "npu/core/core_config.hpp"
 #include "npu/core/instruction.hpp"
 
+namespace npusim {
+class Timeline;
+}
+
 namespace npusim::npu {
+
+// True for the ops whose one side is global memory.
+bool touches_gm(Op op);
+
+// Where a core's global-memory transfers go when they are timed outside the
+// core. gm_start is called once per transfer at the cycle it starts on its
+// pipe; the owner answers with AiCore::gm_done(pipe, cycle) exactly once.
+class GmPort {
+ public:
+  virtual ~GmPort() = default;
+  virtual void gm_start(uint32_t core, Pipe pipe, const Instruction& in, uint64_t now) = 0;
+};
 
 // Cycles an instruction occupies its pipe (0 for flags / barriers):
 //   mmad:   ceil(ceil(m/cm)*ceil(k/ck)*ceil(n/cn) / dtype multiplier)
@@ -35,15 +56,23 @@ uint64_t duration(const CoreConfig& cfg, const Instruction& in);
 class AiCore {
  public:
   static constexpr uint64_t kNoWake = UINT64_MAX;
+  // advance(): nothing to do until a GmPort transfer completes (gm_done).
+  static constexpr uint64_t kWaitingOnMemory = UINT64_MAX - 1;
 
   AiCore(const CoreConfig& cfg, std::vector<Instruction> program, stats::Group& parent,
-         const std::string& name = "core");
+         const std::string& name = "core", GmPort* port = nullptr, uint32_t id = 0);
   ~AiCore();
 
   // Does all the work of cycle `now` (now must not decrease) and returns the
-  // next cycle at which something can happen, or kNoWake once the program
-  // has completed. Throws StallError on a deadlock.
+  // next cycle at which something can happen, kWaitingOnMemory when only a
+  // GmPort transfer can unblock it, or kNoWake once the program has
+  // completed. Throws StallError on a deadlock.
   uint64_t advance(uint64_t now);
+  // The GM transfer running on `pipe` completed at cycle `now` (GmPort mode).
+  // Call advance(now) afterwards.
+  void gm_done(Pipe pipe, uint64_t now);
+  // Per-pipe spans on the timeline (track per pipe under `process`).
+  void set_timeline(Timeline* tl, const std::string& process, double cycle_ps);
   // Runs the whole program from cycle 0; returns total cycles.
   uint64_t run();
 
@@ -57,12 +86,15 @@ class AiCore {
   double flag_stall_cycles(Pipe p) const;
   double instructions(Pipe p) const;
   double bytes(Pipe p) const;
+  double memory_stall_cycles(Pipe p) const;
+  uint32_t id() const { return id_; }
 
  private:
   struct PipeState {
     std::deque<uint32_t> queue;
     int64_t current = -1;      // executing instruction, -1 when idle
-    uint64_t busy_until = 0;
+    uint64_t busy_until = 0;   // kPending while a GmPort transfer runs
+    uint64_t started = 0;
     uint64_t wait_since = UINT64_MAX;  // head wait_flag blocked since
     uint64_t issued = 0, completed = 0;
     uint64_t barrier_target = 0;  // later issue waits for completed >= this
@@ -81,7 +113,16 @@ class AiCore {
     return flags_[(size_t(src) * kNumPipes + size_t(dst)) * cfg_.flag_ids + id];
   }
 
+  static constexpr uint64_t kPending = UINT64_MAX;
+  // Cycles a GM transfer needs for its bytes alone (no latency).
+  uint64_t transfer_cycles(const Instruction& in) const;
+
   CoreConfig cfg_;
+  GmPort* port_ = nullptr;
+  uint32_t id_ = 0;
+  Timeline* timeline_ = nullptr;
+  double cycle_ps_ = 0;
+  int tracks_[kNumPipes] = {};
   std::vector<Instruction> prog_;
   std::vector<uint64_t> dur_;
   std::vector<uint32_t> flags_;
@@ -102,7 +143,7 @@ class AiCore {
 struct AiCore::PipeStats {
   PipeStats(stats::Group& parent, const std::string& name);
   stats::Group group;
-  stats::Scalar busy_cycles, flag_stall_cycles, instructions, bytes;
+  stats::Scalar busy_cycles, flag_stall_cycles, memory_stall_cycles, instructions, bytes;
 };
 
 }  // namespace npusim::npu

@@ -1,0 +1,320 @@
+#include "models/system/chip_sim.hpp"
+
+#include <algorithm>
+
+#include "models/sim/errors.hpp"
+#include "models/sim/timeline.hpp"
+
+namespace npusim {
+
+using npu::Op;
+using npu::Pipe;
+
+namespace {
+uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+}  // namespace
+
+ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::vector<CoreProgramSpec> programs,
+                 uint64_t hbm_capacity, stats::Group& parent, Timeline* timeline)
+    : sc_core::sc_module(name),
+      mem_socket("mem_socket"),
+      cfg_(cfg),
+      clk_("chip", 1000.0 / cfg.clock_ghz),
+      hbm_capacity_(hbm_capacity),
+      stats_(&parent, std::string(static_cast<const char*>(name))),
+      tags_(uint64_t(cfg.l2_mib) << 20, cfg.l2.line_bytes, cfg.l2.ways),
+      slice_free_(cfg.l2.slices, 0),
+      slice_cycles_per_line_(ceil_div(cfg.l2.line_bytes, cfg.l2.slice_bytes_per_cycle)),
+      l2_lines_(stats_, "l2_lines", "Lines requested from L2 by the cores", "line"),
+      l2_hits_(stats_, "l2_hits", "Core line requests that hit in L2 (writes allocate and count as hits)", "line"),
+      l2_misses_(stats_, "l2_misses", "Core read lines that missed in L2 (incl. those merged into an MSHR)", "line"),
+      mshr_merges_(stats_, "l2_mshr_merges", "Read misses that found the line already being fetched", "line"),
+      writebacks_(stats_, "l2_writebacks", "Dirty lines written back to memory on eviction", "line"),
+      hbm_read_bytes_(stats_, "hbm_read_bytes", "Bytes read from memory (line fills)", "byte"),
+      hbm_write_bytes_(stats_, "hbm_write_bytes", "Bytes written to memory (write-backs)", "byte"),
+      slice_wait_cycles_(stats_, "l2_slice_wait_cycles", "Cycles lines queued for a busy L2 slice (summed)", "cycle"),
+      miss_latency_(stats_, "l2_miss_latency", "Cycles from a read miss's memory request to its fill", "cycle") {
+  if (cfg.l2.slices == 0) throw ConfigError("chip.l2.slices: expected an integer >= 1, got 0");
+  mem_socket.register_nb_transport_bw(this, &ChipSim::nb_transport_bw);
+  uint32_t aic = 0, aiv = 0;
+  for (auto& p : programs) {
+    const uint32_t limit = p.vector_core ? cfg.vector_cores : cfg.cube_cores;
+    if (p.index >= limit)
+      throw ConfigError(std::string("chip: a program targets ") + (p.vector_core ? "vector" : "cube") + " core " +
+                        std::to_string(p.index) + " but " + cfg.name + " has " + std::to_string(limit) +
+                        "; expected an index below that");
+    const std::string cname = std::string(p.vector_core ? "aiv" : "aic") + std::to_string(p.index);
+    const uint32_t id = uint32_t(cores_.size());
+    cores_.push_back(std::make_unique<npu::AiCore>(cfg.core, std::move(p.program), stats_, cname, this, id));
+    vector_.push_back(p.vector_core);
+    if (timeline) cores_.back()->set_timeline(timeline, cname, clk_.period_ps());
+    (p.vector_core ? aiv : aic)++;
+  }
+  core_wake_.assign(cores_.size(), Wakeup::kNever);
+  SC_METHOD(run);
+  sensitive << wake_.event();
+  dont_initialize();
+  for (uint32_t i = 0; i < cores_.size(); ++i) {
+    core_wake_[i] = 0;
+    push(0, kCore, i);
+  }
+  if (!cores_.empty()) wake_.at(0);
+}
+
+ChipSim::~ChipSim() = default;
+
+double ChipSim::l2_hit_rate() const {
+  const double n = l2_lines_.value();
+  return n > 0 ? l2_hits_.value() / n : 0.0;
+}
+
+uint64_t ChipSim::outstanding() const {
+  return (cores_.size() - cores_done_) + active_xfers_ + hbm_inflight_ + hbm_queue_.size();
+}
+
+std::string ChipSim::holdings() const {
+  std::string s = std::to_string(cores_.size() - cores_done_) + " of " + std::to_string(cores_.size()) +
+                  " cores unfinished, " + std::to_string(active_xfers_) + " GM transfers in flight, " +
+                  std::to_string(mshr_.size()) + " L2 misses outstanding, " + std::to_string(hbm_inflight_) +
+                  " memory requests in flight, " + std::to_string(hbm_queue_.size()) + " queued" +
+                  (waiting_end_req_ ? " (memory withholding END_REQ)" : "");
+  return s;
+}
+
+void ChipSim::run() {
+  wake_.fired();
+  const uint64_t now = clk_.now_cycle();
+  while (!events_.empty() && events_.top().cycle <= now) {
+    const Event e = events_.top();
+    events_.pop();
+    switch (e.kind) {
+      case kCore:
+        if (core_wake_[e.a] != e.cycle) break;  // superseded by an earlier wake
+        core_wake_[e.a] = Wakeup::kNever;
+        advance_core(e.a, e.cycle);
+        break;
+      case kIssue: issue(e.a, e.cycle); break;
+      case kServe: serve(e.a, e.line, e.cycle); break;
+      case kLineDone: line_done(e.a, e.cycle); break;
+    }
+  }
+  hbm_send();
+  rearm();
+}
+
+void ChipSim::rearm() {
+  if (!events_.empty()) wake_.at(std::max(events_.top().cycle, clk_.next_cycle_at_or_after_now()));
+}
+
+void ChipSim::advance_core(uint32_t i, uint64_t now) {
+  uint64_t next;
+  try {
+    next = cores_[i]->advance(now);
+  } catch (const StallError& e) {
+    sim_throw<StallError>(std::string(name()) + "." + (vector_[i] ? "aiv" : "aic") + ": " + e.what());
+  }
+  ++progress_;
+  if (next == npu::AiCore::kNoWake) {
+    ++cores_done_;
+    end_cycle_ = std::max(end_cycle_, cores_[i]->total_cycles());
+    if (watchdog_ && done()) watchdog_->idle();
+  } else if (next != npu::AiCore::kWaitingOnMemory && next < core_wake_[i]) {
+    core_wake_[i] = next;
+    push(next, kCore, i);
+  }
+}
+
+void ChipSim::gm_start(uint32_t core, Pipe pipe, const npu::Instruction& in, uint64_t now) {
+  uint32_t x;
+  if (free_xfers_.empty()) {
+    x = uint32_t(xfers_.size());
+    xfers_.emplace_back();
+  } else {
+    x = free_xfers_.back();
+    free_xfers_.pop_back();
+  }
+  Xfer& t = xfers_[x];
+  const uint64_t lb = cfg_.l2.line_bytes;
+  if (in.gm_addr + in.bytes > hbm_capacity_ / lb * lb)
+    sim_throw<ConfigError>(std::string(name()) + ": core " + std::to_string(core) + " line " +
+                           std::to_string(in.line) + ": GM range [" + std::to_string(in.gm_addr) + ", +" +
+                           std::to_string(in.bytes) + ") is beyond the memory capacity (" +
+                           std::to_string(hbm_capacity_) + " bytes); expected addresses inside it");
+  t = Xfer{};
+  t.core = core;
+  t.pipe = pipe;
+  t.write = in.op == Op::CopyUbToGm || in.op == Op::FixpipeL0cToGm;
+  t.next_line = in.gm_addr / lb;
+  t.end_line = (in.gm_addr + std::max<uint64_t>(in.bytes, 1) - 1) / lb + 1;
+  t.lines = t.end_line - t.next_line;
+  uint64_t bw = cfg_.core.mte2_bytes_per_cycle;
+  if (in.op == Op::CopyUbToGm) bw = cfg_.core.mte3_bytes_per_cycle;
+  if (in.op == Op::FixpipeL0cToGm) bw = cfg_.core.fix_bytes_per_cycle;
+  t.cycles_per_line = std::max<uint64_t>(1, ceil_div(lb, bw));
+  t.next_issue = now;
+  t.issue_pending = true;
+  ++active_xfers_;
+  if (watchdog_) watchdog_->kick();
+  push(now, kIssue, x);
+}
+
+void ChipSim::issue(uint32_t x, uint64_t now) {
+  Xfer& t = xfers_[x];
+  t.issue_pending = false;
+  const uint64_t hop = cfg_.noc.hop_latency_cycles;
+  while (t.next_line < t.end_line && t.outstanding < cfg_.noc.max_outstanding && t.next_issue <= now) {
+    const uint64_t line = t.next_line++;
+    ++t.outstanding;
+    l2_lines_ += 1;
+    // Every line pays the same hop, so lines reach the slices in the order
+    // they are issued: slice queueing can be resolved here.
+    const uint64_t arrive = now + hop;
+    uint64_t& free_at = slice_free_[memory::L2Tags::mix(line) % slice_free_.size()];
+    const uint64_t start = std::max(arrive, free_at);
+    if (start > arrive) slice_wait_cycles_ += double(start - arrive);
+    free_at = start + slice_cycles_per_line_;
+    push(free_at, kServe, x, line);
+    t.next_issue = std::max(t.next_issue, now) + t.cycles_per_line;
+  }
+  if (t.next_line < t.end_line && t.outstanding < cfg_.noc.max_outstanding) {
+    t.issue_pending = true;
+    push(t.next_issue, kIssue, x);
+  }
+}
+
+void ChipSim::serve(uint32_t x, uint64_t line, uint64_t now) {
+  const uint64_t back = cfg_.noc.hop_latency_cycles;
+  if (xfers_[x].write) {
+    if (tags_.access(line, true)) {
+      l2_hits_ += 1;
+    } else {
+      l2_hits_ += 1;  // allocated without a fetch
+      // A read miss to the same line may be in flight: its fill finds the
+      // line present and does not install it twice.
+      const memory::L2Tags::Victim v = tags_.insert(line, true);
+      if (v.dirty) hbm_enqueue(v.line, true);
+    }
+    push(now + back, kLineDone, x);
+    return;
+  }
+  if (tags_.access(line, false)) {
+    l2_hits_ += 1;
+    push(now + cfg_.l2.hit_latency_cycles + back, kLineDone, x);
+    return;
+  }
+  l2_misses_ += 1;
+  auto [it, fresh] = mshr_.try_emplace(line);
+  it->second.push_back(x);
+  if (!fresh) {
+    mshr_merges_ += 1;
+    return;
+  }
+  miss_start_[line] = now;
+  hbm_enqueue(line, false);
+}
+
+void ChipSim::line_done(uint32_t x, uint64_t now) {
+  Xfer& t = xfers_[x];
+  --t.outstanding;
+  ++t.done;
+  ++progress_;
+  if (t.done == t.lines) {
+    const uint32_t core = t.core;
+    const Pipe pipe = t.pipe;
+    free_xfers_.push_back(x);
+    --active_xfers_;
+    cores_[core]->gm_done(pipe, now);
+    advance_core(core, now);
+    return;
+  }
+  if (!t.issue_pending && t.next_line < t.end_line) {
+    t.issue_pending = true;
+    push(std::max(now, t.next_issue), kIssue, x);
+  }
+}
+
+void ChipSim::hbm_enqueue(uint64_t line, bool write) {
+  if (write) writebacks_ += 1;
+  hbm_queue_.push_back(HbmOp{line, write});
+}
+
+void ChipSim::hbm_send() {
+  const uint32_t lb = cfg_.l2.line_bytes;
+  while (!waiting_end_req_ && !hbm_queue_.empty()) {
+    const HbmOp op = hbm_queue_.front();
+    hbm_queue_.pop_front();
+    tlm::tlm_generic_payload* gp = pool_.acquire();
+    gp->set_command(op.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    gp->set_address(op.line * lb);
+    gp->set_data_length(lb);
+    gp->set_streaming_width(lb);
+    gp->set_data_ptr(nullptr);  // timing only
+    gp->set_byte_enable_ptr(nullptr);
+    gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    RequestExt& e = ext_of(*gp);
+    e.id = hbm_ids_++;
+    e.source = 0;
+    e.issue_ps = ClockDomain::now_ps();
+    ++hbm_inflight_;
+    if (op.write) hbm_write_bytes_ += lb;
+    else hbm_read_bytes_ += lb;
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+    const tlm::tlm_sync_enum s = mem_socket->nb_transport_fw(*gp, phase, t);
+    if (s == tlm::TLM_COMPLETED) {
+      on_hbm_response(*gp);
+    } else if (s == tlm::TLM_ACCEPTED || phase == tlm::BEGIN_REQ) {
+      waiting_end_req_ = true;  // back-pressure
+    }
+  }
+}
+
+tlm::tlm_sync_enum ChipSim::nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
+                                            sc_core::sc_time&) {
+  if (phase == tlm::END_REQ) {
+    waiting_end_req_ = false;
+    hbm_send();
+    rearm();
+    return tlm::TLM_ACCEPTED;
+  }
+  if (phase == tlm::BEGIN_RESP) {
+    on_hbm_response(gp);
+    phase = tlm::END_RESP;
+    return tlm::TLM_COMPLETED;
+  }
+  return tlm::TLM_ACCEPTED;
+}
+
+void ChipSim::on_hbm_response(tlm::tlm_generic_payload& gp) {
+  if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
+    sim_throw<ProtocolError>(std::string(name()) + ": memory answered address 0x" + std::to_string(gp.get_address()) +
+                             " with an error");
+  --hbm_inflight_;
+  ++progress_;
+  const uint64_t line = gp.get_address() / cfg_.l2.line_bytes;
+  const bool write = gp.is_write();
+  gp.release();
+  if (!write) {
+    const uint64_t now = clk_.next_cycle_at_or_after_now();
+    auto ms = miss_start_.find(line);
+    if (ms != miss_start_.end()) {
+      miss_latency_.sample(now - ms->second);
+      miss_start_.erase(ms);
+    }
+    if (!tags_.contains(line)) {
+      const memory::L2Tags::Victim v = tags_.insert(line, false);
+      if (v.dirty) hbm_enqueue(v.line, true);
+    }
+    auto it = mshr_.find(line);
+    if (it != mshr_.end()) {
+      const uint64_t at = now + cfg_.l2.hit_latency_cycles + cfg_.noc.hop_latency_cycles;
+      for (uint32_t x : it->second) push(at, kLineDone, x);
+      mshr_.erase(it);
+    }
+  }
+  hbm_send();
+  rearm();
+  if (watchdog_ && done()) watchdog_->idle();
+}
+
+}  // namespace npusim

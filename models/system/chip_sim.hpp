@@ -1,0 +1,161 @@
+// Cycle-level model of one NPU chip running one kernel: its AI cores (cube
+// and vector, each an AiCore pipe model), a crossbar to a sliced shared L2,
+// and the memory system behind a TLM-2.0 AT initiator socket (HbmSystem at
+// cycle level, FastMemory when the memory config says "fast").
+//
+// A core's GM transfer (MTE2, MTE3, FIX) is split into L2 lines. Lines leave
+// the core's port at the pipe's bytes/cycle with at most noc.max_outstanding
+// in flight, cross the network (noc.hop_latency_cycles), queue at their L2
+// slice (address-hashed; one line per slice at a time at
+// l2.slice_bytes_per_cycle), then hit (l2.hit_latency_cycles) or miss. A
+// read miss allocates an MSHR (later misses to the same line wait on it) and
+// reads the line from memory; a write allocates without a fetch (GM writes
+// from FIX/MTE3 are whole tiles) and dirty victims are written back. The
+// transfer completes when its last line is answered; the core's pipe is busy
+// until then.
+//
+// Everything inside the chip runs on one internal event queue in core-clock
+// cycles, served by one SC_METHOD that SystemC wakes only at the next event:
+// idle cores and slices cost nothing.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "memory/l2_tags.hpp"
+#include "models/sim/clock_domain.hpp"
+#include "models/sim/stats.hpp"
+#include "models/sim/tlm_payload.hpp"
+#include "models/sim/wakeup.hpp"
+#include "models/sim/watchdog.hpp"
+#include "npu/chip/chip_config.hpp"
+#include "npu/core/ai_core.hpp"
+
+namespace npusim {
+
+class Timeline;
+
+// One core's program: `vector_core` picks the AIV pool, `index` the core.
+struct CoreProgramSpec {
+  bool vector_core = false;
+  uint32_t index = 0;
+  std::vector<npu::Instruction> program;
+};
+
+class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
+ public:
+  tlm_utils::simple_initiator_socket<ChipSim> mem_socket;
+
+  SC_HAS_PROCESS(ChipSim);
+  // `hbm_capacity`: bytes of the memory behind the socket (a GM range beyond
+  // it is a ConfigError). ConfigError for a program naming a core the chip lacks.
+  ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::vector<CoreProgramSpec> programs,
+          uint64_t hbm_capacity, stats::Group& parent, Timeline* timeline = nullptr);
+  ~ChipSim() override;
+
+  void set_watchdog(Watchdog* w) { watchdog_ = w; }
+  const ClockDomain& clock() const { return clk_; }
+  bool done() const { return cores_done_ == cores_.size() && hbm_inflight_ == 0 && hbm_queue_.empty(); }
+  // Cycle at which the last core finished its program.
+  uint64_t end_cycle() const { return end_cycle_; }
+  size_t cores() const { return cores_.size(); }
+  const npu::AiCore& core(size_t i) const { return *cores_[i]; }
+  bool is_vector_core(size_t i) const { return vector_[i]; }
+
+  double hbm_read_bytes() const { return hbm_read_bytes_.value(); }
+  double hbm_write_bytes() const { return hbm_write_bytes_.value(); }
+  double l2_bytes() const { return l2_lines_.value() * cfg_.l2.line_bytes; }
+  double l2_hit_rate() const;
+  // Peak L2 bandwidth in bytes per core cycle (slices x slice width).
+  double l2_bytes_per_cycle() const { return double(cfg_.l2.slices) * cfg_.l2.slice_bytes_per_cycle; }
+
+  // npu::GmPort
+  void gm_start(uint32_t core, npu::Pipe pipe, const npu::Instruction& in, uint64_t now) override;
+
+  // Watched
+  std::string watch_name() const override { return name(); }
+  uint64_t outstanding() const override;
+  uint64_t progress() const override { return progress_; }
+  std::string holdings() const override;
+
+ private:
+  enum Kind : uint8_t { kCore, kIssue, kServe, kLineDone };
+  struct Event {
+    uint64_t cycle, seq;
+    uint64_t line;
+    uint32_t a;
+    Kind kind;
+    bool operator>(const Event& o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
+  };
+  struct Xfer {  // one GM transfer of one core's pipe
+    uint32_t core = 0;
+    npu::Pipe pipe = npu::Pipe::S;
+    bool write = false, issue_pending = false;
+    uint64_t next_line = 0, end_line = 0;  // lines still to issue: [next_line, end_line)
+    uint64_t lines = 0, done = 0, outstanding = 0;
+    uint64_t next_issue = 0, cycles_per_line = 1;
+  };
+
+  void run();
+  void push(uint64_t cycle, Kind kind, uint32_t a, uint64_t line = 0) {
+    events_.push(Event{cycle, seq_++, line, a, kind});
+  }
+  void advance_core(uint32_t core, uint64_t now);
+  void issue(uint32_t x, uint64_t now);
+  void serve(uint32_t x, uint64_t line, uint64_t now);
+  void line_done(uint32_t x, uint64_t now);
+  void hbm_enqueue(uint64_t line, bool write);
+  void hbm_send();
+  void rearm();
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& t);
+  void on_hbm_response(tlm::tlm_generic_payload& gp);
+
+  const npu::ChipConfig cfg_;
+  ClockDomain clk_;
+  Wakeup wake_{clk_};
+  const uint64_t hbm_capacity_;
+  stats::Group stats_;
+  std::vector<std::unique_ptr<npu::AiCore>> cores_;
+  std::vector<bool> vector_;
+  std::vector<uint64_t> core_wake_;  // pending wake cycle per core (kNever if none)
+  size_t cores_done_ = 0;
+  uint64_t end_cycle_ = 0;
+
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  uint64_t seq_ = 0;
+  std::vector<Xfer> xfers_;
+  std::vector<uint32_t> free_xfers_;
+  uint64_t active_xfers_ = 0;
+
+  memory::L2Tags tags_;
+  std::vector<uint64_t> slice_free_;  // first cycle each slice can take a line
+  uint64_t slice_cycles_per_line_;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> mshr_;  // line -> waiting transfers
+
+  struct HbmOp {
+    uint64_t line;
+    bool write;
+  };
+  std::deque<HbmOp> hbm_queue_;
+  bool waiting_end_req_ = false;
+  uint64_t hbm_inflight_ = 0, hbm_ids_ = 0;
+  PayloadPool pool_;
+
+  Watchdog* watchdog_ = nullptr;
+  uint64_t progress_ = 0;
+
+  stats::Scalar l2_lines_, l2_hits_, l2_misses_, mshr_merges_, writebacks_, hbm_read_bytes_, hbm_write_bytes_,
+      slice_wait_cycles_;
+  stats::Distribution miss_latency_;
+  std::unordered_map<uint64_t, uint64_t> miss_start_;  // line -> cycle its HBM read was queued
+};
+
+}  // namespace npusim
