@@ -30,13 +30,19 @@ uint64_t duration(const CoreConfig& cfg, const Instruction& in) {
     case Op::CopyL1ToL0A:
     case Op::CopyL1ToL0B: return ceil_div(in.bytes, cfg.mte1_bytes_per_cycle);
     case Op::Vadd:
-    case Op::Vmul: return ceil_div(in.bytes, cfg.vector_bytes_per_cycle);
+    case Op::Vmul:
+    case Op::Vsub:
+    case Op::Vmax:
+    case Op::Vexp:
+    case Op::Vcast:
+    case Op::Vreduce: return ceil_div(in.bytes, cfg.vector_bytes_per_cycle);
     case Op::Mmad: {
       uint64_t fractals = ceil_div(in.m, cfg.cube_m) * ceil_div(in.k, cfg.cube_k) * ceil_div(in.n, cfg.cube_n);
       uint64_t mult = 1;
       switch (in.dtype) {
         case DType::fp8: mult = cfg.fp8_multiplier; break;
         case DType::hif8: mult = cfg.hif8_multiplier; break;
+        case DType::mxfp8: mult = cfg.mxfp8_multiplier; break;
         case DType::mxfp4: mult = cfg.mxfp4_multiplier; break;
         case DType::int8: mult = cfg.int8_multiplier; break;
         default: break;

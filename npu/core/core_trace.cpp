@@ -29,6 +29,11 @@ const char* to_string(Op op) {
     case Op::Mmad: return "mmad";
     case Op::Vadd: return "vadd";
     case Op::Vmul: return "vmul";
+    case Op::Vsub: return "vsub";
+    case Op::Vmax: return "vmax";
+    case Op::Vexp: return "vexp";
+    case Op::Vcast: return "vcast";
+    case Op::Vreduce: return "vreduce";
     case Op::FixpipeL0cToGm: return "fixpipe_l0c_to_gm";
     case Op::CopyUbToGm: return "copy_ub_to_gm";
     case Op::SetFlag: return "set_flag";
@@ -60,6 +65,7 @@ const char* to_string(DType d) {
     case DType::hif8: return "hif8";
     case DType::mxfp4: return "mxfp4";
     case DType::int8: return "int8";
+    case DType::mxfp8: return "mxfp8";
   }
   return "?";
 }
@@ -76,7 +82,7 @@ uint64_t bits_of(DType d) {
 }
 
 // Operand kinds; each op lists its operands in the order of its form.
-enum class Kind { Bytes, GmAddr, SrcOff, Src1Off, DstOff, M, K, N, DTypeK, A, B, C, FlagSrc, FlagDst, Id, BarrierPipe, Cycles };
+enum class Kind { Bytes, OutBytes, GmAddr, SrcOff, Src1Off, DstOff, M, K, N, DTypeK, A, B, C, FlagSrc, FlagDst, Id, BarrierPipe, Cycles };
 
 struct OperandSpec {
   const char* key;
@@ -109,7 +115,7 @@ const std::vector<OpSpec>& op_specs() {
       {"mmad", Op::Mmad, Pipe::M, Buffer::None, Buffer::None,
        {{"m", Kind::M}, {"k", Kind::K}, {"n", Kind::N}, {"dtype", Kind::DTypeK},
         {"a", Kind::A}, {"b", Kind::B}, {"c", Kind::C}},
-       "mmad m=<n> k=<n> n=<n> dtype=<fp16|bf16|fp8|hif8|mxfp4|int8> a=<L0A offset> "
+       "mmad m=<n> k=<n> n=<n> dtype=<fp16|bf16|fp8|hif8|mxfp8|mxfp4|int8> a=<L0A offset> "
        "b=<L0B offset> c=<L0C offset>"},
       {"vadd", Op::Vadd, Pipe::V, Buffer::UB, Buffer::UB,
        {{"dst", Kind::DstOff}, {"src0", Kind::SrcOff}, {"src1", Kind::Src1Off}, {"bytes", Kind::Bytes}},
@@ -117,6 +123,21 @@ const std::vector<OpSpec>& op_specs() {
       {"vmul", Op::Vmul, Pipe::V, Buffer::UB, Buffer::UB,
        {{"dst", Kind::DstOff}, {"src0", Kind::SrcOff}, {"src1", Kind::Src1Off}, {"bytes", Kind::Bytes}},
        "vmul dst=<UB offset> src0=<UB offset> src1=<UB offset> bytes=<n>"},
+      {"vsub", Op::Vsub, Pipe::V, Buffer::UB, Buffer::UB,
+       {{"dst", Kind::DstOff}, {"src0", Kind::SrcOff}, {"src1", Kind::Src1Off}, {"bytes", Kind::Bytes}},
+       "vsub dst=<UB offset> src0=<UB offset> src1=<UB offset> bytes=<n>"},
+      {"vmax", Op::Vmax, Pipe::V, Buffer::UB, Buffer::UB,
+       {{"dst", Kind::DstOff}, {"src0", Kind::SrcOff}, {"src1", Kind::Src1Off}, {"bytes", Kind::Bytes}},
+       "vmax dst=<UB offset> src0=<UB offset> src1=<UB offset> bytes=<n>"},
+      {"vexp", Op::Vexp, Pipe::V, Buffer::UB, Buffer::UB,
+       {{"dst", Kind::DstOff}, {"src", Kind::SrcOff}, {"bytes", Kind::Bytes}},
+       "vexp dst=<UB offset> src=<UB offset> bytes=<n>"},
+      {"vcast", Op::Vcast, Pipe::V, Buffer::UB, Buffer::UB,
+       {{"dst", Kind::DstOff}, {"src", Kind::SrcOff}, {"bytes", Kind::Bytes}},
+       "vcast dst=<UB offset> src=<UB offset> bytes=<n>"},
+      {"vreduce", Op::Vreduce, Pipe::V, Buffer::UB, Buffer::UB,
+       {{"dst", Kind::DstOff}, {"src", Kind::SrcOff}, {"bytes", Kind::Bytes}, {"out", Kind::OutBytes}},
+       "vreduce dst=<UB offset> src=<UB offset> bytes=<n> out=<n>"},
       {"fixpipe_l0c_to_gm", Op::FixpipeL0cToGm, Pipe::FIX, Buffer::L0C, Buffer::GM,
        {{"src", Kind::SrcOff}, {"gm", Kind::GmAddr}, {"bytes", Kind::Bytes}},
        "fixpipe_l0c_to_gm src=<L0C offset> gm=<address> bytes=<n>"},
@@ -158,7 +179,7 @@ bool parse_pipe(std::string_view v, Pipe& out) {
 }
 
 bool parse_dtype(std::string_view v, DType& out) {
-  for (int i = 0; i <= int(DType::int8); ++i) {
+  for (int i = 0; i < kNumDTypes; ++i) {
     if (v == to_string(DType(i))) {
       out = DType(i);
       return true;
@@ -246,6 +267,7 @@ std::vector<Instruction> read_core_trace(const std::string& path, const CoreConf
     for (size_t i = 0; i < spec->operands.size(); ++i) {
       switch (spec->operands[i].kind) {
         case Kind::Bytes: in.bytes = positive(i, "size"); break;
+        case Kind::OutBytes: in.out_bytes = positive(i, "size"); break;
         case Kind::GmAddr: in.gm_addr = uint_of(i, "address"); break;
         case Kind::SrcOff: in.src_off = uint_of(i, "offset"); break;
         case Kind::Src1Off: in.src1_off = uint_of(i, "offset"); break;
@@ -302,10 +324,11 @@ std::vector<Instruction> read_core_trace(const std::string& path, const CoreConf
         }
       }
       if (in.src_buf != Buffer::GM) check_range(r, cfg, in.src_buf, in.src_off, in.bytes, token_of(Kind::SrcOff));
-      if (in.op == Op::Vadd || in.op == Op::Vmul) {
+      if (in.op == Op::Vadd || in.op == Op::Vmul || in.op == Op::Vsub || in.op == Op::Vmax) {
         check_range(r, cfg, in.src_buf, in.src1_off, in.bytes, token_of(Kind::Src1Off));
       }
-      if (in.dst_buf != Buffer::GM) check_range(r, cfg, in.dst_buf, in.dst_off, in.bytes, token_of(Kind::DstOff));
+      const uint64_t dst_bytes = in.op == Op::Vreduce ? in.out_bytes : in.bytes;
+      if (in.dst_buf != Buffer::GM) check_range(r, cfg, in.dst_buf, in.dst_off, dst_bytes, token_of(Kind::DstOff));
     }
     prog.push_back(in);
   }

@@ -19,6 +19,11 @@ enum class Op : uint8_t {
   Mmad,            // M
   Vadd,            // V
   Vmul,            // V
+  Vsub,            // V: dst = src0 - src1
+  Vmax,            // V: dst = max(src0, src1)
+  Vexp,            // V: dst = exp(src0)
+  Vcast,           // V: dst = src0 converted (e.g. fp32 -> bf16)
+  Vreduce,         // V: row reductions of src0 into out_bytes at dst
   FixpipeL0cToGm,  // FIX
   CopyUbToGm,      // MTE3
   SetFlag,         // on the flag's src pipe
@@ -28,7 +33,9 @@ enum class Op : uint8_t {
 };
 
 enum class Buffer : uint8_t { None, GM, L1, L0A, L0B, L0C, UB };
-enum class DType : uint8_t { fp16, bf16, fp8, hif8, mxfp4, int8 };
+// mxfp8 is appended so the earlier values keep their numbering.
+enum class DType : uint8_t { fp16, bf16, fp8, hif8, mxfp4, int8, mxfp8 };
+constexpr int kNumDTypes = 7;
 
 struct Instruction {
   Op op = Op::Scalar;
@@ -44,7 +51,14 @@ struct Instruction {
   uint32_t flag_id = 0;
   uint8_t barrier = 0;       // pipe_barrier: a Pipe value or kAllPipes
   uint64_t cycles = 0;       // scalar
+  uint64_t out_bytes = 0;    // vreduce: bytes written at dst
 };
+
+// Vector ops cost bytes / vector_bytes_per_cycle whatever they compute.
+inline bool is_vector_op(Op op) {
+  return op == Op::Vadd || op == Op::Vmul || op == Op::Vsub || op == Op::Vmax || op == Op::Vexp ||
+         op == Op::Vcast || op == Op::Vreduce;
+}
 
 const char* to_string(Pipe p);
 const char* to_string(Op op);

@@ -1,0 +1,45 @@
+// Appends pipe instructions to a core program with the op's pipe and
+// buffers filled in, so the lowerings read like the Ascend C they mimic.
+// `line` is set to the 1-based instruction index, which is what AiCore's
+// deadlock messages then name.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "npu/core/core_config.hpp"
+#include "npu/core/instruction.hpp"
+
+namespace npusim::npu {
+
+class ProgramBuilder {
+ public:
+  explicit ProgramBuilder(std::vector<Instruction>& out) : out_(out) {}
+
+  void copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes);
+  void copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes);
+  void copy_l1_to_l0a(uint64_t l1, uint64_t l0a, uint64_t bytes);
+  void copy_l1_to_l0b(uint64_t l1, uint64_t l0b, uint64_t bytes);
+  void mmad(uint32_t m, uint32_t k, uint32_t n, DType d, uint64_t a, uint64_t b, uint64_t c);
+  void fixpipe(uint64_t l0c, uint64_t gm, uint64_t bytes);
+  void copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes);
+  // Vector op on UB; src1 is ignored by unary ops, out_bytes used by vreduce.
+  void vec(Op op, uint64_t dst, uint64_t src0, uint64_t src1, uint64_t bytes, uint64_t out_bytes = 0);
+  void set_flag(Pipe src, Pipe dst, uint32_t id);
+  void wait_flag(Pipe src, Pipe dst, uint32_t id);
+
+  std::vector<Instruction>& program() { return out_; }
+
+ private:
+  Instruction& push(Op op, Pipe pipe, Buffer src, Buffer dst);
+  std::vector<Instruction>& out_;
+};
+
+// Checks a lowered program against the core it will run on: every on-chip
+// range within its buffer (mmad operands by mmad_*_bytes), flag ids below
+// flag_ids, and every flag's sets matching its waits (a program that leaves
+// a flag set would leak it into the next kernel). Returns "" when clean,
+// else a description of the first problem.
+std::string check_program(const CoreConfig& cfg, const std::vector<Instruction>& prog);
+
+}  // namespace npusim::npu

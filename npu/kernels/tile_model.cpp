@@ -1,0 +1,131 @@
+#include "npu/kernels/tile_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/sim/errors.hpp"
+#include "npu/core/ai_core.hpp"
+
+namespace npusim::npu {
+
+namespace {
+
+// Position in the producer -> consumer chain; S (issue) is outside it.
+int stage_of(Pipe p) {
+  switch (p) {
+    case Pipe::MTE2: return 0;
+    case Pipe::MTE1: return 1;
+    case Pipe::M:
+    case Pipe::V: return 2;
+    case Pipe::FIX:
+    case Pipe::MTE3: return 3;
+    default: return -1;
+  }
+}
+
+bool touches_gm(const Instruction& in) { return in.src_buf == Buffer::GM || in.dst_buf == Buffer::GM; }
+
+}  // namespace
+
+CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>& program, double gm_bytes_per_cycle) {
+  double busy[kNumPipes] = {}, first[kNumPipes] = {}, last[kNumPipes] = {};
+  bool first_done[kNumPipes] = {};
+  bool seen[kNumPipes] = {};
+  uint32_t fix_to_m_ids = 0;  // bit set of FIX->M flag ids
+  for (const Instruction& in : program) {
+    const int p = int(in.pipe);
+    if (in.op == Op::SetFlag || in.op == Op::WaitFlag) {
+      if (in.op == Op::SetFlag && seen[p]) first_done[p] = true;
+      if (in.op == Op::WaitFlag) last[p] = 0;
+      if (in.flag_src == Pipe::FIX && in.flag_dst == Pipe::M && in.flag_id < 32) fix_to_m_ids |= 1u << in.flag_id;
+      continue;
+    }
+    if (in.op == Op::PipeBarrier) continue;
+    double d;
+    if (touches_gm(in)) {
+      const double own = in.op == Op::CopyUbToGm       ? cfg.mte3_bytes_per_cycle
+                         : in.op == Op::FixpipeL0cToGm ? cfg.fix_bytes_per_cycle
+                                                       : cfg.mte2_bytes_per_cycle;
+      d = double(cfg.gm_latency_cycles) + std::ceil(double(in.bytes) / std::min(own, gm_bytes_per_cycle));
+    } else {
+      d = double(duration(cfg, in));
+    }
+    busy[p] += d;
+    last[p] += d;
+    if (!first_done[p]) first[p] += d;
+    seen[p] = true;
+  }
+
+  CoreEstimate e;
+  std::copy(busy, busy + kNumPipes, e.busy);
+  const bool serial_mfix = seen[int(Pipe::FIX)] && __builtin_popcount(fix_to_m_ids) == 1;
+  int crit = -1;
+  double crit_busy = 0;
+  for (int p = 0; p < kNumPipes; ++p) {
+    if (stage_of(Pipe(p)) < 0) continue;
+    double b = busy[p];
+    if (serial_mfix && Pipe(p) == Pipe::M) b += busy[int(Pipe::FIX)];
+    if (b > crit_busy) {
+      crit_busy = b;
+      crit = p;
+    }
+  }
+  const double issue = double(program.size());
+  if (crit < 0 || issue > crit_busy) {
+    // Issue-bound: a pipe of one instruction per cycle with no fill.
+    e.cycles = std::max(issue, crit_busy);
+    e.critical_pipe = "issue";
+    return e;
+  }
+  const int rank = stage_of(Pipe(crit));
+  double fill = 0, drain = 0;
+  for (int p = 0; p < kNumPipes; ++p) {
+    const int r = stage_of(Pipe(p));
+    if (r < 0 || !seen[p]) continue;
+    if (r < rank) fill += first[p];
+    if (r > rank && !(serial_mfix && Pipe(p) == Pipe::FIX && Pipe(crit) == Pipe::M)) drain += last[p];
+  }
+  e.fill_drain = fill + drain;
+  e.cycles = crit_busy + fill + drain;
+  e.critical_pipe = serial_mfix && Pipe(crit) == Pipe::M ? "M+FIX" : to_string(Pipe(crit));
+  return e;
+}
+
+TileEstimate estimate(const ChipConfig& chip, const KernelPlan& plan, const MemoryPath& mem) {
+  if (!(mem.hbm_bytes_per_cycle > 0) || !(mem.l2_bytes_per_cycle > 0))
+    throw ConfigError("memory path: hbm_bytes_per_cycle and l2_bytes_per_cycle must be > 0");
+  TileEstimate t{};
+  const double active = std::max<double>(1, double(plan.programs.size()));
+  const double share = mem.l2_bytes_per_cycle / active;
+  double core_max = 0;
+  CoreEstimate crit;
+  for (const CoreProgram& cp : plan.programs) {
+    CoreEstimate e = estimate_core(chip.core, cp.program, share);
+    if (e.cycles >= core_max) {
+      core_max = e.cycles;
+      crit = e;
+      t.critical_kind = cp.kind;
+      t.critical_core = cp.core;
+    }
+  }
+  const uint64_t issued = plan.gm_read_bytes + plan.gm_write_bytes;
+  t.hbm_bytes = plan.footprint_bytes <= mem.l2_bytes ? plan.footprint_bytes
+                                                     : issued - std::min(issued, plan.workspace_traffic_bytes);
+  const double hbm = double(t.hbm_bytes) / mem.hbm_bytes_per_cycle;
+  const double l2 = double(issued) / mem.l2_bytes_per_cycle;
+  t.core_cycles = uint64_t(std::ceil(core_max));
+  t.hbm_cycles = uint64_t(std::ceil(hbm));
+  t.l2_cycles = uint64_t(std::ceil(l2));
+  t.fill_drain_cycles = uint64_t(std::ceil(crit.fill_drain));
+  t.critical_pipe = crit.critical_pipe;
+  const double total = std::max({core_max, hbm, l2, 1.0});
+  t.cycles = uint64_t(std::ceil(total));
+  if (total == hbm && hbm > core_max) t.bound = "hbm";
+  else if (total == l2 && l2 > core_max) t.bound = "l2";
+  else if (crit.fill_drain > 0.5 * core_max) t.bound = "latency";
+  else t.bound = "compute";
+  for (int p = 0; p < kNumPipes; ++p) t.pipe_busy[p] = crit.busy[p] / total;
+  return t;
+}
+
+}  // namespace npusim::npu
