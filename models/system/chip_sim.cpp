@@ -24,8 +24,9 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
       stats_(&parent, std::string(static_cast<const char*>(name))),
       tags_(uint64_t(cfg.l2_mib) << 20, cfg.l2.line_bytes, cfg.l2.ways),
       slice_free_(cfg.l2.slices, 0),
-      slice_cycles_per_line_(ceil_div(cfg.l2.line_bytes, cfg.l2.slice_bytes_per_cycle)),
-      l2_lines_(stats_, "l2_lines", "Lines requested from L2 by the cores", "line"),
+      slice_bytes_per_cycle_(cfg.l2.slice_bytes_per_cycle),
+      l2_lines_(stats_, "l2_lines", "Line requests from the cores to L2", "line"),
+      l2_req_bytes_(stats_, "l2_bytes", "Bytes the cores moved through L2", "byte"),
       l2_hits_(stats_, "l2_hits", "Core line requests that hit in L2 (writes allocate and count as hits)", "line"),
       l2_misses_(stats_, "l2_misses", "Core read lines that missed in L2 (incl. those merged into an MSHR)", "line"),
       mshr_merges_(stats_, "l2_mshr_merges", "Read misses that found the line already being fetched", "line"),
@@ -135,22 +136,35 @@ void ChipSim::gm_start(uint32_t core, Pipe pipe, const npu::Instruction& in, uin
   }
   Xfer& t = xfers_[x];
   const uint64_t lb = cfg_.l2.line_bytes;
-  if (in.gm_addr + in.bytes > hbm_capacity_ / lb * lb)
+  const uint32_t rows = std::max<uint32_t>(1, in.gm_rows);
+  const uint64_t row_bytes = std::max<uint64_t>(1, in.bytes / rows);
+  const uint64_t stride = rows > 1 ? in.gm_stride : 0;
+  const uint64_t span = uint64_t(rows - 1) * stride + row_bytes;
+  if (in.gm_addr + span > hbm_capacity_ / lb * lb)
     sim_throw<ConfigError>(std::string(name()) + ": core " + std::to_string(core) + " line " +
                            std::to_string(in.line) + ": GM range [" + std::to_string(in.gm_addr) + ", +" +
-                           std::to_string(in.bytes) + ") is beyond the memory capacity (" +
+                           std::to_string(span) + ") is beyond the memory capacity (" +
                            std::to_string(hbm_capacity_) + " bytes); expected addresses inside it");
   t = Xfer{};
   t.core = core;
   t.pipe = pipe;
   t.write = in.op == Op::CopyUbToGm || in.op == Op::FixpipeL0cToGm;
-  t.next_line = in.gm_addr / lb;
-  t.end_line = (in.gm_addr + std::max<uint64_t>(in.bytes, 1) - 1) / lb + 1;
-  t.lines = t.end_line - t.next_line;
+  t.addr = in.gm_addr;
+  t.stride = stride;
+  t.row_bytes = row_bytes;
+  t.rows = rows;
+  t.row = 0;
+  t.next_line = t.addr / lb;
+  t.end_line = (t.addr + row_bytes - 1) / lb + 1;
+  t.lines = 0;
+  for (uint32_t r = 0; r < rows; ++r) {
+    const uint64_t a = t.addr + r * stride;
+    t.lines += (a + row_bytes - 1) / lb - a / lb + 1;
+  }
   uint64_t bw = cfg_.core.mte2_bytes_per_cycle;
   if (in.op == Op::CopyUbToGm) bw = cfg_.core.mte3_bytes_per_cycle;
   if (in.op == Op::FixpipeL0cToGm) bw = cfg_.core.fix_bytes_per_cycle;
-  t.cycles_per_line = std::max<uint64_t>(1, ceil_div(lb, bw));
+  t.bytes_per_cycle = std::max<uint64_t>(1, bw);
   t.next_issue = now;
   t.issue_pending = true;
   ++active_xfers_;
@@ -162,21 +176,32 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
   Xfer& t = xfers_[x];
   t.issue_pending = false;
   const uint64_t hop = cfg_.noc.hop_latency_cycles;
-  while (t.next_line < t.end_line && t.outstanding < cfg_.noc.max_outstanding && t.next_issue <= now) {
+  const uint64_t lb = cfg_.l2.line_bytes;
+  while (lines_left(t) && t.outstanding < cfg_.noc.max_outstanding && t.next_issue <= now) {
+    if (t.next_line == t.end_line) {  // next row of a strided transfer
+      const uint64_t a = t.addr + uint64_t(++t.row) * t.stride;
+      t.next_line = a / lb;
+      t.end_line = (a + t.row_bytes - 1) / lb + 1;
+    }
     const uint64_t line = t.next_line++;
+    // The part of this line the current row covers: what the port and the
+    // slice spend time on (the memory still moves whole lines).
+    const uint64_t row_start = t.addr + uint64_t(t.row) * t.stride, row_end = row_start + t.row_bytes;
+    const uint64_t bytes = std::min(row_end, (line + 1) * lb) - std::max(row_start, line * lb);
     ++t.outstanding;
     l2_lines_ += 1;
+    l2_req_bytes_ += double(bytes);
     // Every line pays the same hop, so lines reach the slices in the order
     // they are issued: slice queueing can be resolved here.
     const uint64_t arrive = now + hop;
     uint64_t& free_at = slice_free_[memory::L2Tags::mix(line) % slice_free_.size()];
     const uint64_t start = std::max(arrive, free_at);
     if (start > arrive) slice_wait_cycles_ += double(start - arrive);
-    free_at = start + slice_cycles_per_line_;
+    free_at = start + ceil_div(bytes, slice_bytes_per_cycle_);
     push(free_at, kServe, x, line);
-    t.next_issue = std::max(t.next_issue, now) + t.cycles_per_line;
+    t.next_issue = std::max(t.next_issue, now) + ceil_div(bytes, t.bytes_per_cycle);
   }
-  if (t.next_line < t.end_line && t.outstanding < cfg_.noc.max_outstanding) {
+  if (lines_left(t) && t.outstanding < cfg_.noc.max_outstanding) {
     t.issue_pending = true;
     push(t.next_issue, kIssue, x);
   }
@@ -227,7 +252,7 @@ void ChipSim::line_done(uint32_t x, uint64_t now) {
     advance_core(core, now);
     return;
   }
-  if (!t.issue_pending && t.next_line < t.end_line) {
+  if (!t.issue_pending && lines_left(t)) {
     t.issue_pending = true;
     push(std::max(now, t.next_issue), kIssue, x);
   }

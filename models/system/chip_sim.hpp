@@ -72,7 +72,9 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
 
   double hbm_read_bytes() const { return hbm_read_bytes_.value(); }
   double hbm_write_bytes() const { return hbm_write_bytes_.value(); }
-  double l2_bytes() const { return l2_lines_.value() * cfg_.l2.line_bytes; }
+  // Bytes the cores moved through L2 (each line request carries the part of
+  // the line its row covers).
+  double l2_bytes() const { return l2_req_bytes_.value(); }
   double l2_hit_rate() const;
   // Peak L2 bandwidth in bytes per core cycle (slices x slice width).
   double l2_bytes_per_cycle() const { return double(cfg_.l2.slices) * cfg_.l2.slice_bytes_per_cycle; }
@@ -99,9 +101,13 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
     uint32_t core = 0;
     npu::Pipe pipe = npu::Pipe::S;
     bool write = false, issue_pending = false;
-    uint64_t next_line = 0, end_line = 0;  // lines still to issue: [next_line, end_line)
+    // Lines still to issue: [next_line, end_line) of row `row`, then the
+    // rows after it (row r starts at addr + r*stride, row_bytes long).
+    uint64_t next_line = 0, end_line = 0;
+    uint64_t addr = 0, stride = 0, row_bytes = 0;
+    uint32_t row = 0, rows = 1;
     uint64_t lines = 0, done = 0, outstanding = 0;
-    uint64_t next_issue = 0, cycles_per_line = 1;
+    uint64_t next_issue = 0, bytes_per_cycle = 1;
   };
 
   void run();
@@ -110,6 +116,7 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   }
   void advance_core(uint32_t core, uint64_t now);
   void issue(uint32_t x, uint64_t now);
+  bool lines_left(const Xfer& t) const { return t.next_line < t.end_line || t.row + 1 < t.rows; }
   void serve(uint32_t x, uint64_t line, uint64_t now);
   void line_done(uint32_t x, uint64_t now);
   void hbm_enqueue(uint64_t line, bool write);
@@ -137,7 +144,7 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
 
   memory::L2Tags tags_;
   std::vector<uint64_t> slice_free_;  // first cycle each slice can take a line
-  uint64_t slice_cycles_per_line_;
+  uint64_t slice_bytes_per_cycle_;
   std::unordered_map<uint64_t, std::vector<uint32_t>> mshr_;  // line -> waiting transfers
 
   struct HbmOp {
@@ -152,7 +159,7 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   Watchdog* watchdog_ = nullptr;
   uint64_t progress_ = 0;
 
-  stats::Scalar l2_lines_, l2_hits_, l2_misses_, mshr_merges_, writebacks_, hbm_read_bytes_, hbm_write_bytes_,
+  stats::Scalar l2_lines_, l2_req_bytes_, l2_hits_, l2_misses_, mshr_merges_, writebacks_, hbm_read_bytes_, hbm_write_bytes_,
       slice_wait_cycles_;
   stats::Distribution miss_latency_;
   std::unordered_map<uint64_t, uint64_t> miss_start_;  // line -> cycle its HBM read was queued

@@ -18,8 +18,10 @@ const Schema& L2Config::schema() {
                "Address-interleaved slices, each serving one line at a time at slice_bytes_per_cycle. "
                "E: one slice per cube core (presets set it so)",
                {1, 4096})
-        .param(&L2Config::slice_bytes_per_cycle, "slice_bytes_per_cycle", "B/cycle", 64,
-               "Bandwidth of one slice (E: gives 910B ~2.9 TB/s L2, ~1.8x its HBM)", {1, 1 << 16})
+        .param(&L2Config::slice_bytes_per_cycle, "slice_bytes_per_cycle", "B/cycle", 128,
+               "Bandwidth of one slice. E: not published; equal to one core's MTE2 port so that, with "
+               "one slice per cube core, L2 can feed every core's MTE2 at once (910B: ~5.9 TB/s)",
+               {1, 1 << 16})
         .param(&L2Config::hit_latency_cycles, "hit_latency_cycles", "cycle", 60,
                "Tag + data access latency of a hit, on top of the network hops (E)", {0, 1 << 20});
     return s;

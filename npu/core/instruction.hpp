@@ -43,6 +43,11 @@ struct Instruction {
   uint64_t line = 0;         // trace line (for errors)
   uint64_t bytes = 0;        // transfer / vector size
   uint64_t gm_addr = 0;      // GM side of a GM transfer
+  // The GM side is gm_rows rows of bytes/gm_rows each, row i at
+  // gm_addr + i*gm_stride (Ascend DataCopy's blockCount / stride): a tile of
+  // a row-major matrix. gm_rows 1 = one contiguous range.
+  uint32_t gm_rows = 1;
+  uint64_t gm_stride = 0;
   Buffer src_buf = Buffer::None, dst_buf = Buffer::None;
   uint64_t src_off = 0, src1_off = 0, dst_off = 0;
   uint32_t m = 0, k = 0, n = 0;  // mmad

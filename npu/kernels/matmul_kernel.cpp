@@ -206,8 +206,13 @@ class MatmulEmitter {
     b_.wait_flag(Pipe::MTE1, Pipe::MTE2, slot);
     const uint64_t a = l_.a_base + st.batch * l_.a_batch + operand_addr(d, !s_.trans_a, s_.m, s_.k, st.m0, st.k0);
     const uint64_t bb = l_.b_base + st.batch * l_.b_batch + operand_addr(d, s_.trans_b, s_.n, s_.k, st.n0, st.k0);
-    b_.copy_gm_to_l1(a, l1_a(slot), gm_bytes(d, st.mc, st.kc));
-    b_.copy_gm_to_l1(bb, l1_b(slot), gm_bytes(d, st.nc, st.kc));
+    // Tiles are strided in GM: K-contiguous operands are mc (nc) rows of kc
+    // elements one matrix row apart, the others kc rows of mc (nc).
+    const bool a_kc = !s_.trans_a, b_kc = s_.trans_b;
+    b_.copy_gm_to_l1(a, l1_a(slot), gm_bytes(d, st.mc, st.kc), uint32_t(a_kc ? st.mc : st.kc),
+                     a_kc ? gm_bytes(d, 1, s_.k) : gm_bytes(d, 1, s_.m));
+    b_.copy_gm_to_l1(bb, l1_b(slot), gm_bytes(d, st.nc, st.kc), uint32_t(b_kc ? st.nc : st.kc),
+                     b_kc ? gm_bytes(d, 1, s_.k) : gm_bytes(d, 1, s_.n));
     b_.set_flag(Pipe::MTE2, Pipe::MTE1, slot);
   }
 
@@ -232,7 +237,7 @@ class MatmulEmitter {
       b_.set_flag(Pipe::M, Pipe::FIX, cbuf);
       b_.wait_flag(Pipe::M, Pipe::FIX, cbuf);
       const uint64_t gm = l_.c_base + st.batch * l_.c_batch + (st.m0 * s_.n + st.n0) * kOutBytes;
-      b_.fixpipe(cbuf * c_tile_, gm, st.mc * st.nc * kOutBytes);
+      b_.fixpipe(cbuf * c_tile_, gm, st.mc * st.nc * kOutBytes, uint32_t(st.mc), s_.n * kOutBytes);
       b_.set_flag(Pipe::FIX, Pipe::M, cbuf);
       ++tile_count_;
     }

@@ -16,6 +16,8 @@
 #include "models/system/memory_job.hpp"
 #include "src/cli/collective_cmd.hpp"
 #include "src/cli/core_cmd.hpp"
+#include "src/cli/op_cmd.hpp"
+#include "models/system/op_job.hpp"
 
 using npusim::json;
 
@@ -30,6 +32,8 @@ const char* kUsage =
     "  npusim-engine core --trace <file.core> [--config core.json] [--json] [--stats-dir DIR]\n"
     "  npusim-engine collective --system <preset|topology.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
     "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow] [--json]\n"
+    "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"
+    "                    [--m M --n N --k K] [--fidelity cycle|fast] [--json] [--out DIR]  (op --help)\n"
     "  npusim-engine presets\n";
 
 struct Args {
@@ -126,6 +130,11 @@ int cmd_job(Args& a) {
     }
     return 0;
   }
+  if (job.is_object() && job.value("kind", std::string("memory")) == "op") {
+    json r = npusim::run_op_job(job, out);
+    if (out.empty()) std::cout << r.dump(1) << std::endl;
+    return 0;
+  }
   json r = npusim::run_memory_job(job, out);
   if (out.empty()) std::cout << r.dump(1) << std::endl;
   return 0;
@@ -146,6 +155,7 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "mem") return cmd_mem(a);
     if (cmd == "job") return cmd_job(a);
     if (cmd == "core") return npusim::cli::run_core_command({a.v.begin() + a.i, a.v.end()});
+    if (cmd == "op") return npusim::cli::run_op_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "collective") return npusim::cli::run_collective_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "presets") {
       for (const auto& n : npusim::memory::memory_preset_names()) std::cout << n << "\n";
