@@ -52,6 +52,8 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
     (p.vector_core ? aiv : aic)++;
   }
   core_wake_.assign(cores_.size(), Wakeup::kNever);
+  engine_outstanding_.assign(cores_.size() * npu::kNumPipes, 0);
+  engine_issuing_.assign(cores_.size() * npu::kNumPipes, -1);
   SC_METHOD(run);
   sensitive << wake_.event();
   dont_initialize();
@@ -119,9 +121,15 @@ void ChipSim::advance_core(uint32_t i, uint64_t now) {
     ++cores_done_;
     end_cycle_ = std::max(end_cycle_, cores_[i]->total_cycles());
     if (watchdog_ && done()) watchdog_->idle();
-  } else if (next != npu::AiCore::kWaitingOnMemory && next < core_wake_[i]) {
-    core_wake_[i] = next;
-    push(next, kCore, i);
+  } else if (next != npu::AiCore::kWaitingOnMemory) {
+    wake_core(i, next);
+  }
+}
+
+void ChipSim::wake_core(uint32_t i, uint64_t cycle) {
+  if (cycle < core_wake_[i]) {
+    core_wake_[i] = cycle;
+    push(cycle, kCore, i);
   }
 }
 
@@ -165,6 +173,9 @@ void ChipSim::gm_start(uint32_t core, Pipe pipe, const npu::Instruction& in, uin
   if (in.op == Op::CopyUbToGm) bw = cfg_.core.mte3_bytes_per_cycle;
   if (in.op == Op::FixpipeL0cToGm) bw = cfg_.core.fix_bytes_per_cycle;
   t.bytes_per_cycle = std::max<uint64_t>(1, bw);
+  t.started = now;
+  t.bytes = in.bytes;
+  engine_issuing_[engine(core, pipe)] = x;
   t.next_issue = now;
   t.issue_pending = true;
   ++active_xfers_;
@@ -177,7 +188,8 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
   t.issue_pending = false;
   const uint64_t hop = cfg_.noc.hop_latency_cycles;
   const uint64_t lb = cfg_.l2.line_bytes;
-  while (lines_left(t) && t.outstanding < cfg_.noc.max_outstanding && t.next_issue <= now) {
+  uint64_t& outstanding = engine_outstanding_[engine(t.core, t.pipe)];
+  while (lines_left(t) && outstanding < cfg_.noc.max_outstanding && t.next_issue <= now) {
     if (t.next_line == t.end_line) {  // next row of a strided transfer
       const uint64_t a = t.addr + uint64_t(++t.row) * t.stride;
       t.next_line = a / lb;
@@ -188,7 +200,7 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
     // slice spend time on (the memory still moves whole lines).
     const uint64_t row_start = t.addr + uint64_t(t.row) * t.stride, row_end = row_start + t.row_bytes;
     const uint64_t bytes = std::min(row_end, (line + 1) * lb) - std::max(row_start, line * lb);
-    ++t.outstanding;
+    ++outstanding;
     l2_lines_ += 1;
     l2_req_bytes_ += double(bytes);
     // Every line pays the same hop, so lines reach the slices in the order
@@ -201,7 +213,12 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
     push(free_at, kServe, x, line);
     t.next_issue = std::max(t.next_issue, now) + ceil_div(bytes, t.bytes_per_cycle);
   }
-  if (lines_left(t) && t.outstanding < cfg_.noc.max_outstanding) {
+  if (!lines_left(t)) {
+    // All requests are out: the engine is free once its port time is spent.
+    engine_issuing_[engine(t.core, t.pipe)] = -1;
+    cores_[t.core]->gm_issued(t.pipe, t.next_issue);
+    wake_core(t.core, t.next_issue);
+  } else if (outstanding < cfg_.noc.max_outstanding) {
     t.issue_pending = true;
     push(t.next_issue, kIssue, x);
   }
@@ -240,21 +257,25 @@ void ChipSim::serve(uint32_t x, uint64_t line, uint64_t now) {
 
 void ChipSim::line_done(uint32_t x, uint64_t now) {
   Xfer& t = xfers_[x];
-  --t.outstanding;
+  const size_t eng = engine(t.core, t.pipe);
+  --engine_outstanding_[eng];
   ++t.done;
   ++progress_;
   if (t.done == t.lines) {
     const uint32_t core = t.core;
-    const Pipe pipe = t.pipe;
     free_xfers_.push_back(x);
     --active_xfers_;
-    cores_[core]->gm_done(pipe, now);
+    cores_[core]->gm_done(t.pipe, now, t.started, t.bytes);
     advance_core(core, now);
-    return;
   }
-  if (!t.issue_pending && lines_left(t)) {
-    t.issue_pending = true;
-    push(std::max(now, t.next_issue), kIssue, x);
+  // A line slot freed: the engine's issuing transfer may continue.
+  const int64_t w = engine_issuing_[eng];
+  if (w >= 0) {
+    Xfer& u = xfers_[size_t(w)];
+    if (!u.issue_pending && lines_left(u)) {
+      u.issue_pending = true;
+      push(std::max(now, u.next_issue), kIssue, uint32_t(w));
+    }
   }
 }
 

@@ -106,7 +106,8 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
     uint64_t next_line = 0, end_line = 0;
     uint64_t addr = 0, stride = 0, row_bytes = 0;
     uint32_t row = 0, rows = 1;
-    uint64_t lines = 0, done = 0, outstanding = 0;
+    uint64_t lines = 0, done = 0;
+    uint64_t started = 0, bytes = 0;
     uint64_t next_issue = 0, bytes_per_cycle = 1;
   };
 
@@ -133,6 +134,12 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   std::vector<std::unique_ptr<npu::AiCore>> cores_;
   std::vector<bool> vector_;
   std::vector<uint64_t> core_wake_;  // pending wake cycle per core (kNever if none)
+  // Per (core, pipe): lines in flight (the engine's limit is
+  // noc.max_outstanding) and the transfer still issuing, if any.
+  std::vector<uint64_t> engine_outstanding_;
+  std::vector<int64_t> engine_issuing_;
+  size_t engine(uint32_t core, npu::Pipe p) const { return size_t(core) * npu::kNumPipes + size_t(p); }
+  void wake_core(uint32_t core, uint64_t cycle);
   size_t cores_done_ = 0;
   uint64_t end_cycle_ = 0;
 

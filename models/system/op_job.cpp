@@ -254,10 +254,14 @@ json run_op_job(const json& job, const std::string& out_dir) {
     const double l2_frac = sim.l2_bytes() / (l2_bpc * double(cycles));
     // The resource closest to saturation bounds the run; if none is
     // past half its peak, latency (dependencies, fill/drain) does.
+    // "on-chip": the cores' MTE2 engines (port bandwidth plus the latency
+    // of each transfer through the network and L2) are the busiest.
+    const double mte2 = pipe_busy[int(npu::Pipe::MTE2)];
     bound = "compute";
     double best = compute;
     if (hbm_frac > best) bound = "hbm", best = hbm_frac;
     if (l2_frac > best) bound = "l2", best = l2_frac;
+    if (mte2 > best + 0.02 && bound == "compute") bound = "on-chip", best = mte2;
     if (best < 0.5) bound = "latency";
     extra = {{"hbm_utilization", hbm_frac}, {"l2_utilization", l2_frac}, {"cube_busy_max", mmax},
              {"l2_hit_rate", l2_hit}, {"memory_requests", mem->responded()}};

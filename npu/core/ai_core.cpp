@@ -63,6 +63,15 @@ bool touches_gm(Op op) {
   return op == Op::CopyGmToL1 || op == Op::CopyGmToUb || op == Op::CopyUbToGm || op == Op::FixpipeL0cToGm;
 }
 
+uint64_t AiCore::transfer_cycles(Pipe p, uint64_t bytes) const {
+  switch (p) {
+    case Pipe::MTE2: return ceil_div(bytes, cfg_.mte2_bytes_per_cycle);
+    case Pipe::MTE3: return ceil_div(bytes, cfg_.mte3_bytes_per_cycle);
+    case Pipe::FIX: return ceil_div(bytes, cfg_.fix_bytes_per_cycle);
+    default: return 0;
+  }
+}
+
 uint64_t AiCore::transfer_cycles(const Instruction& in) const {
   switch (in.op) {
     case Op::CopyGmToL1:
@@ -78,8 +87,8 @@ AiCore::PipeStats::PipeStats(stats::Group& parent, const std::string& name)
       busy_cycles(group, "busy_cycles", "Cycles the pipe was executing an instruction", "cycle"),
       flag_stall_cycles(group, "flag_stall_cycles", "Cycles the pipe was blocked in wait_flag", "cycle"),
       memory_stall_cycles(group, "memory_stall_cycles",
-                          "Cycles GM transfers took beyond bytes/bandwidth (latency, L2/HBM contention); part "
-                          "of busy_cycles",
+                          "Cycles GM transfers took from start to data arrival beyond bytes/bandwidth "
+                          "(latency, L2/HBM contention), summed per transfer",
                           "cycle"),
       instructions(group, "instructions", "Instructions executed (flags included)", "instr"),
       bytes(group, "bytes", "Bytes moved (MTE/FIX) or processed (V)", "byte") {}
@@ -118,17 +127,25 @@ void AiCore::set_timeline(Timeline* tl, const std::string& process, double cycle
   for (int p = 0; p < kNumPipes; ++p) tracks_[p] = tl->add_track(process, to_string(Pipe(p)));
 }
 
-void AiCore::gm_done(Pipe pipe, uint64_t now) {
+void AiCore::gm_issued(Pipe pipe, uint64_t at) {
   PipeState& ps = pipes_[int(pipe)];
   if (ps.current < 0 || ps.busy_until != kPending)
+    throw ProtocolError("AI core " + std::to_string(id_) + ": gm_issued on pipe " + to_string(pipe) +
+                        " with no GM transfer issuing");
+  ps.busy_until = std::max(at, ps.started);
+  pstats_[int(pipe)]->busy_cycles += double(ps.busy_until - ps.started);
+}
+
+void AiCore::gm_done(Pipe pipe, uint64_t now, uint64_t started, uint64_t bytes) {
+  PipeState& ps = pipes_[int(pipe)];
+  if (ps.in_flight == 0)
     throw ProtocolError("AI core " + std::to_string(id_) + ": gm_done on pipe " + to_string(pipe) +
-                        " with no GM transfer outstanding");
-  ps.busy_until = std::max(now, ps.started);
-  const uint64_t took = ps.busy_until - ps.started;
-  PipeStats& st = *pstats_[int(pipe)];
-  st.busy_cycles += double(took);
-  const uint64_t need = transfer_cycles(prog_[size_t(ps.current)]);
-  if (took > need) st.memory_stall_cycles += double(took - need);
+                        " with no GM transfer in flight");
+  --ps.in_flight;
+  const uint64_t took = now > started ? now - started : 0;
+  const uint64_t need = transfer_cycles(pipe, bytes);
+  if (took > need) pstats_[int(pipe)]->memory_stall_cycles += double(took - need);
+  complete(pipe, 0, now);
 }
 
 bool AiCore::flag_ready(const Instruction& in) const { return flag(in.flag_src, in.flag_dst, in.flag_id) > 0; }
@@ -144,7 +161,7 @@ void AiCore::complete(Pipe p, uint32_t idx, uint64_t now) {
 bool AiCore::done() const {
   if (pc_ < prog_.size() || scalar_busy_until_ > last_now_) return false;
   for (const auto& ps : pipes_) {
-    if (ps.current >= 0 || !ps.queue.empty()) return false;
+    if (ps.current >= 0 || !ps.queue.empty() || ps.in_flight) return false;
   }
   return true;
 }
@@ -217,7 +234,8 @@ bool AiCore::step(uint64_t now) {
         timeline_->complete(tracks_[p], to_string(in.op), uint64_t(double(ps.started) * cycle_ps_),
                             uint64_t(double(ps.busy_until - ps.started) * cycle_ps_), "bytes", in.bytes);
       }
-      complete(Pipe(p), uint32_t(ps.current), ps.busy_until);
+      // A GmPort transfer completes at gm_done; its pipe is free already.
+      if (!(port_ && touches_gm(prog_[size_t(ps.current)].op))) complete(Pipe(p), uint32_t(ps.current), ps.busy_until);
       ps.current = -1;
       changed = true;
     }
@@ -226,6 +244,7 @@ bool AiCore::step(uint64_t now) {
       const Instruction& in = prog_[idx];
       PipeStats& st = *pstats_[p];
       if (in.op == Op::SetFlag) {
+        if (ps.in_flight) break;  // earlier transfers' data must have arrived
         ++flag(in.flag_src, in.flag_dst, in.flag_id);
       } else if (in.op == Op::WaitFlag) {
         if (!flag_ready(in)) {
@@ -243,6 +262,7 @@ bool AiCore::step(uint64_t now) {
         changed = true;
         if (port_ && touches_gm(in.op)) {
           ps.busy_until = kPending;
+          ++ps.in_flight;
           port_->gm_start(id_, Pipe(p), in, now);
         } else {
           ps.busy_until = now + dur_[idx];
@@ -280,7 +300,7 @@ uint64_t AiCore::advance(uint64_t now) {
   }
   if (next == kNoWake) {
     for (const auto& ps : pipes_)
-      if (ps.current >= 0 && ps.busy_until == kPending) return kWaitingOnMemory;
+      if ((ps.current >= 0 && ps.busy_until == kPending) || ps.in_flight) return kWaitingOnMemory;
     report_deadlock(now);
   }
   return next;

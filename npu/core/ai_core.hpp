@@ -15,8 +15,12 @@
 //
 // Global memory: without a GmPort a GM transfer (MTE2, MTE3, FIX to GM) takes
 // the documented fixed gm_latency + bytes/bandwidth. With a GmPort the core
-// hands the transfer to the port when it starts and the pipe stays busy until
-// the owner calls gm_done(); the chip model routes it through L2 and HBM.
+// hands the transfer to the port when it starts; the pipe is busy until the
+// port has issued all its requests (gm_issued) and may then start its next
+// transfer while data is still in flight, like a DMA engine. The transfer
+// completes at gm_done; a set_flag on that pipe (and barriers) waits for
+// every earlier transfer of the pipe to complete. The chip model routes the
+// requests through L2 and HBM.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -43,6 +47,7 @@ bool touches_gm(Op op);
 class GmPort {
  public:
   virtual ~GmPort() = default;
+  // Answer with gm_issued once all requests have left, then gm_done.
   virtual void gm_start(uint32_t core, Pipe pipe, const Instruction& in, uint64_t now) = 0;
 };
 
@@ -68,9 +73,12 @@ class AiCore {
   // GmPort transfer can unblock it, or kNoWake once the program has
   // completed. Throws StallError on a deadlock.
   uint64_t advance(uint64_t now);
-  // The GM transfer running on `pipe` completed at cycle `now` (GmPort mode).
-  // Call advance(now) afterwards.
-  void gm_done(Pipe pipe, uint64_t now);
+  // GmPort mode. The transfer occupying `pipe` has issued its last request;
+  // the pipe is free from cycle `at` (>= the current cycle).
+  void gm_issued(Pipe pipe, uint64_t at);
+  // A transfer of `pipe` that started at `started` and moved `bytes` has all
+  // its data at cycle `now`. Call advance(now) afterwards.
+  void gm_done(Pipe pipe, uint64_t now, uint64_t started, uint64_t bytes);
   // Per-pipe spans on the timeline (track per pipe under `process`).
   void set_timeline(Timeline* tl, const std::string& process, double cycle_ps);
   // Runs the whole program from cycle 0; returns total cycles.
@@ -93,8 +101,9 @@ class AiCore {
   struct PipeState {
     std::deque<uint32_t> queue;
     int64_t current = -1;      // executing instruction, -1 when idle
-    uint64_t busy_until = 0;   // kPending while a GmPort transfer runs
+    uint64_t busy_until = 0;   // kPending while a GmPort transfer issues
     uint64_t started = 0;
+    uint64_t in_flight = 0;    // GmPort transfers started and not yet done
     uint64_t wait_since = UINT64_MAX;  // head wait_flag blocked since
     uint64_t issued = 0, completed = 0;
     uint64_t barrier_target = 0;  // later issue waits for completed >= this
@@ -116,6 +125,7 @@ class AiCore {
   static constexpr uint64_t kPending = UINT64_MAX;
   // Cycles a GM transfer needs for its bytes alone (no latency).
   uint64_t transfer_cycles(const Instruction& in) const;
+  uint64_t transfer_cycles(Pipe p, uint64_t bytes) const;
 
   CoreConfig cfg_;
   GmPort* port_ = nullptr;
