@@ -22,7 +22,7 @@ enum class Op : uint8_t {
   Vsub,            // V: dst = src0 - src1
   Vmax,            // V: dst = max(src0, src1)
   Vexp,            // V: dst = exp(src0)
-  Vcast,           // V: dst = src0 converted (e.g. fp32 -> bf16)
+  Vcast,           // V: src0 converted into out_bytes at dst (e.g. fp32 -> bf16)
   Vreduce,         // V: row reductions of src0 into out_bytes at dst
   FixpipeL0cToGm,  // FIX
   CopyUbToGm,      // MTE3
@@ -51,7 +51,7 @@ struct Instruction {
   uint32_t flag_id = 0;
   uint8_t barrier = 0;       // pipe_barrier: a Pipe value or kAllPipes
   uint64_t cycles = 0;       // scalar
-  uint64_t out_bytes = 0;    // vreduce: bytes written at dst
+  uint64_t out_bytes = 0;    // vreduce / vcast: bytes written at dst
 };
 
 // Vector ops cost bytes / vector_bytes_per_cycle whatever they compute.

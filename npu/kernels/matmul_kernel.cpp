@@ -282,7 +282,8 @@ KernelPlan lower_matmul(const ChipConfig& chip, const MatmulSpec& s) {
                      {"l1_double_buffer", true},
                      {"l0_double_buffer", true},
                      {"l0c_buffers", t.l0c_buffers},
-                     {"output_dtype", "bf16"}};
+                     {"output_dtype", "bf16"},
+                     {"gm_layout", {{"a", l.a_base}, {"b", l.b_base}, {"c", l.c_base}}}};
   return plan;
 }
 

@@ -125,7 +125,7 @@ std::string check_program(const CoreConfig& cfg, const std::vector<Instruction>&
         if (in.src_buf != Buffer::GM) range(in, in.src_buf, in.src_off, in.bytes);
         if (in.op == Op::Vadd || in.op == Op::Vmul || in.op == Op::Vsub || in.op == Op::Vmax)
           range(in, in.src_buf, in.src1_off, in.bytes);
-        if (in.dst_buf != Buffer::GM) range(in, in.dst_buf, in.dst_off, in.op == Op::Vreduce ? in.out_bytes : in.bytes);
+        if (in.dst_buf != Buffer::GM) range(in, in.dst_buf, in.dst_off, in.op == Op::Vreduce || in.op == Op::Vcast ? in.out_bytes : in.bytes);
     }
   }
   for (const auto& [key, n] : balance) {

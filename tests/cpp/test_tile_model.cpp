@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "npu/kernels/attention_kernel.hpp"
 #include "npu/kernels/matmul_kernel.hpp"
 #include "npu/kernels/tile_model.hpp"
 #include "npu/kernels/vector_kernel.hpp"
@@ -58,6 +59,7 @@ MatmulSpec mm(uint64_t b, uint64_t m, uint64_t n, uint64_t k, DType d = DType::b
 TEST_CASE("tile model matches AiCore within tolerance on a sweep of shapes", "[kernels][tile_model]") {
   auto gemm = [](MatmulSpec s) { return [s](const ChipConfig& c) { return lower_matmul(c, s); }; };
   auto ew = [](ElementwiseSpec s) { return [s](const ChipConfig& c) { return lower_elementwise(c, s); }; };
+  auto attn = [](AttentionSpec s) { return [s](const ChipConfig& c) { return lower_attention(c, s); }; };
   const std::vector<Shape> shapes = {
       {"910b square 4096 bf16", "ascend_910b", gemm(mm(1, 4096, 4096, 4096))},
       {"910b square 4096 bf16 share 32", "ascend_910b", gemm(mm(1, 4096, 4096, 4096)), 32},
@@ -72,6 +74,12 @@ TEST_CASE("tile model matches AiCore within tolerance on a sweep of shapes", "[k
       {"950pr mxfp4 4096", "ascend_950pr", gemm(mm(1, 4096, 4096, 4096, DType::mxfp4))},
       {"950pr mxfp4 share 64", "ascend_950pr", gemm(mm(1, 4096, 4096, 4096, DType::mxfp4)), 64},
       {"950pr bf16 batched 4x2048x1024x1024", "ascend_950pr", gemm(mm(4, 2048, 1024, 1024))},
+      {"910b prefill causal h8 1024", "ascend_910b", attn({1, 8, 0, 128, 1024, 1024, DType::bf16, true})},
+      {"910b prefill full GQA 2x16/4 512", "ascend_910b", attn({2, 16, 4, 128, 512, 512, DType::bf16, false})},
+      {"950pr prefill fp8 h16 2048", "ascend_950pr", attn({1, 16, 0, 128, 2048, 2048, DType::fp8, true})},
+      {"910b decode GQA b4 32/8 4096", "ascend_910b", attn({4, 32, 8, 128, 1, 4096, DType::bf16, true})},
+      {"910b decode MHA h16 8192 share 32", "ascend_910b", attn({1, 16, 0, 128, 1, 8192, DType::bf16, true}), 32},
+      {"950pr decode b64 8/1 2048", "ascend_950pr", attn({64, 8, 1, 128, 1, 2048, DType::bf16, true})},
       {"910b add 16M", "ascend_910b", ew({uint64_t(1) << 24, DType::bf16, "add"})},
       {"910b reduce 16M share 32", "ascend_910b", ew({uint64_t(1) << 24, DType::bf16, "reduce_sum"}), 32},
   };
