@@ -52,6 +52,11 @@ struct Instruction {
   uint8_t barrier = 0;       // pipe_barrier: a Pipe value or kAllPipes
   uint64_t cycles = 0;       // scalar
   uint64_t out_bytes = 0;    // vreduce / vcast: bytes written at dst
+  // GM side of a 2-D tile transfer: gm_rows rows of bytes / gm_rows each,
+  // gm_stride bytes apart; 0 rows = one contiguous range. Timing ignores it;
+  // it is there so memory traces of a tile have the tile's real addresses.
+  uint32_t gm_rows = 0;
+  uint64_t gm_stride = 0;
 };
 
 // Vector ops cost bytes / vector_bytes_per_cycle whatever they compute.

@@ -19,11 +19,13 @@ Instruction& ProgramBuilder::push(Op op, Pipe pipe, Buffer src, Buffer dst) {
   return in;
 }
 
-void ProgramBuilder::copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes) {
+void ProgramBuilder::copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes, uint32_t rows, uint64_t stride) {
   Instruction& in = push(Op::CopyGmToL1, Pipe::MTE2, Buffer::GM, Buffer::L1);
   in.gm_addr = gm;
   in.dst_off = l1;
   in.bytes = bytes;
+  in.gm_rows = rows;
+  in.gm_stride = stride;
 }
 
 void ProgramBuilder::copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes) {
@@ -58,11 +60,13 @@ void ProgramBuilder::mmad(uint32_t m, uint32_t k, uint32_t n, DType d, uint64_t 
   in.dst_off = c;
 }
 
-void ProgramBuilder::fixpipe(uint64_t l0c, uint64_t gm, uint64_t bytes) {
+void ProgramBuilder::fixpipe(uint64_t l0c, uint64_t gm, uint64_t bytes, uint32_t rows, uint64_t stride) {
   Instruction& in = push(Op::FixpipeL0cToGm, Pipe::FIX, Buffer::L0C, Buffer::GM);
   in.src_off = l0c;
   in.gm_addr = gm;
   in.bytes = bytes;
+  in.gm_rows = rows;
+  in.gm_stride = stride;
 }
 
 void ProgramBuilder::copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes) {
@@ -122,6 +126,11 @@ std::string check_program(const CoreConfig& cfg, const std::vector<Instruction>&
       case Op::Scalar: break;
       default:
         if (in.bytes == 0 && err.empty()) err = "instruction " + std::to_string(in.line) + ": zero bytes";
+        if (in.gm_rows > 0 && err.empty() &&
+            (in.bytes % in.gm_rows != 0 || (in.gm_rows > 1 && in.gm_stride < in.bytes / in.gm_rows))) {
+          err = "instruction " + std::to_string(in.line) + ": " + std::to_string(in.gm_rows) + " GM rows of " +
+                std::to_string(in.bytes) + " bytes do not fit stride " + std::to_string(in.gm_stride);
+        }
         if (in.src_buf != Buffer::GM) range(in, in.src_buf, in.src_off, in.bytes);
         if (in.op == Op::Vadd || in.op == Op::Vmul || in.op == Op::Vsub || in.op == Op::Vmax)
           range(in, in.src_buf, in.src1_off, in.bytes);

@@ -11,7 +11,9 @@
 #include "npu/kernels/matmul_kernel.hpp"
 #include "npu/kernels/tile_model.hpp"
 #include "npu/kernels/vector_kernel.hpp"
+#include "npu/core/core_trace.hpp"
 #include "tests/cpp/kernel_harness.hpp"
+#include "tests/cpp/temp_dir.hpp"
 
 using namespace npusim;
 using namespace npusim::npu;
@@ -319,4 +321,85 @@ TEST_CASE("attention rejects bad shapes naming the key", "[kernels]") {
   CHECK(config_error([&] { lower_attention(ch, {1, 32, 0, 128, 2048, 1024}); }).rfind("op.seq_q: expected <= op.seq_kv", 0) == 0);
   CHECK(config_error([&] { lower_attention(ch, {1, 32, 0, 128, 16, 1024, DType::mxfp4}); })
             .rfind("op.dtype: mxfp4 is not supported by ascend_910b", 0) == 0);
+}
+
+TEST_CASE("matmul GM tiles address the real rows of A, B and C", "[kernels]") {
+  // Every byte of A is read once per N tile column, of B once per M tile
+  // row, and of C written once, through the tiles' row geometry; a
+  // transposed operand is walked along its stored rows.
+  const ChipConfig ch = chip("ascend_910b");
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      const MatmulSpec s{2, 300, 200, 520, DType::bf16, ta, tb};
+      INFO("trans_a " << ta << " trans_b " << tb);
+      const KernelPlan plan = lower_matmul(ch, s);
+      const MatmulTiling t = choose_matmul_tiling(ch, s);
+      const json& gm = plan.tiling["gm_layout"];
+      const uint64_t a0 = gm["a"], b0 = gm["b"], c0 = gm["c"];
+      const uint64_t a_bytes = s.batch * s.m * s.k * 2, b_bytes = s.batch * s.k * s.n * 2, c_bytes = s.batch * s.m * s.n * 2;
+      std::vector<int> a(a_bytes + 1), b(b_bytes + 1), c(c_bytes + 1);
+      auto mark = [](std::vector<int>& v, uint64_t base, const Instruction& in) {
+        const uint64_t rows = in.gm_rows ? in.gm_rows : 1, row = in.bytes / rows;
+        for (uint64_t r = 0; r < rows; ++r) {
+          const uint64_t lo = in.gm_addr + r * in.gm_stride - base;
+          REQUIRE(lo + row <= v.size() - 1);
+          ++v[lo];
+          --v[lo + row];
+        }
+      };
+      for (const auto& cp : plan.programs) {
+        for (const auto& in : cp.program) {
+          if (in.op == Op::CopyGmToL1) {
+            REQUIRE(in.gm_rows > 0);
+            mark(in.gm_addr >= b0 ? b : a, in.gm_addr >= b0 ? b0 : a0, in);
+          } else if (in.op == Op::FixpipeL0cToGm) {
+            mark(c, c0, in);
+          }
+        }
+      }
+      auto every_byte = [](std::vector<int>& v, int want) {
+        int run = 0;
+        for (size_t i = 0; i + 1 < v.size(); ++i) {
+          run += v[i];
+          if (run != want) return false;
+        }
+        return true;
+      };
+      CHECK(every_byte(a, int(t.tiles_n)));
+      CHECK(every_byte(b, int(t.tiles_m)));
+      CHECK(every_byte(c, 1));
+    }
+  }
+}
+
+TEST_CASE("core traces read the kernel ops: mxfp8 mmad and the softmax vector ops", "[kernels]") {
+  test::TempDir dir("npusim_kernels");
+  const std::string p = dir.write("k.core",
+                                  "npusim-coretrace v1\n"
+                                  "mmad m=128 k=128 n=128 dtype=mxfp8 a=0 b=0 c=0\n"
+                                  "vsub dst=0 src0=0 src1=4096 bytes=4096\n"
+                                  "vmax dst=0 src0=0 src1=4096 bytes=512\n"
+                                  "vexp dst=0 src=0 bytes=4096\n"
+                                  "vreduce dst=65536 src=0 bytes=8192 out=64\n"
+                                  "vcast dst=8192 src=0 bytes=8192 out=4096\n");
+  ChipConfig ch = chip("ascend_950pr");
+  const auto prog = read_core_trace(p, ch.core);
+  REQUIRE(prog.size() == 6);
+  CHECK(prog[0].dtype == DType::mxfp8);
+  CHECK(prog[4].op == Op::Vreduce);
+  CHECK(prog[4].out_bytes == 64);
+  CHECK(prog[5].out_bytes == 4096);
+  CHECK(duration(ch.core, prog[0]) == 512 / ch.core.mxfp8_multiplier);
+  CHECK(duration(ch.core, prog[4]) == 8192 / ch.core.vector_bytes_per_cycle);
+  ch.core.mxfp8_multiplier = 4;
+  ch.core.hif8_multiplier = 1;
+  CHECK(duration(ch.core, prog[0]) == 128);
+  Instruction h = prog[0];
+  h.dtype = DType::hif8;
+  CHECK(duration(ch.core, h) == 512);
+  // vcast's destination is its out= size, checked against UB (192 KiB).
+  const std::string bad = dir.write("bad.core", "npusim-coretrace v1\nvcast dst=194000 src=0 bytes=1024 out=4096\n");
+  CHECK_THROWS_AS(read_core_trace(bad, ch.core), TraceError);
+  const std::string ok = dir.write("ok.core", "npusim-coretrace v1\nvcast dst=194000 src=0 bytes=8192 out=256\n");
+  CHECK(read_core_trace(ok, ch.core).size() == 1);
 }
