@@ -39,7 +39,7 @@ const Schema& CoreConfig::schema() {
         .param(&CoreConfig::cube_k, "cube_k", "", 16, "Cube fractal K per cycle at fp16/bf16", {1, 1024})
         .param(&CoreConfig::cube_n, "cube_n", "", 16, "Cube fractal N per cycle at fp16/bf16", {1, 1024})
         .param(&CoreConfig::fp8_multiplier, "fp8_multiplier", "", 2,
-               "Cube throughput of fp8/hif8 relative to bf16 (E: Ascend 950 public FP8 peak vs BF16). "
+               "Cube throughput of fp8 relative to bf16 (E: Ascend 950 public FP8 peak vs BF16). "
                "0 = the core lacks fp8",
                {0, 64})
         .param(&CoreConfig::mxfp4_multiplier, "mxfp4_multiplier", "", 4,
@@ -55,9 +55,8 @@ const Schema& CoreConfig::schema() {
                "0 = the core lacks mxfp8",
                {0, 64})
         .param(&CoreConfig::hif8_multiplier, "hif8_multiplier", "", 2,
-               "Cube throughput of hif8 relative to bf16 for chip peaks (V: Ascend 950 HiF8 = FP8 "
-               "peak). 0 = the core lacks hif8. The AI core timing model times hif8 mmad with "
-               "fp8_multiplier",
+               "Cube throughput of hif8 relative to bf16 (V: Ascend 950 HiF8 = FP8 peak). "
+               "0 = the core lacks hif8",
                {0, 64})
         .param(&CoreConfig::vector_bytes_per_cycle, "vector_bytes_per_cycle", "B/cycle", 256,
                "Vector unit width: 256 B/cycle = 128 fp16 lanes (reference/hardware.md)", {1, 1 << 16})

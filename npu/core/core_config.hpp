@@ -22,7 +22,7 @@ struct CoreConfig {
   uint32_t fp8_multiplier, mxfp4_multiplier, int8_multiplier;
   // mxfp8 (OCP MX, E4M3/E5M2 elements) and hif8 (Huawei HiFloat8) rates,
   // separate from fp8 so a chip can lack one but not the other. The AI core
-  // timing model (ai_core.cpp) still times hif8 with fp8_multiplier.
+  // timing model (ai_core.cpp) times each with its own multiplier.
   uint32_t mxfp8_multiplier, hif8_multiplier;
   uint32_t vector_bytes_per_cycle;
   // Transfer engines: bytes per cycle each, plus one fixed latency for a

@@ -133,8 +133,8 @@ const std::vector<OpSpec>& op_specs() {
        {{"dst", Kind::DstOff}, {"src", Kind::SrcOff}, {"bytes", Kind::Bytes}},
        "vexp dst=<UB offset> src=<UB offset> bytes=<n>"},
       {"vcast", Op::Vcast, Pipe::V, Buffer::UB, Buffer::UB,
-       {{"dst", Kind::DstOff}, {"src", Kind::SrcOff}, {"bytes", Kind::Bytes}},
-       "vcast dst=<UB offset> src=<UB offset> bytes=<n>"},
+       {{"dst", Kind::DstOff}, {"src", Kind::SrcOff}, {"bytes", Kind::Bytes}, {"out", Kind::OutBytes}},
+       "vcast dst=<UB offset> src=<UB offset> bytes=<n> out=<n>"},
       {"vreduce", Op::Vreduce, Pipe::V, Buffer::UB, Buffer::UB,
        {{"dst", Kind::DstOff}, {"src", Kind::SrcOff}, {"bytes", Kind::Bytes}, {"out", Kind::OutBytes}},
        "vreduce dst=<UB offset> src=<UB offset> bytes=<n> out=<n>"},
@@ -327,7 +327,7 @@ std::vector<Instruction> read_core_trace(const std::string& path, const CoreConf
       if (in.op == Op::Vadd || in.op == Op::Vmul || in.op == Op::Vsub || in.op == Op::Vmax) {
         check_range(r, cfg, in.src_buf, in.src1_off, in.bytes, token_of(Kind::Src1Off));
       }
-      const uint64_t dst_bytes = in.op == Op::Vreduce ? in.out_bytes : in.bytes;
+      const uint64_t dst_bytes = in.op == Op::Vreduce || in.op == Op::Vcast ? in.out_bytes : in.bytes;
       if (in.dst_buf != Buffer::GM) check_range(r, cfg, in.dst_buf, in.dst_off, dst_bytes, token_of(Kind::DstOff));
     }
     prog.push_back(in);

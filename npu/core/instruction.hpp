@@ -22,7 +22,7 @@ enum class Op : uint8_t {
   Vsub,            // V: dst = src0 - src1
   Vmax,            // V: dst = max(src0, src1)
   Vexp,            // V: dst = exp(src0)
-  Vcast,           // V: dst = src0 converted (e.g. fp32 -> bf16)
+  Vcast,           // V: src0 converted into out_bytes at dst (e.g. fp32 -> bf16)
   Vreduce,         // V: row reductions of src0 into out_bytes at dst
   FixpipeL0cToGm,  // FIX
   CopyUbToGm,      // MTE3
@@ -43,11 +43,6 @@ struct Instruction {
   uint64_t line = 0;         // trace line (for errors)
   uint64_t bytes = 0;        // transfer / vector size
   uint64_t gm_addr = 0;      // GM side of a GM transfer
-  // The GM side is gm_rows rows of bytes/gm_rows each, row i at
-  // gm_addr + i*gm_stride (Ascend DataCopy's blockCount / stride): a tile of
-  // a row-major matrix. gm_rows 1 = one contiguous range.
-  uint32_t gm_rows = 1;
-  uint64_t gm_stride = 0;
   Buffer src_buf = Buffer::None, dst_buf = Buffer::None;
   uint64_t src_off = 0, src1_off = 0, dst_off = 0;
   uint32_t m = 0, k = 0, n = 0;  // mmad
@@ -56,7 +51,13 @@ struct Instruction {
   uint32_t flag_id = 0;
   uint8_t barrier = 0;       // pipe_barrier: a Pipe value or kAllPipes
   uint64_t cycles = 0;       // scalar
-  uint64_t out_bytes = 0;    // vreduce: bytes written at dst
+  uint64_t out_bytes = 0;    // vreduce / vcast: bytes written at dst
+  // GM side of a 2-D tile transfer: gm_rows rows of bytes / gm_rows each,
+  // gm_stride bytes apart (Ascend DataCopy's blockCount / stride); 0 or 1
+  // rows = one contiguous range. AiCore's fixed-latency model ignores it;
+  // the chip model (ChipSim) requests the rows' lines.
+  uint32_t gm_rows = 0;
+  uint64_t gm_stride = 0;
 };
 
 // Vector ops cost bytes / vector_bytes_per_cycle whatever they compute.

@@ -136,13 +136,25 @@ Layout layout_of(const MatmulSpec& s) {
   return l;
 }
 
-// Address of the first element of an (r0, k0) tile of an operand whose
-// contraction dimension is K. `rows` is the operand's non-K extent. Stored
-// K-contiguous (A, or B transposed) the row stride is a K row; stored
-// K-strided (A transposed, or B) the row is along the non-K dimension.
-uint64_t operand_addr(DType d, bool k_contiguous, uint64_t rows, uint64_t k, uint64_t r0, uint64_t k0) {
-  if (k_contiguous) return r0 * gm_bytes(d, 1, k) + gm_bytes(d, 1, k0);
-  return k0 * gm_bytes(d, 1, rows) + (r0 * dtype_bits(d)) / 8;
+// GM view of an (r0, k0, rc x kc) tile of an operand whose contraction
+// dimension is K; `rows` is the operand's non-K extent. Stored K-contiguous
+// (A, or B transposed) a stored row is a K row; stored K-strided (A
+// transposed, or B) it runs along the non-K dimension. The row geometry is
+// left out (contiguous) where MX scale bytes make rows uneven.
+struct TileView {
+  uint64_t addr;
+  uint32_t rows;
+  uint64_t stride;
+};
+
+TileView operand_tile(DType d, bool k_contiguous, uint64_t rows, uint64_t k, uint64_t r0, uint64_t k0, uint64_t rc,
+                      uint64_t kc) {
+  const uint64_t bytes = gm_bytes(d, rc, kc);
+  if (k_contiguous) return {r0 * gm_bytes(d, 1, k) + gm_bytes(d, 1, k0), uint32_t(rc), gm_bytes(d, 1, k)};
+  const uint64_t row = (rc * dtype_bits(d)) / 8;
+  const bool even = !is_mx(d) && row * kc == bytes;
+  return {k0 * gm_bytes(d, 1, rows) + (r0 * dtype_bits(d)) / 8, even ? uint32_t(kc) : 0,
+          even ? gm_bytes(d, 1, rows) : 0};
 }
 
 constexpr uint32_t kL1Slots = 2, kL0Slots = 2;
@@ -204,15 +216,12 @@ class MatmulEmitter {
   void load(const Stage& st, uint32_t slot) {
     const DType d = s_.dtype;
     b_.wait_flag(Pipe::MTE1, Pipe::MTE2, slot);
-    const uint64_t a = l_.a_base + st.batch * l_.a_batch + operand_addr(d, !s_.trans_a, s_.m, s_.k, st.m0, st.k0);
-    const uint64_t bb = l_.b_base + st.batch * l_.b_batch + operand_addr(d, s_.trans_b, s_.n, s_.k, st.n0, st.k0);
-    // Tiles are strided in GM: K-contiguous operands are mc (nc) rows of kc
-    // elements one matrix row apart, the others kc rows of mc (nc).
-    const bool a_kc = !s_.trans_a, b_kc = s_.trans_b;
-    b_.copy_gm_to_l1(a, l1_a(slot), gm_bytes(d, st.mc, st.kc), uint32_t(a_kc ? st.mc : st.kc),
-                     a_kc ? gm_bytes(d, 1, s_.k) : gm_bytes(d, 1, s_.m));
-    b_.copy_gm_to_l1(bb, l1_b(slot), gm_bytes(d, st.nc, st.kc), uint32_t(b_kc ? st.nc : st.kc),
-                     b_kc ? gm_bytes(d, 1, s_.k) : gm_bytes(d, 1, s_.n));
+    const TileView a = operand_tile(d, !s_.trans_a, s_.m, s_.k, st.m0, st.k0, st.mc, st.kc);
+    const TileView bb = operand_tile(d, s_.trans_b, s_.n, s_.k, st.n0, st.k0, st.nc, st.kc);
+    b_.copy_gm_to_l1(l_.a_base + st.batch * l_.a_batch + a.addr, l1_a(slot), gm_bytes(d, st.mc, st.kc), a.rows,
+                     a.stride);
+    b_.copy_gm_to_l1(l_.b_base + st.batch * l_.b_batch + bb.addr, l1_b(slot), gm_bytes(d, st.nc, st.kc), bb.rows,
+                     bb.stride);
     b_.set_flag(Pipe::MTE2, Pipe::MTE1, slot);
   }
 
@@ -287,7 +296,12 @@ KernelPlan lower_matmul(const ChipConfig& chip, const MatmulSpec& s) {
                      {"l1_double_buffer", true},
                      {"l0_double_buffer", true},
                      {"l0c_buffers", t.l0c_buffers},
-                     {"output_dtype", "bf16"}};
+                     {"output_dtype", "bf16"},
+                     {"gm_layout", {{"a", l.a_base}, {"b", l.b_base}, {"c", l.c_base}}}};
+  if (t.cores_used < chip.cube_cores) {
+    plan.tiling["notes"] = json::array({"fewer output tiles than cube cores: " + std::to_string(chip.cube_cores - t.cores_used) +
+                                        " cores idle (split-K is not implemented)"});
+  }
   return plan;
 }
 

@@ -26,6 +26,8 @@ void ProgramBuilder::copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes, uin
   in.gm_stride = stride;
   in.dst_off = l1;
   in.bytes = bytes;
+  in.gm_rows = rows;
+  in.gm_stride = stride;
 }
 
 void ProgramBuilder::copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes, uint32_t rows, uint64_t stride) {
@@ -69,6 +71,8 @@ void ProgramBuilder::fixpipe(uint64_t l0c, uint64_t gm, uint64_t bytes, uint32_t
   in.gm_rows = rows;
   in.gm_stride = stride;
   in.bytes = bytes;
+  in.gm_rows = rows;
+  in.gm_stride = stride;
 }
 
 void ProgramBuilder::copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes, uint32_t rows, uint64_t stride) {
@@ -130,10 +134,15 @@ std::string check_program(const CoreConfig& cfg, const std::vector<Instruction>&
       case Op::Scalar: break;
       default:
         if (in.bytes == 0 && err.empty()) err = "instruction " + std::to_string(in.line) + ": zero bytes";
+        if (in.gm_rows > 0 && err.empty() &&
+            (in.bytes % in.gm_rows != 0 || (in.gm_rows > 1 && in.gm_stride < in.bytes / in.gm_rows))) {
+          err = "instruction " + std::to_string(in.line) + ": " + std::to_string(in.gm_rows) + " GM rows of " +
+                std::to_string(in.bytes) + " bytes do not fit stride " + std::to_string(in.gm_stride);
+        }
         if (in.src_buf != Buffer::GM) range(in, in.src_buf, in.src_off, in.bytes);
         if (in.op == Op::Vadd || in.op == Op::Vmul || in.op == Op::Vsub || in.op == Op::Vmax)
           range(in, in.src_buf, in.src1_off, in.bytes);
-        if (in.dst_buf != Buffer::GM) range(in, in.dst_buf, in.dst_off, in.op == Op::Vreduce ? in.out_bytes : in.bytes);
+        if (in.dst_buf != Buffer::GM) range(in, in.dst_buf, in.dst_off, in.op == Op::Vreduce || in.op == Op::Vcast ? in.out_bytes : in.bytes);
     }
   }
   for (const auto& [key, n] : balance) {

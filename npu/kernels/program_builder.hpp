@@ -16,14 +16,15 @@ class ProgramBuilder {
  public:
   explicit ProgramBuilder(std::vector<Instruction>& out) : out_(out) {}
 
-  // GM sides may be strided: `rows` rows of bytes/rows, `stride` apart.
-  void copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes, uint32_t rows = 1, uint64_t stride = 0);
-  void copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes, uint32_t rows = 1, uint64_t stride = 0);
+  // A strided tile (rows > 0) reads `rows` rows of bytes / rows each,
+  // `stride` bytes apart; see Instruction::gm_rows.
+  void copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes, uint32_t rows = 0, uint64_t stride = 0);
+  void copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes, uint32_t rows = 0, uint64_t stride = 0);
   void copy_l1_to_l0a(uint64_t l1, uint64_t l0a, uint64_t bytes);
   void copy_l1_to_l0b(uint64_t l1, uint64_t l0b, uint64_t bytes);
   void mmad(uint32_t m, uint32_t k, uint32_t n, DType d, uint64_t a, uint64_t b, uint64_t c);
-  void fixpipe(uint64_t l0c, uint64_t gm, uint64_t bytes, uint32_t rows = 1, uint64_t stride = 0);
-  void copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes, uint32_t rows = 1, uint64_t stride = 0);
+  void fixpipe(uint64_t l0c, uint64_t gm, uint64_t bytes, uint32_t rows = 0, uint64_t stride = 0);
+  void copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes, uint32_t rows = 0, uint64_t stride = 0);
   // Vector op on UB; src1 is ignored by unary ops, out_bytes used by vreduce.
   void vec(Op op, uint64_t dst, uint64_t src0, uint64_t src1, uint64_t bytes, uint64_t out_bytes = 0);
   void set_flag(Pipe src, Pipe dst, uint32_t id);

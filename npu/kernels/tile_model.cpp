@@ -28,15 +28,22 @@ bool touches_gm(const Instruction& in) { return in.src_buf == Buffer::GM || in.d
 }  // namespace
 
 CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>& program, double gm_bytes_per_cycle) {
-  double busy[kNumPipes] = {}, first[kNumPipes] = {}, last[kNumPipes] = {};
-  bool first_done[kNumPipes] = {};
-  bool seen[kNumPipes] = {};
+  // Work between flag operations on a pipe is one unit (a stage's loads, a
+  // step's L0 copies, one mmad, a tile's fixpipe): first[] / last[] hold the
+  // first and last unit, units[] their count.
+  double busy[kNumPipes] = {}, first[kNumPipes] = {}, last[kNumPipes] = {}, cur[kNumPipes] = {};
+  uint64_t units[kNumPipes] = {};
   uint32_t fix_to_m_ids = 0;  // bit set of FIX->M flag ids
+  auto close_unit = [&](int p) {
+    if (cur[p] <= 0) return;
+    if (units[p]++ == 0) first[p] = cur[p];
+    last[p] = cur[p];
+    cur[p] = 0;
+  };
   for (const Instruction& in : program) {
     const int p = int(in.pipe);
     if (in.op == Op::SetFlag || in.op == Op::WaitFlag) {
-      if (in.op == Op::SetFlag && seen[p]) first_done[p] = true;
-      if (in.op == Op::WaitFlag) last[p] = 0;
+      close_unit(p);
       if (in.flag_src == Pipe::FIX && in.flag_dst == Pipe::M && in.flag_id < 32) fix_to_m_ids |= 1u << in.flag_id;
       continue;
     }
@@ -51,14 +58,13 @@ CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>
       d = double(duration(cfg, in));
     }
     busy[p] += d;
-    last[p] += d;
-    if (!first_done[p]) first[p] += d;
-    seen[p] = true;
+    cur[p] += d;
   }
+  for (int p = 0; p < kNumPipes; ++p) close_unit(p);
 
   CoreEstimate e;
   std::copy(busy, busy + kNumPipes, e.busy);
-  const bool serial_mfix = seen[int(Pipe::FIX)] && __builtin_popcount(fix_to_m_ids) == 1;
+  const bool serial_mfix = units[int(Pipe::FIX)] > 0 && __builtin_popcount(fix_to_m_ids) == 1;
   int crit = -1;
   double crit_busy = 0;
   for (int p = 0; p < kNumPipes; ++p) {
@@ -77,17 +83,31 @@ CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>
     e.critical_pipe = "issue";
     return e;
   }
+  // Fill: the first unit of every pipe upstream of the critical one must
+  // pass before it starts. Drain: after the critical pipe's last unit, the
+  // downstream pipes still do that unit's share of their work; the largest
+  // share is on the path, the others add only their last unit (they overlap
+  // it except at its ends).
   const int rank = stage_of(Pipe(crit));
-  double fill = 0, drain = 0;
+  const bool folded_fix = serial_mfix && Pipe(crit) == Pipe::M;
+  double fill = 0, drain_sum = 0, drain_max = 0, drain_max_last = 0;
   for (int p = 0; p < kNumPipes; ++p) {
     const int r = stage_of(Pipe(p));
-    if (r < 0 || !seen[p]) continue;
+    if (r < 0 || units[p] == 0) continue;
     if (r < rank) fill += first[p];
-    if (r > rank && !(serial_mfix && Pipe(p) == Pipe::FIX && Pipe(crit) == Pipe::M)) drain += last[p];
+    if (r > rank && !(folded_fix && Pipe(p) == Pipe::FIX)) {
+      const double share = std::max(busy[p] / double(units[crit]), last[p]);
+      drain_sum += last[p];
+      if (share - last[p] > drain_max - drain_max_last) {
+        drain_max = share;
+        drain_max_last = last[p];
+      }
+    }
   }
+  const double drain = drain_sum - drain_max_last + drain_max;
   e.fill_drain = fill + drain;
   e.cycles = crit_busy + fill + drain;
-  e.critical_pipe = serial_mfix && Pipe(crit) == Pipe::M ? "M+FIX" : to_string(Pipe(crit));
+  e.critical_pipe = folded_fix ? "M+FIX" : to_string(Pipe(crit));
   return e;
 }
 

@@ -7,9 +7,13 @@
 #include <set>
 
 #include "models/sim/errors.hpp"
+#include "npu/kernels/attention_kernel.hpp"
 #include "npu/kernels/matmul_kernel.hpp"
+#include "npu/kernels/tile_model.hpp"
 #include "npu/kernels/vector_kernel.hpp"
+#include "npu/core/core_trace.hpp"
 #include "tests/cpp/kernel_harness.hpp"
+#include "tests/cpp/temp_dir.hpp"
 
 using namespace npusim;
 using namespace npusim::npu;
@@ -195,4 +199,207 @@ TEST_CASE("elementwise and reduction plans stream through UB on the vector cores
   }
   CHECK(config_error([&] { lower_elementwise(ch, {0}); }) == "op.elements: expected an integer >= 1, got 0");
   CHECK(config_error([&] { lower_elementwise(ch, {8, DType::bf16, "div"}); }).rfind("op.kind:", 0) == 0);
+}
+
+namespace {
+
+// GM bytes read / written by a plan inside [lo, hi).
+std::pair<uint64_t, uint64_t> traffic_in(const KernelPlan& plan, uint64_t lo, uint64_t hi) {
+  uint64_t rd = 0, wr = 0;
+  for (const auto& cp : plan.programs) {
+    for (const auto& in : cp.program) {
+      if (in.gm_addr < lo || in.gm_addr >= hi) continue;
+      if (in.src_buf == Buffer::GM) rd += in.bytes;
+      if (in.dst_buf == Buffer::GM) wr += in.bytes;
+    }
+  }
+  return {rd, wr};
+}
+
+}  // namespace
+
+TEST_CASE("attention plans run on AiCore; K/V, Q and O traffic match the schedule", "[kernels]") {
+  struct Case {
+    const char* chip;
+    AttentionSpec s;
+  };
+  const std::vector<Case> cases = {
+      {"ascend_910b", {1, 8, 0, 128, 1024, 1024, DType::bf16, true}},
+      {"ascend_910b", {1, 8, 0, 128, 1024, 1024, DType::bf16, false}},
+      {"ascend_910b", {2, 16, 4, 128, 512, 512, DType::fp16, true}},     // GQA prefill
+      {"ascend_910b", {1, 4, 0, 64, 256, 1000, DType::bf16, true}},      // chunked prefill, odd kv
+      {"ascend_910b", {1, 2, 0, 256, 300, 300, DType::bf16, true}},      // big head_dim, edge tiles
+      {"ascend_910b", {4, 32, 8, 128, 1, 4096, DType::bf16, true}},      // GQA decode
+      {"ascend_910b", {1, 16, 0, 128, 1, 8192, DType::bf16, true}},      // MHA decode, splits
+      {"ascend_910b", {64, 8, 1, 128, 1, 2048, DType::bf16, true}},      // many groups, no split
+      {"ascend_950pr", {1, 16, 0, 128, 2048, 2048, DType::fp8, true}},
+      {"ascend_950pr", {8, 64, 8, 128, 1, 4096, DType::mxfp8, true}},
+  };
+  for (const auto& c : cases) {
+    const ChipConfig ch = chip(c.chip);
+    const AttentionSpec& s = c.s;
+    INFO(c.chip << " b" << s.batch << " h" << s.heads << " kvh" << s.kv_heads << " d" << s.head_dim << " sq" << s.seq_q
+                << " skv" << s.seq_kv << " " << to_string(s.dtype) << (s.causal ? " causal" : ""));
+    const KernelPlan plan = lower_attention(ch, s);
+    INFO(plan.tiling.dump());
+    const bool decode = s.seq_q == 1;
+    CHECK(plan.op == (decode ? "attention_decode" : "attention_prefill"));
+    const uint64_t kvh = s.kv_heads ? s.kv_heads : s.heads;
+    double pairs = double(s.seq_q) * s.seq_kv;
+    if (s.causal) pairs = double(s.seq_q) * (s.seq_kv - s.seq_q) + double(s.seq_q) * (s.seq_q + 1) / 2;
+    CHECK(plan.flops == 4.0 * s.batch * s.heads * s.head_dim * pairs);
+
+    const json& gm = plan.tiling["gm_layout"];
+    const uint64_t rowb = gm_bytes(s.dtype, 1, s.head_dim);
+    const uint64_t q_bytes = s.batch * s.heads * s.seq_q * rowb, kv_bytes = s.batch * kvh * s.seq_kv * rowb;
+    const uint64_t o_bytes = s.batch * s.heads * s.seq_q * s.head_dim * 2;
+    // Q is read once per task: each query row once, or once per kv split
+    // (flash-decoding); O written once.
+    CHECK(traffic_in(plan, gm["q"], gm["k"]).first == q_bytes * uint64_t(plan.tiling["kv_splits"]));
+    CHECK(traffic_in(plan, gm["o"], gm["workspace"]).second == o_bytes);
+    const uint64_t k_read = traffic_in(plan, gm["k"], gm["v"]).first;
+    const uint64_t v_read = traffic_in(plan, gm["v"], gm["o"]).first;
+    CHECK(k_read == v_read);
+    if (decode || s.seq_q * kvh == s.heads) {
+      // Each KV row once per query tile that sees it; decode: exactly once.
+      if (decode) CHECK(k_read == kv_bytes);
+    } else {
+      CHECK(k_read >= kv_bytes / (s.causal ? 2 : 1));
+    }
+    if (!s.causal && !decode) {
+      const uint64_t q_tiles = (s.seq_q + uint64_t(plan.tiling["rows"]) - 1) / uint64_t(plan.tiling["rows"]);
+      CHECK(k_read == kv_bytes * (s.heads / kvh) * q_tiles);
+    }
+    CHECK(plan.workspace_traffic_bytes > 0);
+    CHECK(plan.gm_read_bytes >= q_bytes + k_read + v_read);
+    CHECK(plan.footprint_bytes >= q_bytes + 2 * kv_bytes + o_bytes);
+    const uint64_t tasks = plan.tiling["tasks"];
+    CHECK(uint64_t(plan.tiling["cube_cores_used"]) == std::min<uint64_t>(tasks, ch.cube_cores));
+    bool has_vector = false;
+    for (const auto& cp : plan.programs) has_vector |= cp.kind == CoreKind::Vector;
+    CHECK(has_vector);
+    CHECK(plan.tiling["notes"].dump().find("synchronisation") != std::string::npos);
+    run_plan(ch.core, plan);
+  }
+}
+
+TEST_CASE("causal prefill does about half the work of full attention", "[kernels]") {
+  const ChipConfig ch = chip("ascend_910b");
+  const KernelPlan c = lower_attention(ch, {1, 8, 0, 128, 2048, 2048, DType::bf16, true});
+  const KernelPlan f = lower_attention(ch, {1, 8, 0, 128, 2048, 2048, DType::bf16, false});
+  CHECK(c.flops / f.flops == Approx(0.5).epsilon(0.01));
+  uint64_t mc = 0, mf = 0;
+  for (const auto& cp : c.programs)
+    for (const auto& in : cp.program) mc += in.op == Op::Mmad ? uint64_t(in.m) * in.n * in.k : 0;
+  for (const auto& cp : f.programs)
+    for (const auto& in : cp.program) mf += in.op == Op::Mmad ? uint64_t(in.m) * in.n * in.k : 0;
+  // Whole diagonal blocks are computed, so a little over half.
+  CHECK(double(mc) / double(mf) > 0.5);
+  CHECK(double(mc) / double(mf) < 0.56);
+}
+
+TEST_CASE("decode attention spreads over all cores and is HBM-bound on the KV cache", "[kernels]") {
+  const ChipConfig ch = chip("ascend_910b");
+  const KernelPlan plan = lower_attention(ch, {64, 32, 8, 128, 1, 4096, DType::bf16, true});
+  CHECK(uint64_t(plan.tiling["cube_cores_used"]) == ch.cube_cores);
+  CHECK(uint64_t(plan.tiling["vector_cores_used"]) == ch.vector_cores);
+  // ~1.6 TB/s HBM and ~4x that of L2 at 1.9 GHz.
+  const TileEstimate e = estimate(ch, plan, MemoryPath{840, 3400, uint64_t(192) << 20});
+  CHECK(e.bound == "hbm");
+  // A single (batch, kv head) still uses every cube core through kv splits.
+  const KernelPlan one = lower_attention(ch, {1, 8, 1, 128, 1, 32768, DType::bf16, true});
+  CHECK(uint64_t(one.tiling["cube_cores_used"]) == ch.cube_cores);
+  CHECK(uint64_t(one.tiling["kv_splits"]) >= ch.cube_cores);
+  run_plan(ch.core, one);
+}
+
+TEST_CASE("attention rejects bad shapes naming the key", "[kernels]") {
+  const ChipConfig ch = chip("ascend_910b");
+  CHECK(config_error([&] { lower_attention(ch, {1, 32, 5, 128, 1, 1024}); }).rfind("op.kv_heads: expected a divisor of op.heads (32)", 0) == 0);
+  CHECK(config_error([&] { lower_attention(ch, {1, 32, 0, 0, 1, 1024}); }) == "op.head_dim: expected an integer >= 1, got 0");
+  CHECK(config_error([&] { lower_attention(ch, {1, 32, 0, 128, 0, 1024}); }) == "op.seq_q: expected an integer >= 1, got 0");
+  CHECK(config_error([&] { lower_attention(ch, {1, 32, 0, 128, 2048, 1024}); }).rfind("op.seq_q: expected <= op.seq_kv", 0) == 0);
+  CHECK(config_error([&] { lower_attention(ch, {1, 32, 0, 128, 16, 1024, DType::mxfp4}); })
+            .rfind("op.dtype: mxfp4 is not supported by ascend_910b", 0) == 0);
+}
+
+TEST_CASE("matmul GM tiles address the real rows of A, B and C", "[kernels]") {
+  // Every byte of A is read once per N tile column, of B once per M tile
+  // row, and of C written once, through the tiles' row geometry; a
+  // transposed operand is walked along its stored rows.
+  const ChipConfig ch = chip("ascend_910b");
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      const MatmulSpec s{2, 300, 200, 520, DType::bf16, ta, tb};
+      INFO("trans_a " << ta << " trans_b " << tb);
+      const KernelPlan plan = lower_matmul(ch, s);
+      const MatmulTiling t = choose_matmul_tiling(ch, s);
+      const json& gm = plan.tiling["gm_layout"];
+      const uint64_t a0 = gm["a"], b0 = gm["b"], c0 = gm["c"];
+      const uint64_t a_bytes = s.batch * s.m * s.k * 2, b_bytes = s.batch * s.k * s.n * 2, c_bytes = s.batch * s.m * s.n * 2;
+      std::vector<int> a(a_bytes + 1), b(b_bytes + 1), c(c_bytes + 1);
+      auto mark = [](std::vector<int>& v, uint64_t base, const Instruction& in) {
+        const uint64_t rows = in.gm_rows ? in.gm_rows : 1, row = in.bytes / rows;
+        for (uint64_t r = 0; r < rows; ++r) {
+          const uint64_t lo = in.gm_addr + r * in.gm_stride - base;
+          REQUIRE(lo + row <= v.size() - 1);
+          ++v[lo];
+          --v[lo + row];
+        }
+      };
+      for (const auto& cp : plan.programs) {
+        for (const auto& in : cp.program) {
+          if (in.op == Op::CopyGmToL1) {
+            REQUIRE(in.gm_rows > 0);
+            mark(in.gm_addr >= b0 ? b : a, in.gm_addr >= b0 ? b0 : a0, in);
+          } else if (in.op == Op::FixpipeL0cToGm) {
+            mark(c, c0, in);
+          }
+        }
+      }
+      auto every_byte = [](std::vector<int>& v, int want) {
+        int run = 0;
+        for (size_t i = 0; i + 1 < v.size(); ++i) {
+          run += v[i];
+          if (run != want) return false;
+        }
+        return true;
+      };
+      CHECK(every_byte(a, int(t.tiles_n)));
+      CHECK(every_byte(b, int(t.tiles_m)));
+      CHECK(every_byte(c, 1));
+    }
+  }
+}
+
+TEST_CASE("core traces read the kernel ops: mxfp8 mmad and the softmax vector ops", "[kernels]") {
+  test::TempDir dir("npusim_kernels");
+  const std::string p = dir.write("k.core",
+                                  "npusim-coretrace v1\n"
+                                  "mmad m=128 k=128 n=128 dtype=mxfp8 a=0 b=0 c=0\n"
+                                  "vsub dst=0 src0=0 src1=4096 bytes=4096\n"
+                                  "vmax dst=0 src0=0 src1=4096 bytes=512\n"
+                                  "vexp dst=0 src=0 bytes=4096\n"
+                                  "vreduce dst=65536 src=0 bytes=8192 out=64\n"
+                                  "vcast dst=8192 src=0 bytes=8192 out=4096\n");
+  ChipConfig ch = chip("ascend_950pr");
+  const auto prog = read_core_trace(p, ch.core);
+  REQUIRE(prog.size() == 6);
+  CHECK(prog[0].dtype == DType::mxfp8);
+  CHECK(prog[4].op == Op::Vreduce);
+  CHECK(prog[4].out_bytes == 64);
+  CHECK(prog[5].out_bytes == 4096);
+  CHECK(duration(ch.core, prog[0]) == 512 / ch.core.mxfp8_multiplier);
+  CHECK(duration(ch.core, prog[4]) == 8192 / ch.core.vector_bytes_per_cycle);
+  ch.core.mxfp8_multiplier = 4;
+  ch.core.hif8_multiplier = 1;
+  CHECK(duration(ch.core, prog[0]) == 128);
+  Instruction h = prog[0];
+  h.dtype = DType::hif8;
+  CHECK(duration(ch.core, h) == 512);
+  // vcast's destination is its out= size, checked against UB (192 KiB).
+  const std::string bad = dir.write("bad.core", "npusim-coretrace v1\nvcast dst=194000 src=0 bytes=1024 out=4096\n");
+  CHECK_THROWS_AS(read_core_trace(bad, ch.core), TraceError);
+  const std::string ok = dir.write("ok.core", "npusim-coretrace v1\nvcast dst=194000 src=0 bytes=8192 out=256\n");
+  CHECK(read_core_trace(ok, ch.core).size() == 1);
 }
