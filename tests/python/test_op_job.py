@@ -217,3 +217,12 @@ def test_real_engine_story_2():
         assert 0 < r["utilization"] <= 1 and r["bound"] in ("compute", "hbm", "l2", "latency")
         seen[chip.name] = r["tflops"]
     assert seen["ascend_970"] > seen["ascend_950dt"]  # 4x the mxfp4 peak
+
+
+def test_jobs_pickle_for_dask():
+    import pickle
+    import npusim
+    from npusim.configs import chips
+    j = npusim.OpRun(chips.ascend_960(), op="attention", batch=1, heads=8, head_dim=64, seq_q=4, seq_kv=4)
+    back = pickle.loads(pickle.dumps(j))
+    assert type(back) is npusim.OpRun and back == j

@@ -153,3 +153,20 @@ def test_study_roadmap_quick_real_engine(tmp_path):
     assert set(ran["bound"]) <= BOUNDS and (ran["achieved TFLOPS"] > 0).all()
     assert ((ran["% of peak"] > 0) & (ran["% of peak"] <= 100 + 1e-6)).all()
     assert (out / "roadmap.png").exists() and (out / "runs" / "ascend_970__gemm_256__mxfp4" / "stats.txt").exists()
+
+
+def test_chip_objects_and_what_ifs(fake_op_engine, tmp_path):
+    import npusim
+    from npusim.configs import chips
+    from npusim.studies import roadmap
+    base = chips.ascend_950pr()
+    wide = base.copy(name="ascend_950pr_x2")
+    wide.compute.cube_cores *= 2
+    grid = [("gemm_512", "matmul", dict(m=512, n=512, k=512), ("mxfp4",))]
+    df = roadmap.run(out=str(tmp_path), chips=[base, wide], workloads=grid, progress=False)
+    assert list(df["chip"]) == ["ascend_950pr", "ascend_950pr_x2"]
+    assert math.isclose(df["peak TFLOPS"].iloc[1], 2 * df["peak TFLOPS"].iloc[0], rel_tol=1e-9)
+    job = json.load(open(tmp_path / "runs" / "ascend_950pr_x2__gemm_512__mxfp4" / "job.json"))
+    assert job["chip"]["compute"]["cube_cores"] == 2 * base.compute.cube_cores
+    with pytest.raises(npusim.ConfigError, match="'ascend_950pr' given twice"):
+        roadmap.run(out=str(tmp_path), chips=[base, "ascend_950pr"], workloads=grid, progress=False)

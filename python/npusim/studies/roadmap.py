@@ -83,9 +83,13 @@ def shape_text(op, shape):
 def _chips(chips):
     """Chip objects for `chips` (None: every preset, in roadmap order; names or Chip objects)."""
     from npusim.configs import chips as presets
-    if chips is None:
-        return presets.all()
-    return [presets.get(c) if isinstance(c, str) else c for c in chips]
+    from npusim.errors import ConfigError
+    objs = presets.all() if chips is None else [presets.get(c) if isinstance(c, str) else c for c in chips]
+    names = [c.name for c in objs]
+    for name in names:
+        if names.count(name) > 1:  # the table, plots and run directories are keyed by chip name
+            raise ConfigError(f"chips: {name!r} given twice; name an edited copy (chip.copy(name='...'))")
+    return objs
 
 
 def roofs(chips):
@@ -165,9 +169,14 @@ def _number(v):
         return math.nan
 
 
-def _cell(v, bound=None, column=None):
+def _is_na(row):
+    """A grid point (or peak-vs-achieved row) for a format the chip has no unit for."""
+    return row.get("bound") == NA or row.get("best workload") == NA
+
+
+def _cell(v, na=False, column=None):
     if isinstance(v, float):
-        if bound == NA:
+        if na:
             return NA
         if v != v:
             return "-"
@@ -181,14 +190,14 @@ def to_markdown(df, columns=TABLE_COLUMNS):
     columns = [c for c in columns if c in df] + (["error"] if "error" in df else [])
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for _, row in df.iterrows():
-        lines.append("| " + " | ".join(_cell(row[c], row.get("bound"), c) for c in columns) + " |")
+        lines.append("| " + " | ".join(_cell(row[c], _is_na(row), c) for c in columns) + " |")
     return "\n".join(lines) + "\n"
 
 
 def to_text(df, columns=TABLE_COLUMNS):
     """The table as aligned text (what the command prints)."""
     columns = [c for c in columns if c in df]
-    cells = [[_cell(row[c], row["bound"], c) for c in columns] for _, row in df.iterrows()]
+    cells = [[_cell(row[c], _is_na(row), c) for c in columns] for _, row in df.iterrows()]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [c in NUMERIC for c in columns]
     fmt = lambda r: "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(r, widths, numeric))  # noqa: E731
@@ -217,11 +226,13 @@ def peak_vs_achieved(df, chip_roofs=None):
     return pd.DataFrame(out, columns=["chip", "dtype", "peak TFLOPS", "best TFLOPS", "% of peak", "best workload"])
 
 
-def peak_lines(pva):
-    """The "peak vs achieved" lines: one per chip and format."""
+def peak_lines(pva, chip_roofs=None):
+    """The "peak vs achieved" lines: one per chip and format; with
+    `chip_roofs`, one more per chip giving the peaks of the formats not run."""
     lines = []
     w = max([len(c) for c in pva["chip"]] + [4])
-    for _, r in pva.iterrows():
+    rows = list(pva.iterrows())
+    for i, (_, r) in enumerate(rows):
         head = f"{r['chip']:<{w}}  {r['dtype']:<6}"
         if r["best workload"] == NA:
             lines.append(f"{head} peak {NA:>8}  achieved {NA:>8}  (no {r['dtype']} unit)")
@@ -230,6 +241,13 @@ def peak_lines(pva):
         else:
             lines.append(f"{head} peak {r['peak TFLOPS']:>8.1f}  achieved {r['best TFLOPS']:>8.1f}  "
                          f"({r['% of peak']:.1f}% of peak, {r['best workload']})")
+        last = i + 1 == len(rows) or rows[i + 1][1]["chip"] != r["chip"]
+        if last and chip_roofs and r["chip"] in chip_roofs:
+            ran = set(pva.loc[pva["chip"] == r["chip"], "dtype"])
+            others = [f"{d} {p:.0f}" if p > 0 else f"{d} {NA}"
+                      for d, p in chip_roofs[r["chip"]]["peaks"].items() if d not in ran]
+            if others:
+                lines.append(f"{r['chip']:<{w}}  (not run: peak {', '.join(others)})")
     return lines
 
 
@@ -375,7 +393,8 @@ def run(out="results/roadmap", quick=False, chips=None, fidelity=FIDELITY, worke
     quick: the tiny QUICK_WORKLOADS on QUICK_CHIPS. chips: names or Chip
     objects (default: every preset). workers: parallel runs (default: all
     cores). scheduler: a Dask address. workloads: a grid like WORKLOADS.
-    The peak-vs-achieved table is in df.attrs["peak_vs_achieved"].
+    The peak-vs-achieved table is in df.attrs["peak_vs_achieved"], each
+    chip's peaks per format and HBM bandwidth in df.attrs["roofs"].
     """
     import npusim
 
@@ -391,6 +410,7 @@ def run(out="results/roadmap", quick=False, chips=None, fidelity=FIDELITY, worke
     table = (npusim.sweep(jobs, processes=workers, scheduler=scheduler, progress=progress,
                           out_dir=os.path.join(out, "runs"), timeout=timeout) if jobs else None)
     df = summarise(table, rows, chip_roofs)
+    df.attrs["roofs"] = chip_roofs
     df.attrs["peak_vs_achieved"] = write_outputs(df, out, chip_roofs,
                                                  header=f" ({'quick grid, ' if quick else ''}{fidelity} fidelity)")
     return df
@@ -412,7 +432,7 @@ def main(argv=None):
              fidelity=args.fidelity, workers=args.workers, scheduler=args.scheduler, timeout=args.timeout)
     print(to_text(df), end="")
     print("\npeak vs achieved (dense TFLOPS; int8 in TOPS; best run per chip and format):")
-    for line in peak_lines(df.attrs["peak_vs_achieved"]):
+    for line in peak_lines(df.attrs["peak_vs_achieved"], df.attrs["roofs"]):
         print("  " + line)
     if "error" in df:
         print(file=sys.stderr)
