@@ -170,3 +170,8 @@ def test_chip_objects_and_what_ifs(fake_op_engine, tmp_path):
     assert job["chip"]["compute"]["cube_cores"] == 2 * base.compute.cube_cores
     with pytest.raises(npusim.ConfigError, match="'ascend_950pr' given twice"):
         roadmap.run(out=str(tmp_path), chips=[base, "ascend_950pr"], workloads=grid, progress=False)
+
+
+def test_cli_unknown_chip_is_a_config_error(tmp_path):
+    p = npusim_cmd("study", "roadmap", "--quick", "--out", str(tmp_path), "--chips", "ascend_950pr,nosuch")
+    assert p.returncode == 3 and "npusim: ConfigError: chip 'nosuch' is unknown; valid chips:" in p.stderr

@@ -417,15 +417,17 @@ def run(out="results/roadmap", quick=False, chips=None, fidelity=FIDELITY, worke
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="npusim study roadmap", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="npusim study roadmap", description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+                                epilog="The grid (workloads, formats, --quick shapes) is WORKLOADS in "
+                                       "npusim/studies/roadmap.py.")
     p.add_argument("--out", default="results/roadmap", help="output directory (default: %(default)s)")
     p.add_argument("--quick", action="store_true", help="tiny shapes on four chips (tests, a first look)")
     p.add_argument("--chips", default=None, help="comma-separated chip presets (default: all)")
     p.add_argument("--fidelity", default=FIDELITY, choices=["cycle", "fast"], help="default: %(default)s")
-    p.add_argument("--processes", "--workers", dest="workers", type=int, default=None,
+    p.add_argument("--processes", "--workers", dest="workers", type=int, default=None, metavar="N",
                    help="parallel runs (default: all cores)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://head:8786")
-    p.add_argument("--timeout", type=float, default=None, help="seconds per run before it is killed")
+    p.add_argument("--timeout", type=float, default=None, metavar="S", help="seconds per run before it is killed")
     args = p.parse_args(argv)
 
     df = run(out=args.out, quick=args.quick, chips=args.chips.split(",") if args.chips else None,
