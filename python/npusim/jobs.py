@@ -5,8 +5,10 @@ sent to a Dask worker and rerun exactly. Job builders validate everything
 they can in the user's process, so mistakes surface at the line that made
 them rather than inside a child process minutes into a sweep.
 """
+import numbers
 import os
 import re
+import types
 
 from . import _native, tracefile
 from .errors import ConfigError, TraceError
@@ -167,7 +169,6 @@ OP_JOB_KEYS = {"kind": "elementwise_kind"}
 
 
 def _check_shape_value(key, kind, value):
-    import numbers
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ConfigError(f"job.{key}: expected an integer >= 1, got {value!r}")
@@ -182,7 +183,7 @@ def _check_shape_value(key, kind, value):
 
 
 def _op_chip(chip):
-    """(job "chip" value, chip name, ComputeConfig or None). Accepts a Chip
+    """(job "chip" value, chip name, its ComputeConfig). Accepts a Chip
     (its compute and hbm are sent, so edits take effect), a preset name, or
     the engine's own dict form {"name", "compute", "hbm"}."""
     from .configs.chips import ComputeConfig
@@ -198,7 +199,8 @@ def _op_chip(chip):
         missing = [k for k in ("name", "compute", "hbm") if k not in chip]
         if missing:
             raise ConfigError(f"job.chip: a chip dict needs keys name, compute, hbm; missing {', '.join(missing)}")
-        chip = _DictChip(chip["name"], ComputeConfig(chip["compute"]), MemoryConfig(chip["hbm"]))
+        chip = types.SimpleNamespace(name=chip["name"], compute=ComputeConfig(chip["compute"]),
+                                     hbm=MemoryConfig(chip["hbm"]))
     compute, hbm = getattr(chip, "compute", None), getattr(chip, "hbm", None)
     name = getattr(chip, "name", None)
     if not isinstance(compute, ParamObject) or not isinstance(hbm, ParamObject) or not isinstance(name, str):
@@ -208,11 +210,6 @@ def _op_chip(chip):
         if hasattr(part, "validate"):
             part.validate()
     return {"name": name, "compute": compute.to_dict(), "hbm": hbm.to_dict()}, name, compute
-
-
-class _DictChip:
-    def __init__(self, name, compute, hbm):
-        self.name, self.compute, self.hbm = name, compute, hbm
 
 
 def _op_label(op, s):

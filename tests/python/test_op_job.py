@@ -226,3 +226,15 @@ def test_jobs_pickle_for_dask():
     j = npusim.OpRun(chips.ascend_960(), op="attention", batch=1, heads=8, head_dim=64, seq_q=4, seq_kv=4)
     back = pickle.loads(pickle.dumps(j))
     assert type(back) is npusim.OpRun and back == j
+
+
+def test_job_for_the_engine_dict_form():
+    import npusim
+    from npusim.configs import chips
+    c = chips.ascend_960()
+    d = {"name": "mine", "compute": c.compute.to_dict(), "hbm": c.hbm.to_dict()}
+    j = npusim.OpRun(d, m=8, n=8, k=8, dtype="mxfp4")
+    assert j["chip"] == d and j["name"] == "mine__matmul_8x8x8__mxfp4"
+    d["compute"]["core"]["mxfp4_multiplier"] = 0
+    with pytest.raises(npusim.ConfigError, match="^job.dtype: mine has no mxfp4 unit"):
+        npusim.OpRun(d, m=8, n=8, k=8, dtype="mxfp4")
