@@ -2,7 +2,8 @@
 
     npusim run config.py [args...]    run a Python config script (like gem5.opt config.py)
     npusim mem --config ... --trace ...   the engine's memory CLI (exec'd as is)
-    npusim study memory [--out DIR] [--quick]
+    npusim op --chip ... --op matmul --m M --n N --k K --dtype ...   one operator on a chip (the engine's CLI)
+    npusim study memory|fabric|roadmap [--out DIR] [--quick]
     npusim presets                    memory presets with peak bandwidth and source
     npusim params memory              every parameter with unit, default and doc
 """
@@ -11,7 +12,8 @@ import os
 import runpy
 import sys
 
-STUDIES = {"memory": "npusim.studies.memory_compare", "fabric": "npusim.studies.fabric"}
+STUDIES = {"memory": "npusim.studies.memory_compare", "fabric": "npusim.studies.fabric",
+           "roadmap": "npusim.studies.roadmap"}
 
 
 def cmd_run(args):
@@ -25,7 +27,7 @@ def cmd_run(args):
     return 0
 
 
-ENGINE_COMMANDS = ("mem", "collective", "core")
+ENGINE_COMMANDS = ("mem", "collective", "core", "op")
 
 
 def cmd_engine(command, argv):
@@ -94,8 +96,10 @@ def parser():
                    add_help=False)
     sub.add_parser("collective", help="a collective on a system, flow level (npusim collective --help)",
                    add_help=False)
+    sub.add_parser("op", help="one operator (matmul, attention, elementwise) on a chip: TFLOPS, "
+                              "utilization, bound (npusim op --help)", add_help=False)
 
-    s = sub.add_parser("study", help="a scripted study: npusim study memory [--out DIR] [--quick]")
+    s = sub.add_parser("study", help="a scripted study: npusim study memory|fabric|roadmap [--out DIR] [--quick]")
     s.add_argument("study", choices=sorted(STUDIES))
     s.add_argument("args", nargs=argparse.REMAINDER, help="options of the study (see --help after its name)")
     s.set_defaults(func=cmd_study)

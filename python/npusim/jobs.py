@@ -5,8 +5,10 @@ sent to a Dask worker and rerun exactly. Job builders validate everything
 they can in the user's process, so mistakes surface at the line that made
 them rather than inside a child process minutes into a sweep.
 """
+import numbers
 import os
 import re
+import types
 
 from . import _native, tracefile
 from .errors import ConfigError, TraceError
@@ -144,3 +146,141 @@ class CollectiveRun(dict):
             self["ranks"] = int(ranks)
         if algo is not None:
             self["algo"] = algo
+
+
+# The number formats an operator can run in (dense cube peaks per format:
+# ComputeConfig.peak_tflops, which takes the same names).
+OP_DTYPES = ("bf16", "fp16", "fp8", "hif8", "mxfp8", "mxfp4", "int8")
+OP_FIDELITIES = ("cycle", "fast")
+ELEMENTWISE_KINDS = ("add", "mul", "reduce_sum")
+# Each operator's shape keys: "int" (an integer >= 1, required unless it has
+# a default), "bool" or a tuple of choices, with the default (None: required).
+OP_SHAPES = {
+    "matmul": {"m": ("int", None), "n": ("int", None), "k": ("int", None), "batch": ("int", 1),
+               "trans_a": ("bool", False), "trans_b": ("bool", False)},
+    "attention": {"batch": ("int", None), "heads": ("int", None), "kv_heads": ("int", None),
+                  "head_dim": ("int", None), "seq_q": ("int", None), "seq_kv": ("int", None),
+                  "causal": ("bool", True)},
+    "elementwise": {"elements": ("int", None), "kind": (ELEMENTWISE_KINDS, "add")},
+}
+CUBE_OPS = ("matmul", "attention")  # run on the cube: the dtype needs a cube unit
+# Shape keys stored in the job under another name: the job's own "kind" is "op".
+OP_JOB_KEYS = {"kind": "elementwise_kind"}
+
+
+def _check_shape_value(key, kind, value):
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ConfigError(f"job.{key}: expected an integer >= 1, got {value!r}")
+        return int(value)
+    if kind == "bool":
+        if not isinstance(value, bool) and type(value).__name__ != "bool_":
+            raise ConfigError(f"job.{key}: expected true or false, got {value!r}")
+        return bool(value)
+    if value not in kind:
+        raise ConfigError(f"job.{key}: expected one of {', '.join(kind)}, got {value!r}")
+    return value
+
+
+def _op_chip(chip):
+    """(job "chip" value, chip name, its ComputeConfig). Accepts a Chip
+    (its compute and hbm are sent, so edits take effect), a preset name, or
+    the engine's own dict form {"name", "compute", "hbm"}."""
+    from .configs.chips import ComputeConfig
+    from .memory import MemoryConfig
+
+    if isinstance(chip, str):
+        name = chip.lower().replace("-", "_")
+        known = _native.call("chip_presets")
+        if name not in known:
+            raise ConfigError(f"job.chip: chip {chip!r} is unknown; valid chips: {', '.join(known)}")
+        return name, name, ComputeConfig(name)
+    if isinstance(chip, dict):
+        missing = [k for k in ("name", "compute", "hbm") if k not in chip]
+        if missing:
+            raise ConfigError(f"job.chip: a chip dict needs keys name, compute, hbm; missing {', '.join(missing)}")
+        chip = types.SimpleNamespace(name=chip["name"], compute=ComputeConfig(chip["compute"]),
+                                     hbm=MemoryConfig(chip["hbm"]))
+    compute, hbm = getattr(chip, "compute", None), getattr(chip, "hbm", None)
+    name = getattr(chip, "name", None)
+    if not isinstance(compute, ParamObject) or not isinstance(hbm, ParamObject) or not isinstance(name, str):
+        raise ConfigError(f"job.chip: expected a chip (npusim.configs.chips), a chip preset name or a dict, "
+                          f"got {chip!r}")
+    for part in (compute, hbm):  # relations a range cannot express (MemoryConfig checks them)
+        if hasattr(part, "validate"):
+            part.validate()
+    return {"name": name, "compute": compute.to_dict(), "hbm": hbm.to_dict()}, name, compute
+
+
+def _op_label(op, s):
+    """The shape part of a default job name ("matmul_4096x4096x4096")."""
+    if op == "matmul":
+        label = f"matmul_{s['m']}x{s['n']}x{s['k']}"
+        if s["batch"] != 1:
+            label = f"matmul_b{s['batch']}_{s['m']}x{s['n']}x{s['k']}"
+        return label + ("_tA" if s["trans_a"] else "") + ("_tB" if s["trans_b"] else "")
+    if op == "attention":
+        return (f"attention_b{s['batch']}_h{s['heads']}kv{s['kv_heads']}_d{s['head_dim']}"
+                f"_q{s['seq_q']}_kv{s['seq_kv']}" + ("" if s["causal"] else "_nocausal"))
+    return f"elementwise_{s['kind']}_{s['elements']}"
+
+
+class OpRun(dict):
+    """A job: one operator on one chip (the cube/vector pipes, L2 and HBM).
+
+    OpRun(chip, op="matmul", m=8192, n=8192, k=8192, dtype="mxfp4")          C = A(MxK) B(KxN)
+          [batch=1, trans_a=False, trans_b=False]
+    OpRun(chip, op="attention", batch=16, heads=32, kv_heads=8, head_dim=128,
+          seq_q=1, seq_kv=32768, dtype="bf16")                              [causal=True; kv_heads=heads]
+    OpRun(chip, op="elementwise", elements=1 << 24, kind="add")              add, mul or reduce_sum
+                                              (job key "elementwise_kind": the job's "kind" is "op")
+
+    `chip`: a Chip (npusim.configs.chips; its compute and hbm configs are
+    sent, so edits take effect) or a chip preset name. `dtype`: bf16, fp16,
+    fp8, hif8, mxfp8, mxfp4 or int8 (a matmul or attention needs the chip to
+    have a cube unit for it). `fidelity`: "cycle" or "fast". `timeline`: a
+    file for a Perfetto trace of the pipes (ui.perfetto.dev).
+
+    The result (npusim.run) holds cycles, time_us, flops, tflops,
+    peak_tflops, utilization (0..1), bound (compute, hbm, l2 or latency),
+    hbm_bytes, hbm_gbps, hbm_peak_gbps, arithmetic_intensity, cores_used,
+    pipes (busy fraction per pipe) and tiling.
+    """
+
+    OPS = tuple(OP_SHAPES)
+
+    def __init__(self, chip, op="matmul", *, dtype="bf16", fidelity="cycle", name=None, timeline=None, **shape):
+        super().__init__()
+        if op not in OP_SHAPES:
+            raise ConfigError(f"job.op: expected one of {', '.join(OP_SHAPES)}, got {op!r}")
+        keys = OP_SHAPES[op]
+        unknown = sorted(set(shape) - set(keys))
+        if unknown:
+            raise ConfigError(f"job.{unknown[0]}: not a key of op {op!r}; its keys: {', '.join(keys)}")
+        if dtype not in OP_DTYPES:
+            raise ConfigError(f"job.dtype: expected one of {', '.join(OP_DTYPES)}, got {dtype!r}")
+        if fidelity not in OP_FIDELITIES:
+            raise ConfigError(f"job.fidelity: expected one of {', '.join(OP_FIDELITIES)}, got {fidelity!r}")
+        values = {}
+        for key, (kind, default) in keys.items():
+            if shape.get(key) is None:
+                if key == "kv_heads" and "heads" in values:
+                    default = values["heads"]  # no grouping: one KV head per query head
+                if default is None:
+                    raise ConfigError(f"job.{key}: required for op {op!r} (expected an integer >= 1)")
+                values[key] = default
+            else:
+                values[key] = _check_shape_value(key, kind, shape[key])
+        if op == "attention" and values["heads"] % values["kv_heads"]:
+            raise ConfigError(f"job.kv_heads: expected a divisor of heads ({values['heads']}), "
+                              f"got {values['kv_heads']}")
+        chip_value, chip_name, compute = _op_chip(chip)
+        if op in CUBE_OPS and compute.peak_tflops(dtype) <= 0:
+            have = [d for d in OP_DTYPES if compute.peak_tflops(d) > 0]
+            raise ConfigError(f"job.dtype: {chip_name} has no {dtype} unit (peak 0); expected one of "
+                              f"{', '.join(have)}")
+        self.update(kind="op", name=name or f"{chip_name}__{_op_label(op, values)}__{dtype}", chip=chip_value,
+                    op=op, dtype=dtype, fidelity=fidelity)
+        self.update({OP_JOB_KEYS.get(key, key): value for key, value in values.items()})
+        if timeline is not None:
+            self["timeline"] = os.path.abspath(os.fspath(timeline))
