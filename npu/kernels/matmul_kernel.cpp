@@ -147,6 +147,9 @@ struct TileView {
   uint64_t stride;
 };
 
+// MX operands are always stored K-contiguous: OCP MX shares one scale per 32
+// elements along the contraction dimension, so an MX matrix is laid out
+// K-major whatever the transpose flags say (callers pass k_contiguous=true).
 TileView operand_tile(DType d, bool k_contiguous, uint64_t rows, uint64_t k, uint64_t r0, uint64_t k0, uint64_t rc,
                       uint64_t kc) {
   const uint64_t bytes = gm_bytes(d, rc, kc);
@@ -216,8 +219,8 @@ class MatmulEmitter {
   void load(const Stage& st, uint32_t slot) {
     const DType d = s_.dtype;
     b_.wait_flag(Pipe::MTE1, Pipe::MTE2, slot);
-    const TileView a = operand_tile(d, !s_.trans_a, s_.m, s_.k, st.m0, st.k0, st.mc, st.kc);
-    const TileView bb = operand_tile(d, s_.trans_b, s_.n, s_.k, st.n0, st.k0, st.nc, st.kc);
+    const TileView a = operand_tile(d, !s_.trans_a || is_mx(d), s_.m, s_.k, st.m0, st.k0, st.mc, st.kc);
+    const TileView bb = operand_tile(d, s_.trans_b || is_mx(d), s_.n, s_.k, st.n0, st.k0, st.nc, st.kc);
     b_.copy_gm_to_l1(l_.a_base + st.batch * l_.a_batch + a.addr, l1_a(slot), gm_bytes(d, st.mc, st.kc), a.rows,
                      a.stride);
     b_.copy_gm_to_l1(l_.b_base + st.batch * l_.b_batch + bb.addr, l1_b(slot), gm_bytes(d, st.nc, st.kc), bb.rows,
