@@ -68,7 +68,8 @@ struct Geometry {
   uint64_t ws_s[2] = {}, ws_p[2] = {}, ws_o[2] = {}, ws_core = 0;
 };
 
-std::optional<Geometry> fit(const CoreConfig& c, DType d, uint64_t rows, uint64_t bk, uint64_t hd, uint64_t parts) {
+std::optional<Geometry> fit(const CoreConfig& c, DType d, uint64_t rows, uint64_t bk, uint64_t hd, uint64_t parts,
+                            bool decode) {
   Geometry g;
   g.rows = rows;
   g.bk = bk;
@@ -94,7 +95,8 @@ std::optional<Geometry> fit(const CoreConfig& c, DType d, uint64_t rows, uint64_
   for (int i = 0; i < 2; ++i) g.ub_p[i] = ub.take(gm_bytes(d, r, bk));
   g.ub_pv = ub.take(r * hd * kF32);
   g.ub_acc = ub.take(r * hd * kF32);
-  g.ub_out = ub.take(r * (hd * kF32 + 2 * kF32));  // fp32 partial + (max, sum) for decode splits
+  // Decode splits write an fp32 partial + (max, sum) per row, else bf16 O.
+  g.ub_out = ub.take(r * (decode ? hd * kF32 + 2 * kF32 : hd * kOutBytes));
   for (auto& s : g.ub_stat) s = ub.take(r * kF32);
   g.ub_used = ub.top;
   if (ub.top > c.capacity_bytes(Buffer::UB)) return std::nullopt;
@@ -352,7 +354,7 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
     const uint64_t r = decode ? rows : std::min(rows, s.seq_q);
     for (uint64_t bk : {512, 256, 128, 64, 32, 16}) {
       if (bk > round_up(s.seq_kv, 16) && bk != 16) continue;
-      if ((geo = fit(c, d, r, bk, hd, parts))) break;
+      if ((geo = fit(c, d, r, bk, hd, parts, decode))) break;
     }
     if (geo) break;
   }
@@ -453,6 +455,11 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
   std::vector<std::vector<std::pair<size_t, uint32_t>>> per_vec(vecs);  // (task, part index)
   for (uint32_t core = 0; core < cubes_used; ++core) {
     CoreProgram cp{CoreKind::Cube, core, {}};
+    uint64_t blocks = 0;
+    for (size_t i : per_cube[core]) blocks += ceil_div(tasks[i].kv_len, g.bk);
+    const uint64_t per_block = 24 + 7 * (ceil_div(hd, g.s_chunks.kc) * ceil_div(g.bk, g.s_chunks.nc) +
+                                         ceil_div(g.bk, g.pv_chunks.kc) * ceil_div(hd, g.pv_chunks.nc));
+    cp.program.reserve(32 + 8 * per_cube[core].size() + blocks * per_block);
     CubeEmitter e(c, g, d, hd, ws_base + core * g.ws_core, cp.program);
     for (size_t i : per_cube[core]) {
       tasks[i].cube = core;
@@ -477,6 +484,9 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
   for (uint64_t v = 0; v < vecs; ++v) {
     if (per_vec[v].empty() && combines[v].empty()) continue;
     CoreProgram cp{CoreKind::Vector, uint32_t(v), {}};
+    uint64_t blocks = 0;
+    for (auto [i, p] : per_vec[v]) blocks += ceil_div(tasks[i].kv_len, g.bk);
+    cp.program.reserve(32 + 16 * (per_vec[v].size() + combines[v].size()) + 32 * blocks);
     VectorEmitter e(g, d, hd, cp.program);
     bool any = false;
     for (auto [i, p] : per_vec[v]) {

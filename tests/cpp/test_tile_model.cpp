@@ -4,6 +4,7 @@
 // slowest core is compared with estimate()'s core-time term.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -112,4 +113,18 @@ TEST_CASE("tile model chip terms: HBM-bound when the footprint streams, L2 rule"
   CHECK(eg.bound == "compute");
   CHECK(eg.pipe_busy[int(Pipe::M)] > 0.5);
   CHECK(eg.pipe_busy[int(Pipe::M)] <= 1.0);
+}
+
+TEST_CASE("tile model: a one-tile kernel is latency-bound; big plans estimate fast", "[kernels][tile_model]") {
+  const ChipConfig ch = chip("ascend_950pr");
+  MemoryPath mem{840, 3400, uint64_t(192) << 20};
+  const TileEstimate tiny = estimate(ch, lower_matmul(ch, {1, 64, 64, 64}), mem);
+  CHECK(tiny.bound == "latency");
+  CHECK(tiny.latency_cycles * 2 > tiny.core_cycles);
+  const KernelPlan big = lower_matmul(ch, {1, 8192, 8192, 8192});
+  const auto t0 = std::chrono::steady_clock::now();
+  const TileEstimate e = estimate(ch, big, mem);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(s < 0.5);
+  CHECK(e.cycles > 0);
 }
