@@ -4,10 +4,8 @@
 // deadlock messages then name.
 #pragma once
 #include <cstdint>
-#include <string>
 #include <vector>
 
-#include "npu/core/core_config.hpp"
 #include "npu/core/instruction.hpp"
 
 namespace npusim::npu {
@@ -25,7 +23,7 @@ class ProgramBuilder {
   void mmad(uint32_t m, uint32_t k, uint32_t n, DType d, uint64_t a, uint64_t b, uint64_t c);
   void fixpipe(uint64_t l0c, uint64_t gm, uint64_t bytes, uint32_t rows = 0, uint64_t stride = 0);
   void copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes);
-  // Vector op on UB; src1 is ignored by unary ops, out_bytes used by vreduce.
+  // Vector op on UB; src1 is ignored by unary ops, out_bytes used by vreduce/vcast.
   void vec(Op op, uint64_t dst, uint64_t src0, uint64_t src1, uint64_t bytes, uint64_t out_bytes = 0);
   void set_flag(Pipe src, Pipe dst, uint32_t id);
   void wait_flag(Pipe src, Pipe dst, uint32_t id);
@@ -36,12 +34,5 @@ class ProgramBuilder {
   Instruction& push(Op op, Pipe pipe, Buffer src, Buffer dst);
   std::vector<Instruction>& out_;
 };
-
-// Checks a lowered program against the core it will run on: every on-chip
-// range within its buffer (mmad operands by mmad_*_bytes), flag ids below
-// flag_ids, and every flag's sets matching its waits (a program that leaves
-// a flag set would leak it into the next kernel). Returns "" when clean,
-// else a description of the first problem.
-std::string check_program(const CoreConfig& cfg, const std::vector<Instruction>& prog);
 
 }  // namespace npusim::npu

@@ -283,6 +283,18 @@ TEST_CASE("attention plans run on AiCore; K/V, Q and O traffic match the schedul
   }
 }
 
+TEST_CASE("GPU presets (no vector cores): matmul and attention still lower and run", "[kernels]") {
+  const ChipConfig ch = chip("nvidia_b200");
+  const KernelPlan mm = lower_matmul(ch, {1, 4096, 4096, 4096, DType::fp8});
+  CHECK(mm.programs.size() == ch.cube_cores);
+  run_plan(ch.core, mm);
+  const KernelPlan at = lower_attention(ch, {1, 32, 8, 128, 1024, 1024, DType::bf16, true});
+  for (const auto& cp : at.programs) CHECK(cp.kind == CoreKind::Cube);
+  CHECK(at.tiling["notes"].dump().find("no vector cores") != std::string::npos);
+  run_plan(ch.core, at);
+  CHECK(config_error([&] { lower_elementwise(ch, {1024}); }).rfind("chip.vector_cores:", 0) == 0);
+}
+
 TEST_CASE("causal prefill does about half the work of full attention", "[kernels]") {
   const ChipConfig ch = chip("ascend_910b");
   const KernelPlan c = lower_attention(ch, {1, 8, 0, 128, 2048, 2048, DType::bf16, true});
