@@ -21,11 +21,13 @@ void ProgramBuilder::copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes, uin
   in.gm_stride = stride;
 }
 
-void ProgramBuilder::copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes) {
+void ProgramBuilder::copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes, uint32_t rows, uint64_t stride) {
   Instruction& in = push(Op::CopyGmToUb, Pipe::MTE2, Buffer::GM, Buffer::UB);
   in.gm_addr = gm;
   in.dst_off = ub;
   in.bytes = bytes;
+  in.gm_rows = rows;
+  in.gm_stride = stride;
 }
 
 void ProgramBuilder::copy_l1_to_l0a(uint64_t l1, uint64_t l0a, uint64_t bytes) {

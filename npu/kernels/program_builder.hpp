@@ -17,7 +17,7 @@ class ProgramBuilder {
   // A strided tile (rows > 0) reads `rows` rows of bytes / rows each,
   // `stride` bytes apart; see Instruction::gm_rows.
   void copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes, uint32_t rows = 0, uint64_t stride = 0);
-  void copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes);
+  void copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes, uint32_t rows = 0, uint64_t stride = 0);
   void copy_l1_to_l0a(uint64_t l1, uint64_t l0a, uint64_t bytes);
   void copy_l1_to_l0b(uint64_t l1, uint64_t l0b, uint64_t bytes);
   void mmad(uint32_t m, uint32_t k, uint32_t n, DType d, uint64_t a, uint64_t b, uint64_t c);

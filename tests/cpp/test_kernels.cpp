@@ -155,6 +155,8 @@ TEST_CASE("matmul rejects zero dims and dtypes the chip lacks, naming the key", 
   CHECK(config_error([&] { lower_matmul(ch, {1, 64, 64, 0}); }) == "op.k: expected an integer >= 1, got 0");
   CHECK(config_error([&] { lower_matmul(ch, {0, 64, 64, 64}); }) == "op.batch: expected an integer >= 1, got 0");
   CHECK(config_error([&] { lower_matmul(ch, {1, 0, 64, 64}); }) == "op.m: expected an integer >= 1, got 0");
+  CHECK(config_error([&] { lower_matmul(ch, {1, uint64_t(1) << 33, 64, 64}); }) ==
+        "op.m: expected an integer <= 4294967296, got 8589934592");
   CHECK(config_error([&] { lower_matmul(ch, {1, 64, 64, 64, DType::mxfp4}); }) ==
         "op.dtype: mxfp4 is not supported by ascend_910b (cube multiplier 0); expected one of bf16, fp16, int8");
   CHECK(config_error([&] { lower_matmul(ch, {1, 64, 64, 64, DType::fp8}); }).rfind("op.dtype: fp8", 0) == 0);
@@ -234,6 +236,8 @@ TEST_CASE("attention plans run on AiCore; K/V, Q and O traffic match the schedul
       {"ascend_910b", {64, 8, 1, 128, 1, 2048, DType::bf16, true}},      // many groups, no split
       {"ascend_950pr", {1, 16, 0, 128, 2048, 2048, DType::fp8, true}},
       {"ascend_950pr", {8, 64, 8, 128, 1, 4096, DType::mxfp8, true}},
+      {"ascend_950pr", {2, 128, 1, 576, 1, 2048, DType::bf16, true}},   // MLA-like decode: group split
+      {"ascend_910b", {1, 16, 1, 576, 64, 512, DType::bf16, true}},     // wide head prefill
   };
   for (const auto& c : cases) {
     const ChipConfig ch = chip(c.chip);
@@ -262,7 +266,7 @@ TEST_CASE("attention plans run on AiCore; K/V, Q and O traffic match the schedul
     CHECK(k_read == v_read);
     if (decode || s.seq_q * kvh == s.heads) {
       // Each KV row once per query tile that sees it; decode: exactly once.
-      if (decode) CHECK(k_read == kv_bytes);
+      if (decode) CHECK(k_read == kv_bytes * uint64_t(plan.tiling["head_chunks"]));
     } else {
       CHECK(k_read >= kv_bytes / (s.causal ? 2 : 1));
     }

@@ -81,6 +81,7 @@ TEST_CASE("tile model matches AiCore within tolerance on a sweep of shapes", "[k
       {"910b decode GQA b4 32/8 4096", "ascend_910b", attn({4, 32, 8, 128, 1, 4096, DType::bf16, true})},
       {"910b decode MHA h16 8192 share 32", "ascend_910b", attn({1, 16, 0, 128, 1, 8192, DType::bf16, true}), 32},
       {"950pr decode b64 8/1 2048", "ascend_950pr", attn({64, 8, 1, 128, 1, 2048, DType::bf16, true})},
+      {"950pr MLA-like decode 128/1 d576", "ascend_950pr", attn({2, 128, 1, 576, 1, 2048, DType::bf16, true})},
       {"910b add 16M", "ascend_910b", ew({uint64_t(1) << 24, DType::bf16, "add"})},
       {"910b reduce 16M share 32", "ascend_910b", ew({uint64_t(1) << 24, DType::bf16, "reduce_sum"}), 32},
   };
