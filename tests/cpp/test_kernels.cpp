@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <random>
+#include <sstream>
 #include <set>
 
 #include "models/sim/errors.hpp"
@@ -459,4 +460,24 @@ TEST_CASE("random small shapes on every preset lower, fit and run to completion"
     }
   }
   CHECK(lowered > 40);
+}
+
+TEST_CASE("a lowered program written as a core trace reads back identically", "[kernels]") {
+  const ChipConfig ch = chip("ascend_910b");
+  const KernelPlan plan = lower_attention(ch, {1, 8, 2, 128, 1, 1024, DType::bf16, true});
+  test::TempDir dir("npusim_kernels");
+  for (const auto& cp : plan.programs) {
+    std::ostringstream os;
+    write_core_trace(os, cp.program);
+    const auto back = read_core_trace(dir.write("p.core", os.str()), ch.core);
+    REQUIRE(back.size() == cp.program.size());
+    for (size_t i = 0; i < back.size(); ++i) {
+      const Instruction &a = cp.program[i], &b = back[i];
+      INFO("instruction " << i);
+      CHECK((a.op == b.op && a.pipe == b.pipe && a.bytes == b.bytes && a.gm_addr == b.gm_addr &&
+             a.src_off == b.src_off && a.src1_off == b.src1_off && a.dst_off == b.dst_off && a.m == b.m &&
+             a.k == b.k && a.n == b.n && (a.op != Op::Mmad || a.dtype == b.dtype) && a.flag_src == b.flag_src &&
+             a.flag_dst == b.flag_dst && a.flag_id == b.flag_id && a.out_bytes == b.out_bytes));
+    }
+  }
 }
