@@ -54,8 +54,9 @@ struct Instruction {
   uint64_t cycles = 0;       // scalar
   uint64_t out_bytes = 0;    // vreduce / vcast: bytes written at dst
   // GM side of a 2-D tile transfer: gm_rows rows of bytes / gm_rows each,
-  // gm_stride bytes apart; 0 rows = one contiguous range. Timing ignores it;
-  // it is there so memory traces of a tile have the tile's real addresses.
+  // gm_stride bytes apart (Ascend DataCopy's blockCount / stride); 0 or 1
+  // rows = one contiguous range. AiCore's fixed-latency model ignores it;
+  // the chip model (ChipSim) requests the rows' lines.
   uint32_t gm_rows = 0;
   uint64_t gm_stride = 0;
 };

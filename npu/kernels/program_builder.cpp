@@ -1,5 +1,6 @@
 #include "npu/kernels/program_builder.hpp"
 
+
 namespace npusim::npu {
 
 Instruction& ProgramBuilder::push(Op op, Pipe pipe, Buffer src, Buffer dst) {
@@ -15,6 +16,8 @@ Instruction& ProgramBuilder::push(Op op, Pipe pipe, Buffer src, Buffer dst) {
 void ProgramBuilder::copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes, uint32_t rows, uint64_t stride) {
   Instruction& in = push(Op::CopyGmToL1, Pipe::MTE2, Buffer::GM, Buffer::L1);
   in.gm_addr = gm;
+  in.gm_rows = rows;
+  in.gm_stride = stride;
   in.dst_off = l1;
   in.bytes = bytes;
   in.gm_rows = rows;
@@ -24,10 +27,10 @@ void ProgramBuilder::copy_gm_to_l1(uint64_t gm, uint64_t l1, uint64_t bytes, uin
 void ProgramBuilder::copy_gm_to_ub(uint64_t gm, uint64_t ub, uint64_t bytes, uint32_t rows, uint64_t stride) {
   Instruction& in = push(Op::CopyGmToUb, Pipe::MTE2, Buffer::GM, Buffer::UB);
   in.gm_addr = gm;
-  in.dst_off = ub;
-  in.bytes = bytes;
   in.gm_rows = rows;
   in.gm_stride = stride;
+  in.dst_off = ub;
+  in.bytes = bytes;
 }
 
 void ProgramBuilder::copy_l1_to_l0a(uint64_t l1, uint64_t l0a, uint64_t bytes) {
@@ -59,15 +62,19 @@ void ProgramBuilder::fixpipe(uint64_t l0c, uint64_t gm, uint64_t bytes, uint32_t
   Instruction& in = push(Op::FixpipeL0cToGm, Pipe::FIX, Buffer::L0C, Buffer::GM);
   in.src_off = l0c;
   in.gm_addr = gm;
+  in.gm_rows = rows;
+  in.gm_stride = stride;
   in.bytes = bytes;
   in.gm_rows = rows;
   in.gm_stride = stride;
 }
 
-void ProgramBuilder::copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes) {
+void ProgramBuilder::copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes, uint32_t rows, uint64_t stride) {
   Instruction& in = push(Op::CopyUbToGm, Pipe::MTE3, Buffer::UB, Buffer::GM);
   in.src_off = ub;
   in.gm_addr = gm;
+  in.gm_rows = rows;
+  in.gm_stride = stride;
   in.bytes = bytes;
 }
 

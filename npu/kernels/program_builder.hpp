@@ -22,8 +22,8 @@ class ProgramBuilder {
   void copy_l1_to_l0b(uint64_t l1, uint64_t l0b, uint64_t bytes);
   void mmad(uint32_t m, uint32_t k, uint32_t n, DType d, uint64_t a, uint64_t b, uint64_t c);
   void fixpipe(uint64_t l0c, uint64_t gm, uint64_t bytes, uint32_t rows = 0, uint64_t stride = 0);
-  void copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes);
-  // Vector op on UB; src1 is ignored by unary ops, out_bytes used by vreduce/vcast.
+  void copy_ub_to_gm(uint64_t ub, uint64_t gm, uint64_t bytes, uint32_t rows = 0, uint64_t stride = 0);
+  // Vector op on UB; src1 is ignored by unary ops, out_bytes used by vreduce.
   void vec(Op op, uint64_t dst, uint64_t src0, uint64_t src1, uint64_t bytes, uint64_t out_bytes = 0);
   void set_flag(Pipe src, Pipe dst, uint32_t id);
   void wait_flag(Pipe src, Pipe dst, uint32_t id);
