@@ -336,4 +336,45 @@ std::vector<Instruction> read_core_trace(const std::string& path, const CoreConf
   return prog;
 }
 
+void write_core_trace(std::ostream& out, const std::vector<Instruction>& prog) {
+  out << "npusim-coretrace v1\n";
+  for (const Instruction& in : prog) {
+    const char* name = to_string(in.op);
+    switch (in.op) {
+      case Op::CopyGmToL1:
+      case Op::CopyGmToUb: out << name << " gm=" << in.gm_addr << " dst=" << in.dst_off << " bytes=" << in.bytes; break;
+      case Op::CopyL1ToL0A:
+      case Op::CopyL1ToL0B: out << name << " src=" << in.src_off << " dst=" << in.dst_off << " bytes=" << in.bytes; break;
+      case Op::Mmad:
+        out << name << " m=" << in.m << " k=" << in.k << " n=" << in.n << " dtype=" << to_string(in.dtype)
+            << " a=" << in.src_off << " b=" << in.src1_off << " c=" << in.dst_off;
+        break;
+      case Op::Vadd:
+      case Op::Vmul:
+      case Op::Vsub:
+      case Op::Vmax:
+        out << name << " dst=" << in.dst_off << " src0=" << in.src_off << " src1=" << in.src1_off
+            << " bytes=" << in.bytes;
+        break;
+      case Op::Vexp: out << name << " dst=" << in.dst_off << " src=" << in.src_off << " bytes=" << in.bytes; break;
+      case Op::Vcast:
+      case Op::Vreduce:
+        out << name << " dst=" << in.dst_off << " src=" << in.src_off << " bytes=" << in.bytes
+            << " out=" << in.out_bytes;
+        break;
+      case Op::FixpipeL0cToGm:
+      case Op::CopyUbToGm: out << name << " src=" << in.src_off << " gm=" << in.gm_addr << " bytes=" << in.bytes; break;
+      case Op::SetFlag:
+      case Op::WaitFlag:
+        out << name << " src=" << to_string(in.flag_src) << " dst=" << to_string(in.flag_dst) << " id=" << in.flag_id;
+        break;
+      case Op::PipeBarrier:
+        out << name << " pipe=" << (in.barrier == kAllPipes ? "all" : to_string(Pipe(in.barrier)));
+        break;
+      case Op::Scalar: out << name << " cycles=" << in.cycles; break;
+    }
+    out << '\n';
+  }
+}
+
 }  // namespace npusim::npu

@@ -19,17 +19,18 @@ enum class Op : uint8_t {
   Mmad,            // M
   Vadd,            // V
   Vmul,            // V
-  Vsub,            // V: dst = src0 - src1
-  Vmax,            // V: dst = max(src0, src1)
-  Vexp,            // V: dst = exp(src0)
-  Vcast,           // V: src0 converted into out_bytes at dst (e.g. fp32 -> bf16)
-  Vreduce,         // V: row reductions of src0 into out_bytes at dst
   FixpipeL0cToGm,  // FIX
   CopyUbToGm,      // MTE3
   SetFlag,         // on the flag's src pipe
   WaitFlag,        // on the flag's dst pipe
   PipeBarrier,     // scalar unit (issue)
   Scalar,          // S: scalar work of `cycles` cycles
+  // Appended so the earlier values keep their numbering.
+  Vsub,            // V: dst = src0 - src1
+  Vmax,            // V: dst = max(src0, src1)
+  Vexp,            // V: dst = exp(src0)
+  Vcast,           // V: src0 converted into out_bytes at dst (e.g. fp32 -> bf16)
+  Vreduce,         // V: row reductions of src0 into out_bytes at dst
 };
 
 enum class Buffer : uint8_t { None, GM, L1, L0A, L0B, L0C, UB };
@@ -59,12 +60,6 @@ struct Instruction {
   uint32_t gm_rows = 0;
   uint64_t gm_stride = 0;
 };
-
-// Vector ops cost bytes / vector_bytes_per_cycle whatever they compute.
-inline bool is_vector_op(Op op) {
-  return op == Op::Vadd || op == Op::Vmul || op == Op::Vsub || op == Op::Vmax || op == Op::Vexp ||
-         op == Op::Vcast || op == Op::Vreduce;
-}
 
 const char* to_string(Pipe p);
 const char* to_string(Op op);

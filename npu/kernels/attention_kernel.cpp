@@ -68,7 +68,8 @@ struct Geometry {
   uint64_t ws_s[2] = {}, ws_p[2] = {}, ws_o[2] = {}, ws_core = 0;
 };
 
-std::optional<Geometry> fit(const CoreConfig& c, DType d, uint64_t rows, uint64_t bk, uint64_t hd, uint64_t parts) {
+std::optional<Geometry> fit(const CoreConfig& c, DType d, uint64_t rows, uint64_t bk, uint64_t hd, uint64_t parts,
+                            bool decode) {
   Geometry g;
   g.rows = rows;
   g.bk = bk;
@@ -94,7 +95,8 @@ std::optional<Geometry> fit(const CoreConfig& c, DType d, uint64_t rows, uint64_
   for (int i = 0; i < 2; ++i) g.ub_p[i] = ub.take(gm_bytes(d, r, bk));
   g.ub_pv = ub.take(r * hd * kF32);
   g.ub_acc = ub.take(r * hd * kF32);
-  g.ub_out = ub.take(r * (hd * kF32 + 2 * kF32));  // fp32 partial + (max, sum) for decode splits
+  // Decode splits write an fp32 partial + (max, sum) per row, else bf16 O.
+  g.ub_out = ub.take(r * (decode ? hd * kF32 + 2 * kF32 : hd * kOutBytes));
   for (auto& s : g.ub_stat) s = ub.take(r * kF32);
   g.ub_used = ub.top;
   if (ub.top > c.capacity_bytes(Buffer::UB)) return std::nullopt;
@@ -274,26 +276,29 @@ class VectorEmitter {
     emit_out(ob, out, gm);
   }
 
-  // Combines `splits` decode partials of `rows` rows at gm into O at o, all
-  // in one UB region (the whole group's partials fit; see lower_attention).
-  void combine(uint64_t gm, uint64_t splits, uint64_t rows, uint64_t o, uint64_t ub_comb) {
-    const uint64_t in = splits * rows * (hd_ * kF32 + 2 * kF32);
-    b_.wait_flag(Pipe::MTE3, Pipe::MTE2, kUbComb);
-    b_.copy_gm_to_ub(gm, ub_comb, in);
-    b_.set_flag(Pipe::MTE2, Pipe::V, kUbComb);
-    b_.wait_flag(Pipe::MTE2, Pipe::V, kUbComb);
-    const uint64_t stats = splits * rows * kF32, vals = splits * rows * hd_ * kF32;
-    const uint64_t out = rows * hd_ * kOutBytes;
-    b_.vec(Op::Vreduce, ub_comb, ub_comb, 0, stats, rows * kF32);         // global max
-    b_.vec(Op::Vsub, ub_comb, ub_comb, ub_comb, stats);                   // split max - global max
-    b_.vec(Op::Vexp, ub_comb, ub_comb, 0, stats);                         // split weights
-    b_.vec(Op::Vmul, ub_comb, ub_comb, ub_comb, vals);                    // weight the partials
-    b_.vec(Op::Vreduce, ub_comb, ub_comb, 0, vals, rows * hd_ * kF32);    // sum over splits
-    b_.vec(Op::Vcast, ub_comb, ub_comb, 0, rows * hd_ * kF32, out);
-    b_.set_flag(Pipe::V, Pipe::MTE3, kUbComb);
-    b_.wait_flag(Pipe::V, Pipe::MTE3, kUbComb);
-    b_.copy_ub_to_gm(ub_comb, o, out);
-    b_.set_flag(Pipe::MTE3, Pipe::MTE2, kUbComb);
+  // Merges the `splits` decode partials of `rows` rows (split-major at gm,
+  // `rows` rows per split) into bf16 O at o, `chunk` rows at a time so the
+  // splits of a chunk fit UB at ub_comb.
+  void combine(uint64_t gm, uint64_t splits, uint64_t rows, uint64_t chunk, uint64_t o, uint64_t ub_comb) {
+    const uint64_t part_row = hd_ * kF32 + 2 * kF32;
+    for (uint64_t r0 = 0; r0 < rows; r0 += chunk) {
+      const uint64_t rc = std::min(chunk, rows - r0);
+      b_.wait_flag(Pipe::MTE3, Pipe::MTE2, kUbComb);
+      b_.copy_gm_to_ub(gm + r0 * part_row, ub_comb, splits * rc * part_row, uint32_t(splits), rows * part_row);
+      b_.set_flag(Pipe::MTE2, Pipe::V, kUbComb);
+      b_.wait_flag(Pipe::MTE2, Pipe::V, kUbComb);
+      const uint64_t stats = splits * rc * kF32, vals = splits * rc * hd_ * kF32, out = rc * hd_ * kOutBytes;
+      b_.vec(Op::Vreduce, ub_comb, ub_comb, 0, stats, rc * kF32);        // global max
+      b_.vec(Op::Vsub, ub_comb, ub_comb, ub_comb, stats);                // split max - global max
+      b_.vec(Op::Vexp, ub_comb, ub_comb, 0, stats);                      // split weights
+      b_.vec(Op::Vmul, ub_comb, ub_comb, ub_comb, vals);                 // weight the partials
+      b_.vec(Op::Vreduce, ub_comb, ub_comb, 0, vals, rc * hd_ * kF32);   // sum over splits
+      b_.vec(Op::Vcast, ub_comb, ub_comb, 0, rc * hd_ * kF32, out);
+      b_.set_flag(Pipe::V, Pipe::MTE3, kUbComb);
+      b_.wait_flag(Pipe::V, Pipe::MTE3, kUbComb);
+      b_.copy_ub_to_gm(ub_comb, o + r0 * hd_ * kOutBytes, out);
+      b_.set_flag(Pipe::MTE3, Pipe::MTE2, kUbComb);
+    }
   }
 
  private:
@@ -342,17 +347,25 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
   // the tile's rows. With fewer vector than cube cores they are shared.
   const uint64_t parts = vecs ? std::max<uint64_t>(1, vecs / cubes) : 1;
 
-  // Tiling: the largest query tile (prefill) and then the largest KV block
-  // whose buffers fit L1, L0C and UB. Decode tiles are the GQA group.
+  // Tiling: the largest query tile and then the largest KV block whose
+  // buffers fit L1, L0C and UB. A decode tile is the GQA group (the query
+  // heads sharing a KV head), halved until it fits (e.g. MLA's 128 heads
+  // of 576 dims), each part then re-reading the KV.
   std::optional<Geometry> geo;
-  const std::vector<uint64_t> row_opts =
-      decode ? std::vector<uint64_t>{group} : std::vector<uint64_t>{128, 64, 32, 16};
+  std::vector<uint64_t> row_opts{128, 64, 32, 16};
+  if (decode) {
+    row_opts.clear();
+    for (uint64_t r = group;; r = ceil_div(r, 2)) {
+      row_opts.push_back(r);
+      if (r == 1) break;
+    }
+  }
   for (uint64_t rows : row_opts) {
     if (!decode && rows > round_up(s.seq_q, 16) && rows != 16) continue;
     const uint64_t r = decode ? rows : std::min(rows, s.seq_q);
     for (uint64_t bk : {512, 256, 128, 64, 32, 16}) {
       if (bk > round_up(s.seq_kv, 16) && bk != 16) continue;
-      if ((geo = fit(c, d, r, bk, hd, parts))) break;
+      if ((geo = fit(c, d, r, bk, hd, parts, decode))) break;
     }
     if (geo) break;
   }
@@ -360,6 +373,7 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
     throw ConfigError("op: attention head_dim " + std::to_string(hd) + " (group " + std::to_string(group) +
                       ") cannot be tiled for " + chip.name + "'s L1/L0C/UB buffers");
   const Geometry& g = *geo;
+  const uint64_t head_chunks = decode ? ceil_div(group, g.rows) : 1;
 
   // GM layout: Q, K, V, O on their own 1 GiB boundaries, [batch, head, seq, dim].
   const uint64_t rowb = gm_bytes(d, 1, hd);
@@ -376,15 +390,16 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
   if (decode) {
     // Fewest waves of the longest split: each extra split costs a Q load,
     // a partial write and combine work (~kSplitCost KV rows). The combine
-    // pass holds every split of a group in UB, which caps the count.
+    // pass holds one row of every split in UB at least, which caps the count.
     constexpr uint64_t kSplitCost = 64;
     const uint64_t ub_left = c.capacity_bytes(Buffer::UB) - std::min(c.capacity_bytes(Buffer::UB), g.ub_used);
     const uint64_t max_splits =
-        std::max<uint64_t>(1, std::min({ceil_div(s.seq_kv, 16), 4 * cubes, ub_left / (group * part_row)}));
+        std::max<uint64_t>(1, std::min({ceil_div(s.seq_kv, 16), 4 * cubes, ub_left / part_row}));
     uint64_t best = UINT64_MAX;
     for (uint64_t sp = 1; sp <= max_splits; ++sp) {
       const uint64_t len = round_up(ceil_div(s.seq_kv, sp), 16), actual = ceil_div(s.seq_kv, len);
-      const uint64_t cost = ceil_div(s.batch * kvh * actual, cubes) * (len + (actual > 1 ? kSplitCost : 0));
+      const uint64_t cost =
+          ceil_div(s.batch * kvh * head_chunks * actual, cubes) * (len + (actual > 1 ? kSplitCost : 0));
       if (cost < best) {
         best = cost;
         split_len = len;
@@ -396,11 +411,16 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
     if (decode) {
       for (uint64_t hk = 0; hk < kvh; ++hk) {
         const uint64_t head0 = b * s.heads + hk * group, kvrow0 = (b * kvh + hk) * s.seq_kv;
-        for (uint64_t sp = 0; sp < splits; ++sp) {
-          const uint64_t kv0 = sp * split_len, len = std::min(split_len, s.seq_kv - kv0);
-          tasks.push_back({q_base + head0 * rowb, o_base + head0 * hd * kOutBytes, k_base + (kvrow0 + kv0) * rowb,
-                           v_base + (kvrow0 + kv0) * rowb, group, len, splits > 1,
-                           ((b * kvh + hk) * splits + sp) * group * part_row});
+        // Partials of a (group, head chunk) lie split-major, so the
+        // combine reads one strided block per row chunk.
+        for (uint64_t h0 = 0; h0 < group; h0 += g.rows) {
+          const uint64_t rows = std::min(g.rows, group - h0);
+          for (uint64_t sp = 0; sp < splits; ++sp) {
+            const uint64_t kv0 = sp * split_len, len = std::min(split_len, s.seq_kv - kv0);
+            tasks.push_back({q_base + (head0 + h0) * rowb, o_base + (head0 + h0) * hd * kOutBytes,
+                             k_base + (kvrow0 + kv0) * rowb, v_base + (kvrow0 + kv0) * rowb, rows, len, splits > 1,
+                             ((b * kvh + hk) * group * splits + h0 * splits + sp * rows) * part_row});
+          }
         }
       }
     } else {
@@ -453,6 +473,11 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
   std::vector<std::vector<std::pair<size_t, uint32_t>>> per_vec(vecs);  // (task, part index)
   for (uint32_t core = 0; core < cubes_used; ++core) {
     CoreProgram cp{CoreKind::Cube, core, {}};
+    uint64_t blocks = 0;
+    for (size_t i : per_cube[core]) blocks += ceil_div(tasks[i].kv_len, g.bk);
+    const uint64_t per_block = 24 + 7 * (ceil_div(hd, g.s_chunks.kc) * ceil_div(g.bk, g.s_chunks.nc) +
+                                         ceil_div(g.bk, g.pv_chunks.kc) * ceil_div(hd, g.pv_chunks.nc));
+    cp.program.reserve(32 + 8 * per_cube[core].size() + blocks * per_block);
     CubeEmitter e(c, g, d, hd, ws_base + core * g.ws_core, cp.program);
     for (size_t i : per_cube[core]) {
       tasks[i].cube = core;
@@ -467,16 +492,21 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
     plan.programs.push_back(std::move(cp));
   }
   // Vector programs: each vector core's share of its cube core's tasks, then
-  // (decode) the combine of the groups dealt to it.
+  // (decode) the combines of the (group, head chunk)s dealt to it.
   const uint64_t ub_comb = round_up(g.ub_used, 32);
+  const uint64_t ub_left = c.capacity_bytes(Buffer::UB) - std::min(c.capacity_bytes(Buffer::UB), ub_comb);
+  const uint64_t comb_rows = std::max<uint64_t>(1, ub_left / (splits * part_row));
   std::vector<std::vector<uint64_t>> combines(vecs);
   if (part_bytes && vecs) {
-    for (uint64_t grp = 0; grp < s.batch * kvh; ++grp) combines[grp % vecs].push_back(grp);
+    for (uint64_t i = 0; i < s.batch * kvh * head_chunks; ++i) combines[i % vecs].push_back(i);
   }
   uint32_t vecs_used = 0;
   for (uint64_t v = 0; v < vecs; ++v) {
     if (per_vec[v].empty() && combines[v].empty()) continue;
     CoreProgram cp{CoreKind::Vector, uint32_t(v), {}};
+    uint64_t blocks = 0;
+    for (auto [i, p] : per_vec[v]) blocks += ceil_div(tasks[i].kv_len, g.bk);
+    cp.program.reserve(32 + 16 * (per_vec[v].size() + combines[v].size()) + 32 * blocks);
     VectorEmitter e(g, d, hd, cp.program);
     bool any = false;
     for (auto [i, p] : per_vec[v]) {
@@ -486,10 +516,10 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
       e.part(t, ws_base + t.cube * g.ws_core, r0, std::min(r, t.rows - r0));
       any = true;
     }
-    for (uint64_t grp : combines[v]) {
-      const uint64_t b = grp / kvh, hk = grp % kvh;
-      e.combine(part_base + grp * splits * group * part_row, splits, group,
-                o_base + (b * s.heads + hk * group) * hd * kOutBytes, ub_comb);
+    for (uint64_t i : combines[v]) {
+      const uint64_t grp = i / head_chunks, h0 = (i % head_chunks) * g.rows, b = grp / kvh, hk = grp % kvh;
+      e.combine(part_base + (grp * group * splits + h0 * splits) * part_row, splits, std::min(g.rows, group - h0),
+                comb_rows, o_base + (b * s.heads + hk * group + h0) * hd * kOutBytes, ub_comb);
       any = true;
     }
     e.finish();
@@ -521,6 +551,7 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
                      {"pv_chunk_n", g.pv_chunks.nc},
                      {"tasks", tasks.size()},
                      {"kv_splits", splits},
+                     {"head_chunks", head_chunks},
                      {"kv_split_len", split_len},
                      {"gqa_group", group},
                      {"vector_parts_per_task", parts},

@@ -45,10 +45,10 @@ DType dtype_from_string(const std::string& name, const std::string& key) {
   throw ConfigError(key + ": unknown dtype '" + name + "'; expected one of " + valid);
 }
 
-void require_dim(const std::string& key, uint64_t v) {
+void require_dim(const std::string& key, uint64_t v, uint64_t max) {
   if (v == 0) throw ConfigError(key + ": expected an integer >= 1, got 0");
-  // The cube's m/k/n operands are 32-bit; far beyond any real shape.
-  if (v > (uint64_t(1) << 40)) throw ConfigError(key + ": expected an integer <= 2^40, got " + std::to_string(v));
+  if (v > max)
+    throw ConfigError(key + ": expected an integer <= " + std::to_string(max) + ", got " + std::to_string(v));
 }
 
 void require_cube_dtype(const ChipConfig& chip, DType d, const std::string& key) {

@@ -51,7 +51,8 @@ uint32_t cube_multiplier(const CoreConfig& core, DType d);
 DType dtype_from_string(const std::string& name, const std::string& key);
 
 // Validation shared by the lowerings; all throw ConfigError naming the key.
-void require_dim(const std::string& key, uint64_t v);
+// Dimensions are capped (default 2^32) so products of them stay in 64 bits.
+void require_dim(const std::string& key, uint64_t v, uint64_t max = uint64_t(1) << 32);
 void require_cube_dtype(const ChipConfig& chip, DType d, const std::string& key);
 
 // Sums the GM bytes the programs read / write into the plan.

@@ -4,10 +4,8 @@
 // deadlock messages then name.
 #pragma once
 #include <cstdint>
-#include <string>
 #include <vector>
 
-#include "npu/core/core_config.hpp"
 #include "npu/core/instruction.hpp"
 
 namespace npusim::npu {
@@ -36,12 +34,5 @@ class ProgramBuilder {
   Instruction& push(Op op, Pipe pipe, Buffer src, Buffer dst);
   std::vector<Instruction>& out_;
 };
-
-// Checks a lowered program against the core it will run on: every on-chip
-// range within its buffer (mmad operands by mmad_*_bytes), flag ids below
-// flag_ids, and every flag's sets matching its waits (a program that leaves
-// a flag set would leak it into the next kernel). Returns "" when clean,
-// else a description of the first problem.
-std::string check_program(const CoreConfig& cfg, const std::vector<Instruction>& prog);
 
 }  // namespace npusim::npu

@@ -32,7 +32,7 @@ CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>
   // step's L0 copies, one mmad, a tile's fixpipe): first[] / last[] hold the
   // first and last unit, units[] their count.
   double busy[kNumPipes] = {}, first[kNumPipes] = {}, last[kNumPipes] = {}, cur[kNumPipes] = {};
-  uint64_t units[kNumPipes] = {};
+  uint64_t units[kNumPipes] = {}, gm_ops[kNumPipes] = {};
   uint32_t fix_to_m_ids = 0;  // bit set of FIX->M flag ids
   auto close_unit = [&](int p) {
     if (cur[p] <= 0) return;
@@ -54,6 +54,7 @@ CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>
                          : in.op == Op::FixpipeL0cToGm ? cfg.fix_bytes_per_cycle
                                                        : cfg.mte2_bytes_per_cycle;
       d = double(cfg.gm_latency_cycles) + std::ceil(double(in.bytes) / std::min(own, gm_bytes_per_cycle));
+      ++gm_ops[p];
     } else {
       d = double(duration(cfg, in));
     }
@@ -106,6 +107,7 @@ CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>
   }
   const double drain = drain_sum - drain_max_last + drain_max;
   e.fill_drain = fill + drain;
+  e.latency = e.fill_drain + double(gm_ops[crit]) * cfg.gm_latency_cycles;
   e.cycles = crit_busy + fill + drain;
   e.critical_pipe = folded_fix ? "M+FIX" : to_string(Pipe(crit));
   return e;
@@ -137,12 +139,13 @@ TileEstimate estimate(const ChipConfig& chip, const KernelPlan& plan, const Memo
   t.hbm_cycles = uint64_t(std::ceil(hbm));
   t.l2_cycles = uint64_t(std::ceil(l2));
   t.fill_drain_cycles = uint64_t(std::ceil(crit.fill_drain));
+  t.latency_cycles = uint64_t(std::ceil(crit.latency));
   t.critical_pipe = crit.critical_pipe;
   const double total = std::max({core_max, hbm, l2, 1.0});
   t.cycles = uint64_t(std::ceil(total));
   if (total == hbm && hbm > core_max) t.bound = "hbm";
   else if (total == l2 && l2 > core_max) t.bound = "l2";
-  else if (crit.fill_drain > 0.5 * core_max) t.bound = "latency";
+  else if (crit.latency > 0.5 * core_max) t.bound = "latency";
   else t.bound = "compute";
   for (int p = 0; p < kNumPipes; ++p) t.pipe_busy[p] = crit.busy[p] / total;
   return t;

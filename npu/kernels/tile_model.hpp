@@ -12,6 +12,10 @@
 //                In-order issue (one instruction per cycle) is a pipe too.
 //   chip time  = max(max core time, hbm_bytes / hbm_bytes_per_cycle,
 //                    (gm reads + writes) / l2_bytes_per_cycle)
+//   bound      = "hbm" / "l2" when that term sets chip time, else "latency"
+//                when fixed latency (fill, drain, and the per-transfer GM
+//                latency of a critical MTE/FIX pipe) is over half the
+//                critical core's time, else "compute" (the core's pipes).
 //   hbm_bytes  = footprint when it fits L2 (each byte crosses HBM once),
 //                else the issued GM traffic minus the L2-resident workspace
 //                traffic (re-reads are assumed to miss: an upper bound).
@@ -37,6 +41,9 @@ struct TileEstimate {
   uint64_t hbm_bytes;
   // Breakdown (added): the terms of chip time and where the critical core is.
   uint64_t core_cycles = 0, hbm_cycles = 0, l2_cycles = 0, fill_drain_cycles = 0;
+  // Fixed latency on the critical core's path: fill + drain + the GM
+  // latency of every transfer on the critical pipe (if it is an MTE/FIX).
+  uint64_t latency_cycles = 0;
   CoreKind critical_kind = CoreKind::Cube;
   uint32_t critical_core = 0;
   std::string critical_pipe;  // pipe name, "M+FIX" when serialised, "issue"
@@ -45,7 +52,7 @@ struct TileEstimate {
 // Per-core estimate (the core-time term above) of one program, with GM
 // transfers at `gm_bytes_per_cycle` (capped by each MTE's own bandwidth).
 struct CoreEstimate {
-  double cycles = 0, fill_drain = 0;
+  double cycles = 0, fill_drain = 0, latency = 0;
   double busy[kNumPipes] = {};
   std::string critical_pipe;
 };

@@ -19,7 +19,7 @@ constexpr uint32_t kSlots = 2;
 }  // namespace
 
 KernelPlan lower_elementwise(const ChipConfig& chip, const ElementwiseSpec& s) {
-  require_dim("op.elements", s.elements);
+  require_dim("op.elements", s.elements, uint64_t(1) << 40);
   const bool reduce = s.kind == "reduce_sum";
   if (!reduce && s.kind != "add" && s.kind != "mul")
     throw ConfigError("op.kind: expected one of add, mul, reduce_sum, got '" + s.kind + "'");

@@ -11,7 +11,7 @@
 #include "npu/chip/chip_presets.hpp"
 #include "npu/core/ai_core.hpp"
 #include "npu/kernels/kernel_plan.hpp"
-#include "npu/kernels/program_builder.hpp"
+#include "npu/kernels/program_check.hpp"
 
 namespace npusim::test {
 

@@ -4,6 +4,7 @@
 // slowest core is compared with estimate()'s core-time term.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -80,6 +81,7 @@ TEST_CASE("tile model matches AiCore within tolerance on a sweep of shapes", "[k
       {"910b decode GQA b4 32/8 4096", "ascend_910b", attn({4, 32, 8, 128, 1, 4096, DType::bf16, true})},
       {"910b decode MHA h16 8192 share 32", "ascend_910b", attn({1, 16, 0, 128, 1, 8192, DType::bf16, true}), 32},
       {"950pr decode b64 8/1 2048", "ascend_950pr", attn({64, 8, 1, 128, 1, 2048, DType::bf16, true})},
+      {"950pr MLA-like decode 128/1 d576", "ascend_950pr", attn({2, 128, 1, 576, 1, 2048, DType::bf16, true})},
       {"910b add 16M", "ascend_910b", ew({uint64_t(1) << 24, DType::bf16, "add"})},
       {"910b reduce 16M share 32", "ascend_910b", ew({uint64_t(1) << 24, DType::bf16, "reduce_sum"}), 32},
   };
@@ -112,4 +114,18 @@ TEST_CASE("tile model chip terms: HBM-bound when the footprint streams, L2 rule"
   CHECK(eg.bound == "compute");
   CHECK(eg.pipe_busy[int(Pipe::M)] > 0.5);
   CHECK(eg.pipe_busy[int(Pipe::M)] <= 1.0);
+}
+
+TEST_CASE("tile model: a one-tile kernel is latency-bound; big plans estimate fast", "[kernels][tile_model]") {
+  const ChipConfig ch = chip("ascend_950pr");
+  MemoryPath mem{840, 3400, uint64_t(192) << 20};
+  const TileEstimate tiny = estimate(ch, lower_matmul(ch, {1, 64, 64, 64}), mem);
+  CHECK(tiny.bound == "latency");
+  CHECK(tiny.latency_cycles * 2 > tiny.core_cycles);
+  const KernelPlan big = lower_matmul(ch, {1, 8192, 8192, 8192});
+  const auto t0 = std::chrono::steady_clock::now();
+  const TileEstimate e = estimate(ch, big, mem);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(s < 0.5);
+  CHECK(e.cycles > 0);
 }
