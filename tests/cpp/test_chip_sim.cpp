@@ -86,12 +86,11 @@ TEST_CASE("chip: cold streaming reads from every core reach the HBM bound, re-re
   INFO("cycles " << cycles << ", bound " << bound << " (HBM " << total / hbm_bpc << " + L2 " << total / l2_bpc
                  << "), efficiency " << bound / cycles);
   CHECK(cycles >= bound);
-  // Tolerance: 32 interleaved streams of 512 B lines, each line spread over
-  // 16 channels, reach only part of the HBM peak (row switches between
-  // streams, refresh): measured 37% of peak for the cold pass with pipelined
-  // MTE transfers (69% before pipelining; see bench/RESULTS.md, an open
-  // item). The bound asserted is 35% overall, so a further loss fails.
-  CHECK(cycles <= bound / 0.35);
+  // Tolerance: 32 interleaved streams of 512 B lines, each spread over 16
+  // channels, lose some of the HBM peak to row switches between streams and
+  // refresh (measured: 82% of the two-pass bound). 75% is asserted so a
+  // real loss fails.
+  CHECK(cycles <= bound / 0.75);
   double mte2_busy = 0;
   for (size_t i = 0; i < chip.cores(); ++i) mte2_busy += chip.core(i).busy_cycles(Pipe::MTE2);
   // MTE2 is busy (waiting on its lines) for essentially the whole run.

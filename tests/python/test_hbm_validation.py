@@ -210,7 +210,7 @@ def test_request_larger_than_its_queue_is_an_error_not_a_hang(tmp_path):
     f = tmp_path / "big.trace"
     f.write_text("npusim-memtrace v1 unit=cycle\n0 R 0x0 4096\n")
     cfg = tmp_path / "part.json"
-    cfg.write_text(json.dumps({"preset": "ascend_950pr", "controller": {"address_mapping": "channel_partitioned"}}))
+    cfg.write_text(json.dumps({"preset": "ascend_950pr", "controller": {"address_mapping": "channel_partitioned", "read_queue": 32}}))
     p = mem_cli("--config", str(cfg), "--trace", str(f))
     assert p.returncode == 4, p.stderr
     assert "big.trace: request 1" in p.stderr and "read_queue" in p.stderr
