@@ -131,10 +131,19 @@ json build(const ChipRow& r) {
   c.core.int8_multiplier = r.int8;
   c.l2_mib = r.l2_mib;
   c.l2.slices = r.cube_cores;  // E: one slice per cube core (see L2Config)
+  // E: a cube with a wider fractal (970: K 32) gets a data path widened by
+  // the same factor (MTE ports and L2 slices), or it could never be fed.
+  const unsigned widen = r.cube_k / 16 ? r.cube_k / 16 : 1;
+  c.core.mte1_bytes_per_cycle *= widen;
+  c.core.mte2_bytes_per_cycle *= widen;
+  c.core.mte3_bytes_per_cycle *= widen;
+  c.core.fix_bytes_per_cycle *= widen;
+  c.l2.slice_bytes_per_cycle *= widen;
   c.ub_bandwidth_gbps = r.ub_gbps;
   c.ub_bandwidth_direction = r.ub_direction;
   c.source = std::string(r.src_cores) + "; " + r.src_clock + "; " + r.src_peaks + "; " + r.src_core + "; " +
-             r.src_l2 + " (L2 slices/bandwidth/latency and on-chip network: E, see chip.l2 / chip.noc)" + "; " + r.src_ub + "; memory: preset '" + r.memory + "' (memory/hbm_presets.cpp)";
+             r.src_l2 + " (L2 slices/bandwidth/latency and on-chip network: E, see chip.l2 / chip.noc; MTE ports and L2 "
+             "slices widened with the cube fractal's K, E)" + "; " + r.src_ub + "; memory: preset '" + r.memory + "' (memory/hbm_presets.cpp)";
   // Round-trip through the schema: validates every range.
   return to_json(chip_config_from_json(to_json(c), std::string("chip preset ") + r.name));
 }
