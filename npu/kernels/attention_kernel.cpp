@@ -467,6 +467,7 @@ KernelPlan lower_attention(const ChipConfig& chip, const AttentionSpec& s) {
   plan.flops = 4.0 * double(s.batch) * double(s.heads) * double(hd) * pairs;
   const uint64_t part_bytes = decode && splits > 1 ? s.batch * kvh * splits * group * part_row : 0;
   plan.footprint_bytes = q_bytes + 2 * kv_bytes + o_bytes + ws_total + part_bytes;
+  plan.write_footprint_bytes = o_bytes + ws_total + part_bytes;
 
   // Cube programs; each task remembers its core's block counter so the
   // vector side uses the same workspace slots.

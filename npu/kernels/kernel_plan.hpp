@@ -29,6 +29,10 @@ struct KernelPlan {
   double flops = 0;                   // useful math only
   uint64_t gm_read_bytes = 0, gm_write_bytes = 0;  // sum of GM traffic the programs issue
   uint64_t footprint_bytes = 0;                     // distinct GM bytes touched (inputs + outputs once)
+  // Part of the footprint first touched by a write (outputs, workspaces,
+  // partials): in a write-back L2 it needs no HBM read and, while it fits,
+  // stays in L2 when the kernel ends.
+  uint64_t write_footprint_bytes = 0;
   // Part of the issued traffic that goes to a small per-core workspace
   // (attention's S/P exchange between cube and vector cores). It stays in L2
   // however large the operator is, so the tile model never charges it to HBM.

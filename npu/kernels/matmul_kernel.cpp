@@ -274,6 +274,7 @@ KernelPlan lower_matmul(const ChipConfig& chip, const MatmulSpec& s) {
   plan.dtype = s.dtype;
   plan.flops = 2.0 * double(s.batch) * double(s.m) * double(s.n) * double(s.k);
   plan.footprint_bytes = s.batch * (l.a_batch + l.b_batch + l.c_batch);
+  plan.write_footprint_bytes = s.batch * l.c_batch;
 
   const uint64_t tiles = s.batch * t.tiles_m * t.tiles_n;
   std::vector<std::vector<uint64_t>> per_core(t.cores_used);

@@ -118,11 +118,23 @@ TileEstimate estimate(const ChipConfig& chip, const KernelPlan& plan, const Memo
     throw ConfigError("memory path: hbm_bytes_per_cycle and l2_bytes_per_cycle must be > 0");
   TileEstimate t{};
   const double active = std::max<double>(1, double(plan.programs.size()));
-  const double share = mem.l2_bytes_per_cycle / active;
+  double share = mem.l2_bytes_per_cycle / active;
+  CoreConfig core = chip.core;
+  const bool pipelined = mem.latency_cycles >= 0;
+  if (pipelined) {
+    core.gm_latency_cycles = 0;
+    if (mem.latency_cycles > 0 && mem.outstanding_bytes > 0)
+      share = std::min(share, mem.outstanding_bytes / mem.latency_cycles);
+  }
   double core_max = 0;
   CoreEstimate crit;
   for (const CoreProgram& cp : plan.programs) {
-    CoreEstimate e = estimate_core(chip.core, cp.program, share);
+    CoreEstimate e = estimate_core(core, cp.program, share);
+    if (pipelined) {  // the first transfer's round trip, once
+      e.cycles += mem.latency_cycles;
+      e.fill_drain += mem.latency_cycles;
+      e.latency += mem.latency_cycles;
+    }
     if (e.cycles >= core_max) {
       core_max = e.cycles;
       crit = e;
@@ -131,7 +143,12 @@ TileEstimate estimate(const ChipConfig& chip, const KernelPlan& plan, const Memo
     }
   }
   const uint64_t issued = plan.gm_read_bytes + plan.gm_write_bytes;
-  t.hbm_bytes = plan.footprint_bytes <= mem.l2_bytes ? plan.footprint_bytes
+  // Pipelined (chip) path: a write-back L2 keeps what the kernel writes
+  // while the footprint fits, so only the inputs cross HBM (the cycle model
+  // does not flush dirty lines at the end of a kernel).
+  const uint64_t fits = pipelined ? plan.footprint_bytes - std::min(plan.footprint_bytes, plan.write_footprint_bytes)
+                                  : plan.footprint_bytes;
+  t.hbm_bytes = plan.footprint_bytes <= mem.l2_bytes ? fits
                                                      : issued - std::min(issued, plan.workspace_traffic_bytes);
   const double hbm = double(t.hbm_bytes) / mem.hbm_bytes_per_cycle;
   const double l2 = double(issued) / mem.l2_bytes_per_cycle;

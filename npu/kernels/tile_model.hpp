@@ -32,6 +32,13 @@ struct MemoryPath {
   double hbm_bytes_per_cycle;
   double l2_bytes_per_cycle;
   uint64_t l2_bytes;
+  // Pipelined transfer engines (the chip model): when latency_cycles >= 0,
+  // a GM transfer costs no fixed latency of its own; instead each engine
+  // streams at most outstanding_bytes per latency_cycles (Little's law) and
+  // one latency is paid at the start. When < 0, each transfer pays the
+  // core's gm_latency_cycles (AiCore's fixed-latency model).
+  double latency_cycles = -1;
+  double outstanding_bytes = 0;
 };
 
 struct TileEstimate {

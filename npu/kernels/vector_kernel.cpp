@@ -50,6 +50,7 @@ KernelPlan lower_elementwise(const ChipConfig& chip, const ElementwiseSpec& s) {
   plan.dtype = s.dtype;
   plan.flops = double(s.elements);
   plan.footprint_bytes = reduce ? bytes + cores * kBlock : 3 * bytes;
+  plan.write_footprint_bytes = reduce ? cores * kBlock : bytes;
   // After a tile's op the slot is free again once (add/mul) MTE3 has
   // written it out, or (reduce) V has folded it into the accumulator.
   const Pipe freer = reduce ? Pipe::V : Pipe::MTE3;
