@@ -38,6 +38,8 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
   if (cfg.l2.slices == 0) throw ConfigError("chip.l2.slices: expected an integer >= 1, got 0");
   mem_socket.register_nb_transport_bw(this, &ChipSim::nb_transport_bw);
   uint32_t aic = 0, aiv = 0;
+  aic_id_.assign(cfg.cube_cores, -1);
+  aiv_id_.assign(cfg.vector_cores, -1);
   for (auto& p : programs) {
     const uint32_t limit = p.vector_core ? cfg.vector_cores : cfg.cube_cores;
     if (p.index >= limit)
@@ -46,12 +48,20 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
                         "; expected an index below that");
     const std::string cname = std::string(p.vector_core ? "aiv" : "aic") + std::to_string(p.index);
     const uint32_t id = uint32_t(cores_.size());
+    int32_t& slot = (p.vector_core ? aiv_id_ : aic_id_)[p.index];
+    if (slot >= 0)
+      throw ConfigError(std::string("chip: two programs target ") + (p.vector_core ? "vector" : "cube") + " core " +
+                        std::to_string(p.index) + "; expected one program per core");
+    slot = int32_t(id);
     cores_.push_back(std::make_unique<npu::AiCore>(cfg.core, std::move(p.program), stats_, cname, this, id));
     vector_.push_back(p.vector_core);
+    index_.push_back(p.index);
     if (timeline) cores_.back()->set_timeline(timeline, cname, clk_.period_ps());
     (p.vector_core ? aiv : aic)++;
   }
   core_wake_.assign(cores_.size(), Wakeup::kNever);
+  cross_.assign(cores_.size() * npu::kCrossFlagIds, 0);
+  finished_.assign(cores_.size(), false);
   engine_outstanding_.assign(cores_.size() * npu::kNumPipes, 0);
   engine_issuing_.assign(cores_.size() * npu::kNumPipes, -1);
   SC_METHOD(run);
@@ -81,6 +91,13 @@ std::string ChipSim::holdings() const {
                   std::to_string(mshr_.size()) + " L2 misses outstanding, " + std::to_string(hbm_inflight_) +
                   " memory requests in flight, " + std::to_string(hbm_queue_.size()) + " queued" +
                   (waiting_end_req_ ? " (memory withholding END_REQ)" : "");
+  int listed = 0;
+  for (size_t i = 0; i < cores_.size() && listed < 8; ++i) {
+    if (cores_[i]->done()) continue;
+    ++listed;
+    s += std::string("; ") + (vector_[i] ? "aiv" : "aic") + std::to_string(index_[i]) + " waits on " +
+         cores_[i]->waiting_on();
+  }
   return s;
 }
 
@@ -118,6 +135,8 @@ void ChipSim::advance_core(uint32_t i, uint64_t now) {
   }
   ++progress_;
   if (next == npu::AiCore::kNoWake) {
+    if (finished_[i]) return;  // woken again after it finished (a late cross-core set)
+    finished_[i] = true;
     ++cores_done_;
     end_cycle_ = std::max(end_cycle_, cores_[i]->total_cycles());
     if (watchdog_ && done()) watchdog_->idle();
@@ -131,6 +150,28 @@ void ChipSim::wake_core(uint32_t i, uint64_t cycle) {
     core_wake_[i] = cycle;
     push(cycle, kCore, i);
   }
+}
+
+void ChipSim::cross_set(uint32_t core, const npu::Instruction& in, uint64_t now) {
+  const auto& ids = in.cross_vector ? aiv_id_ : aic_id_;
+  const int32_t target = in.cross_core < ids.size() ? ids[in.cross_core] : -1;
+  if (target < 0 || in.flag_id >= npu::kCrossFlagIds)
+    sim_throw<ConfigError>(std::string(name()) + ": core " + std::to_string(core) + " instruction " +
+                           std::to_string(in.line) + ": cross_set_flag to " + (in.cross_vector ? "vector" : "cube") +
+                           " core " + std::to_string(in.cross_core) + " id " + std::to_string(in.flag_id) +
+                           ", which runs no program (or the id is >= " + std::to_string(npu::kCrossFlagIds) +
+                           "); expected a core of this kernel");
+  ++cross_[size_t(target) * npu::kCrossFlagIds + in.flag_id];
+  ++progress_;
+  // Wake it (never advance it from inside another core's step).
+  wake_core(uint32_t(target), now);
+}
+
+bool ChipSim::cross_try_wait(uint32_t core, uint32_t flag_id) {
+  uint32_t& c = cross_[size_t(core) * npu::kCrossFlagIds + flag_id % npu::kCrossFlagIds];
+  if (c == 0) return false;
+  --c;
+  return true;
 }
 
 void ChipSim::gm_start(uint32_t core, Pipe pipe, const npu::Instruction& in, uint64_t now) {

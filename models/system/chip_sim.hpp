@@ -81,6 +81,8 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
 
   // npu::GmPort
   void gm_start(uint32_t core, npu::Pipe pipe, const npu::Instruction& in, uint64_t now) override;
+  void cross_set(uint32_t core, const npu::Instruction& in, uint64_t now) override;
+  bool cross_try_wait(uint32_t core, uint32_t flag_id) override;
 
   // Watched
   std::string watch_name() const override { return name(); }
@@ -133,6 +135,10 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   stats::Group stats_;
   std::vector<std::unique_ptr<npu::AiCore>> cores_;
   std::vector<bool> vector_;
+  std::vector<uint32_t> index_;  // chip core index of each program
+  std::vector<int32_t> aic_id_, aiv_id_;  // chip core index -> cores_ index (-1: no program)
+  std::vector<uint32_t> cross_;           // cross-core flag counters, kCrossFlagIds per core
+  std::vector<bool> finished_;
   std::vector<uint64_t> core_wake_;  // pending wake cycle per core (kNever if none)
   // Per (core, pipe): lines in flight (the engine's limit is
   // noc.max_outstanding) and the transfer still issuing, if any.

@@ -228,6 +228,8 @@ json run_op_job(const json& job, const std::string& out_dir) {
     mem->set_watchdog(&watchdog);
     sim_start();
     watchdog.check_drained();
+    if (!sim.done() && mem->accepted() == mem->responded())
+      throw StallError("chip: the kernel stopped with work left (no event can wake it): " + sim.holdings());
     if (!sim.done() || mem->accepted() != mem->responded())
       throw ProtocolError("conservation: chip done " + std::to_string(sim.done()) + ", memory accepted " +
                           std::to_string(mem->accepted()) + " and answered " + std::to_string(mem->responded()));

@@ -246,6 +246,17 @@ bool AiCore::step(uint64_t now) {
       if (in.op == Op::SetFlag) {
         if (ps.in_flight) break;  // earlier transfers' data must have arrived
         ++flag(in.flag_src, in.flag_dst, in.flag_id);
+      } else if (in.op == Op::CrossSetFlag) {
+        // Without a port (a core run alone) there is no partner: no-op.
+        if (ps.in_flight) break;  // the data it announces must have landed
+        if (port_) port_->cross_set(id_, in, now);
+      } else if (in.op == Op::CrossWaitFlag) {
+        if (port_ && !port_->cross_try_wait(id_, in.flag_id)) {
+          if (ps.wait_since == UINT64_MAX) ps.wait_since = now;
+          break;
+        }
+        if (ps.wait_since != UINT64_MAX) st.flag_stall_cycles += double(now - ps.wait_since);
+        ps.wait_since = UINT64_MAX;
       } else if (in.op == Op::WaitFlag) {
         if (!flag_ready(in)) {
           if (ps.wait_since == UINT64_MAX) ps.wait_since = now;
@@ -299,8 +310,11 @@ uint64_t AiCore::advance(uint64_t now) {
     next = std::min(next, std::max(now + 1, scalar_busy_until_));
   }
   if (next == kNoWake) {
-    for (const auto& ps : pipes_)
+    for (const auto& ps : pipes_) {
       if ((ps.current >= 0 && ps.busy_until == kPending) || ps.in_flight) return kWaitingOnMemory;
+      if (port_ && ps.current < 0 && !ps.queue.empty() && prog_[ps.queue.front()].op == Op::CrossWaitFlag)
+        return kWaitingOnMemory;  // another core's cross_set wakes it
+    }
     report_deadlock(now);
   }
   return next;
@@ -315,6 +329,23 @@ uint64_t AiCore::run() {
     now = next;
   }
   return total_cycles();
+}
+
+std::string AiCore::waiting_on() const {
+  std::string s;
+  for (int p = 0; p < kNumPipes; ++p) {
+    const PipeState& ps = pipes_[p];
+    if (ps.in_flight) s += std::string(to_string(Pipe(p))) + ": " + std::to_string(ps.in_flight) + " GM transfers in flight; ";
+    if (ps.current >= 0 || ps.queue.empty()) continue;
+    const Instruction& in = prog_[ps.queue.front()];
+    if (in.op == Op::CrossWaitFlag)
+      s += std::string(to_string(Pipe(p))) + ": cross_wait_flag id " + std::to_string(in.flag_id) + " (instruction " +
+           std::to_string(in.line) + "); ";
+    else if (in.op == Op::WaitFlag)
+      s += std::string(to_string(Pipe(p))) + ": wait_flag " + to_string(in.flag_src) + "->" + to_string(in.flag_dst) +
+           " id " + std::to_string(in.flag_id) + " (instruction " + std::to_string(in.line) + "); ";
+  }
+  return s.empty() ? "nothing" : s.substr(0, s.size() - 2);
 }
 
 void AiCore::report_deadlock(uint64_t now) const {

@@ -49,6 +49,10 @@ class GmPort {
   virtual ~GmPort() = default;
   // Answer with gm_issued once all requests have left, then gm_done.
   virtual void gm_start(uint32_t core, Pipe pipe, const Instruction& in, uint64_t now) = 0;
+  // Cross-core flags: the owner keeps the counters and, after a set, calls
+  // advance() on a core that may be waiting for it.
+  virtual void cross_set(uint32_t core, const Instruction& in, uint64_t now) = 0;
+  virtual bool cross_try_wait(uint32_t core, uint32_t flag_id) = 0;
 };
 
 // Cycles an instruction occupies its pipe (0 for flags / barriers):
@@ -96,6 +100,9 @@ class AiCore {
   double bytes(Pipe p) const;
   double memory_stall_cycles(Pipe p) const;
   uint32_t id() const { return id_; }
+  // What the core waits for now (pipes at a wait, in-flight transfers),
+  // for stall reports.
+  std::string waiting_on() const;
 
  private:
   struct PipeState {

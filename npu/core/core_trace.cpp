@@ -40,6 +40,8 @@ const char* to_string(Op op) {
     case Op::WaitFlag: return "wait_flag";
     case Op::PipeBarrier: return "pipe_barrier";
     case Op::Scalar: return "scalar";
+    case Op::CrossSetFlag: return "cross_set_flag";
+    case Op::CrossWaitFlag: return "cross_wait_flag";
   }
   return "?";
 }
@@ -82,7 +84,10 @@ uint64_t bits_of(DType d) {
 }
 
 // Operand kinds; each op lists its operands in the order of its form.
-enum class Kind { Bytes, OutBytes, GmAddr, SrcOff, Src1Off, DstOff, M, K, N, DTypeK, A, B, C, FlagSrc, FlagDst, Id, BarrierPipe, Cycles };
+enum class Kind {
+  Bytes, OutBytes, GmAddr, SrcOff, Src1Off, DstOff, M, K, N, DTypeK, A, B, C, FlagSrc, FlagDst, Id, BarrierPipe, Cycles,
+  ExecPipe, Target, CrossId
+};
 
 struct OperandSpec {
   const char* key;
@@ -150,6 +155,12 @@ const std::vector<OpSpec>& op_specs() {
       {"wait_flag", Op::WaitFlag, Pipe::S, Buffer::None, Buffer::None,
        {{"src", Kind::FlagSrc}, {"dst", Kind::FlagDst}, {"id", Kind::Id}},
        "wait_flag src=<pipe> dst=<pipe> id=<n> (pipes: S MTE1 MTE2 MTE3 M V FIX; src != dst)"},
+      {"cross_set_flag", Op::CrossSetFlag, Pipe::S, Buffer::None, Buffer::None,
+       {{"pipe", Kind::ExecPipe}, {"to", Kind::Target}, {"id", Kind::CrossId}},
+       "cross_set_flag pipe=<MTE1|MTE2|MTE3|M|V|FIX> to=<aic<n>|aiv<n>> id=<n below 16>"},
+      {"cross_wait_flag", Op::CrossWaitFlag, Pipe::S, Buffer::None, Buffer::None,
+       {{"pipe", Kind::ExecPipe}, {"id", Kind::CrossId}},
+       "cross_wait_flag pipe=<MTE1|MTE2|MTE3|M|V|FIX> id=<n below 16>"},
       {"pipe_barrier", Op::PipeBarrier, Pipe::S, Buffer::None, Buffer::None,
        {{"pipe", Kind::BarrierPipe}},
        "pipe_barrier pipe=<MTE1|MTE2|MTE3|M|V|FIX|all>"},
@@ -300,6 +311,17 @@ std::vector<Instruction> read_core_trace(const std::string& path, const CoreConf
           break;
         }
         case Kind::Cycles: in.cycles = positive(i, "cycles"); break;
+        case Kind::ExecPipe:
+          if (!parse_pipe(values[i], in.pipe) || in.pipe == Pipe::S) r.fail("unknown pipe", tokens[i], form);
+          break;
+        case Kind::Target: {
+          const std::string_view v = values[i];
+          if (v.size() < 4 || (v.substr(0, 3) != "aic" && v.substr(0, 3) != "aiv")) r.fail("unknown core", tokens[i], form);
+          in.cross_vector = v.substr(0, 3) == "aiv";
+          in.cross_core = uint32_t(r.parse_uint(v.substr(3), "core index", form, IntSyntax::DecimalOrHex, 1u << 20));
+          break;
+        }
+        case Kind::CrossId: in.flag_id = uint32_t(uint_of(i, "cross-core flag id", kCrossFlagIds - 1)); break;
       }
     }
 
@@ -317,7 +339,8 @@ std::vector<Instruction> read_core_trace(const std::string& path, const CoreConf
       check_range(r, cfg, Buffer::L0A, in.src_off, mmad_a_bytes(in), token_of(Kind::A));
       check_range(r, cfg, Buffer::L0B, in.src1_off, mmad_b_bytes(in), token_of(Kind::B));
       check_range(r, cfg, Buffer::L0C, in.dst_off, mmad_c_bytes(in), token_of(Kind::C));
-    } else if (in.op != Op::PipeBarrier && in.op != Op::Scalar) {
+    } else if (in.op != Op::PipeBarrier && in.op != Op::Scalar && in.op != Op::CrossSetFlag &&
+               in.op != Op::CrossWaitFlag) {
       if (in.src_buf == Buffer::GM || in.dst_buf == Buffer::GM) {
         if (in.bytes > UINT64_MAX - in.gm_addr) {
           r.fail("GM range runs past 2^64", token_of(Kind::GmAddr), "address + size <= 2^64");
@@ -372,6 +395,11 @@ void write_core_trace(std::ostream& out, const std::vector<Instruction>& prog) {
         out << name << " pipe=" << (in.barrier == kAllPipes ? "all" : to_string(Pipe(in.barrier)));
         break;
       case Op::Scalar: out << name << " cycles=" << in.cycles; break;
+      case Op::CrossSetFlag:
+        out << name << " pipe=" << to_string(in.pipe) << " to=" << (in.cross_vector ? "aiv" : "aic") << in.cross_core
+            << " id=" << in.flag_id;
+        break;
+      case Op::CrossWaitFlag: out << name << " pipe=" << to_string(in.pipe) << " id=" << in.flag_id; break;
     }
     out << '\n';
   }

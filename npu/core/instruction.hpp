@@ -31,7 +31,16 @@ enum class Op : uint8_t {
   Vexp,            // V: dst = exp(src0)
   Vcast,           // V: src0 converted into out_bytes at dst (e.g. fp32 -> bf16)
   Vreduce,         // V: row reductions of src0 into out_bytes at dst
+  // Cross-core flags (Ascend C CrossCoreSetFlag / CrossCoreWaitFlag): a cube
+  // core and its vector cores hand over workspace tiles. The set runs on its
+  // pipe once that pipe's earlier transfers have landed and increments flag
+  // `flag_id` of the target core; the wait blocks its pipe until this core's
+  // flag `flag_id` is non-zero, then decrements it.
+  CrossSetFlag,
+  CrossWaitFlag,
 };
+// Cross-core flag ids per core.
+constexpr uint32_t kCrossFlagIds = 16;
 
 enum class Buffer : uint8_t { None, GM, L1, L0A, L0B, L0C, UB };
 // mxfp8 is appended so the earlier values keep their numbering.
@@ -59,6 +68,9 @@ struct Instruction {
   // the chip model (ChipSim) requests the rows' lines.
   uint32_t gm_rows = 0;
   uint64_t gm_stride = 0;
+  // CrossSetFlag target: a vector (true) or cube core, by index.
+  bool cross_vector = false;
+  uint32_t cross_core = 0;
 };
 
 const char* to_string(Pipe p);

@@ -87,6 +87,18 @@ void ProgramBuilder::vec(Op op, uint64_t dst, uint64_t src0, uint64_t src1, uint
   in.out_bytes = out_bytes;
 }
 
+void ProgramBuilder::cross_set(Pipe pipe, bool to_vector, uint32_t core, uint32_t id) {
+  Instruction& in = push(Op::CrossSetFlag, pipe, Buffer::None, Buffer::None);
+  in.cross_vector = to_vector;
+  in.cross_core = core;
+  in.flag_id = id;
+}
+
+void ProgramBuilder::cross_wait(Pipe pipe, uint32_t id) {
+  Instruction& in = push(Op::CrossWaitFlag, pipe, Buffer::None, Buffer::None);
+  in.flag_id = id;
+}
+
 void ProgramBuilder::set_flag(Pipe src, Pipe dst, uint32_t id) {
   Instruction& in = push(Op::SetFlag, src, Buffer::None, Buffer::None);
   in.flag_src = src;

@@ -26,6 +26,10 @@ class ProgramBuilder {
   // Vector op on UB; src1 is ignored by unary ops, out_bytes used by vreduce.
   void vec(Op op, uint64_t dst, uint64_t src0, uint64_t src1, uint64_t bytes, uint64_t out_bytes = 0);
   void set_flag(Pipe src, Pipe dst, uint32_t id);
+  // Cross-core flags: `pipe` sets flag `id` of a vector / cube core, or
+  // waits for this core's flag `id` (see Op::CrossSetFlag).
+  void cross_set(Pipe pipe, bool to_vector, uint32_t core, uint32_t id);
+  void cross_wait(Pipe pipe, uint32_t id);
   void wait_flag(Pipe src, Pipe dst, uint32_t id);
 
   std::vector<Instruction>& program() { return out_; }

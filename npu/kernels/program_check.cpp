@@ -32,6 +32,12 @@ std::string check_program(const CoreConfig& cfg, const std::vector<Instruction>&
         break;
       case Op::PipeBarrier:
       case Op::Scalar: break;
+      case Op::CrossSetFlag:
+      case Op::CrossWaitFlag:
+        if (in.flag_id >= kCrossFlagIds && err.empty())
+          err = "instruction " + std::to_string(in.line) + ": cross-core flag id " + std::to_string(in.flag_id) +
+                " >= " + std::to_string(kCrossFlagIds);
+        break;
       default:
         if (in.bytes == 0 && err.empty()) err = "instruction " + std::to_string(in.line) + ": zero bytes";
         if (in.gm_rows > 0 && err.empty() &&

@@ -96,3 +96,49 @@ TEST_CASE("chip: cold streaming reads from every core reach the HBM bound, re-re
   // MTE2 is busy (waiting on its lines) for essentially the whole run.
   CHECK(mte2_busy / chip.cores() >= 0.95 * cycles);
 }
+
+TEST_CASE("chip: cross-core flags hand over between cores; a wait nobody sets is reported, not a hang",
+          "[.][sc_cross]") {
+  const npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip");
+  const memory::MemoryConfig mc = load_memory_config(cfg.memory);
+  stats::Registry reg;
+  stats::Group root(reg, "system");
+  memory::HbmSystem mem("mem", mc, root);
+  auto cross = [](Op op, Pipe p, uint32_t id, bool to_vec = false, uint32_t to = 0) {
+    Instruction in;
+    in.op = op;
+    in.pipe = p;
+    in.flag_id = id;
+    in.cross_vector = to_vec;
+    in.cross_core = to;
+    in.line = 1;
+    return in;
+  };
+  std::vector<CoreProgramSpec> progs(3);
+  // aic0 loads 64 KiB, then tells aiv0 (flag 1) once the data has landed.
+  progs[0].index = 0;
+  progs[0].program = {gm_to_l1(0, 0, 64 << 10), cross(Op::CrossSetFlag, Pipe::MTE2, 1, true, 0)};
+  // aiv0 waits for it, then reads the same bytes (L2 hits).
+  progs[1].vector_core = true;
+  progs[1].index = 0;
+  Instruction rd = gm_to_l1(0, 0, 64 << 10);
+  rd.op = Op::CopyGmToUb;
+  rd.dst_buf = npu::Buffer::UB;
+  progs[1].program = {cross(Op::CrossWaitFlag, Pipe::MTE2, 1), rd};
+  // aiv1 waits on flag 3, which nobody sets.
+  progs[2].vector_core = true;
+  progs[2].index = 1;
+  progs[2].program = {cross(Op::CrossWaitFlag, Pipe::V, 3)};
+  ChipSim chip("chip", cfg, std::move(progs), mc.org.capacity_bytes(), root);
+  chip.mem_socket.bind(mem.socket);
+  sim_start();
+  CHECK_FALSE(chip.done());
+  CHECK(chip.core(0).done());
+  CHECK(chip.core(1).done());
+  // The reader started only after the writer's data landed: its reads hit.
+  CHECK(chip.core(1).total_cycles() > chip.core(0).total_cycles() - 1);
+  CHECK(chip.hbm_read_bytes() == double(64 << 10));
+  INFO(chip.holdings());
+  CHECK(chip.holdings().find("cross_wait_flag id 3") != std::string::npos);
+  CHECK(chip.holdings().find("aiv1 waits on V: cross_wait_flag id 3") != std::string::npos);
+}
