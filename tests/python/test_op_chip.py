@@ -143,3 +143,16 @@ def test_unsupported_dtype_names_the_chip(tmp_path):
     p = subprocess.run([str(ENGINE), "op", "--chip", "ascend_910b", "--op", "matmul", "--m", "64", "--n", "64",
                         "--k", "64", "--dtype", "mxfp4"], capture_output=True, text=True)
     assert p.returncode == 3 and "mxfp4" in p.stderr and "910b" in p.stderr
+
+
+def test_timeline_has_pipe_spans_and_memory_commands(tmp_path):
+    tl = tmp_path / "tl.json"
+    op(tmp_path, "--op", "matmul", "--m", 256, "--n", 256, "--k", 256, "--dtype", "bf16", "--timeline", tl)
+    t = json.loads(tl.read_text())
+    events = t["traceEvents"] if isinstance(t, dict) else t
+    names = {e.get("name") for e in events}
+    # Per-pipe spans of the cores (Perfetto rows per pipe) and the HBM's commands.
+    assert {"copy_gm_to_l1", "copy_l1_to_l0a", "mmad", "fixpipe_l0c_to_gm"} <= names
+    assert "RD" in names and "ACT" in names
+    spans = [e for e in events if e.get("name") == "mmad"]
+    assert all(e["ph"] == "X" and e["dur"] > 0 for e in spans)
