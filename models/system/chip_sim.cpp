@@ -18,6 +18,7 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
                  uint64_t hbm_capacity, stats::Group& parent, Timeline* timeline)
     : sc_core::sc_module(name),
       mem_socket("mem_socket"),
+      ub_socket("ub_socket"),
       cfg_(cfg),
       clk_("chip", 1000.0 / cfg.clock_ghz),
       hbm_capacity_(hbm_capacity),
@@ -37,6 +38,7 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
       miss_latency_(stats_, "l2_miss_latency", "Cycles from a read miss's memory request to its fill", "cycle") {
   if (cfg.l2.slices == 0) throw ConfigError("chip.l2.slices: expected an integer >= 1, got 0");
   mem_socket.register_nb_transport_bw(this, &ChipSim::nb_transport_bw);
+  ub_socket.register_nb_transport_bw(this, &ChipSim::ub_transport_bw);
   uint32_t aic = 0, aiv = 0;
   aic_id_.assign(cfg.cube_cores, -1);
   aiv_id_.assign(cfg.vector_cores, -1);
@@ -82,7 +84,8 @@ double ChipSim::l2_hit_rate() const {
 }
 
 uint64_t ChipSim::outstanding() const {
-  return (cores_.size() - cores_done_) + active_xfers_ + hbm_inflight_ + hbm_queue_.size();
+  return (cores_.size() - cores_done_) + active_xfers_ + hbm_inflight_ + hbm_queue_.size() + ub_inflight_ +
+         ub_queue_.size();
 }
 
 std::string ChipSim::holdings() const {
@@ -189,15 +192,20 @@ void ChipSim::gm_start(uint32_t core, Pipe pipe, const npu::Instruction& in, uin
   const uint64_t row_bytes = std::max<uint64_t>(1, in.bytes / rows);
   const uint64_t stride = rows > 1 ? in.gm_stride : 0;
   const uint64_t span = uint64_t(rows - 1) * stride + row_bytes;
-  if (in.gm_addr + span > hbm_capacity_ / lb * lb)
+  const uint64_t ub_base = cfg_.ub_port.window_base, ub_end = ub_base + (uint64_t(cfg_.ub_port.window_gib) << 30);
+  const bool remote = in.gm_addr >= ub_base && in.gm_addr + span <= ub_end;
+  if (!remote && in.gm_addr + span > hbm_capacity_ / lb * lb)
     sim_throw<ConfigError>(std::string(name()) + ": core " + std::to_string(core) + " line " +
                            std::to_string(in.line) + ": GM range [" + std::to_string(in.gm_addr) + ", +" +
                            std::to_string(span) + ") is beyond the memory capacity (" +
-                           std::to_string(hbm_capacity_) + " bytes); expected addresses inside it");
+                           std::to_string(hbm_capacity_) + " bytes) and outside the UB window [" +
+                           std::to_string(ub_base) + ", " + std::to_string(ub_end) +
+                           "); expected addresses inside one of them");
   t = Xfer{};
   t.core = core;
   t.pipe = pipe;
   t.write = in.op == Op::CopyUbToGm || in.op == Op::FixpipeL0cToGm;
+  t.remote = remote;
   t.addr = in.gm_addr;
   t.stride = stride;
   t.row_bytes = row_bytes;
@@ -242,6 +250,11 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
     const uint64_t row_start = t.addr + uint64_t(t.row) * t.stride, row_end = row_start + t.row_bytes;
     const uint64_t bytes = std::min(row_end, (line + 1) * lb) - std::max(row_start, line * lb);
     ++outstanding;
+    if (t.remote) {  // straight out of the UB port: remote lines are not cached
+      ub_queue_.push_back(UbOp{x, std::max(row_start, line * lb), bytes, t.write});
+      t.next_issue = std::max(t.next_issue, now) + ceil_div(bytes, t.bytes_per_cycle);
+      continue;
+    }
     l2_lines_ += 1;
     l2_req_bytes_ += double(bytes);
     // Every line pays the same hop, so lines reach the slices in the order
@@ -254,6 +267,7 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
     push(free_at, kServe, x, line);
     t.next_issue = std::max(t.next_issue, now) + ceil_div(bytes, t.bytes_per_cycle);
   }
+  if (t.remote) ub_send();
   if (!lines_left(t)) {
     // All requests are out: the engine is free once its port time is spent.
     engine_issuing_[engine(t.core, t.pipe)] = -1;
@@ -354,6 +368,54 @@ void ChipSim::hbm_send() {
       waiting_end_req_ = true;  // back-pressure
     }
   }
+}
+
+void ChipSim::ub_send() {
+  while (!ub_waiting_end_req_ && !ub_queue_.empty()) {
+    const UbOp op = ub_queue_.front();
+    ub_queue_.pop_front();
+    tlm::tlm_generic_payload* gp = pool_.acquire();
+    gp->set_command(op.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    gp->set_address(op.addr);
+    gp->set_data_length(uint32_t(op.bytes));
+    gp->set_streaming_width(uint32_t(op.bytes));
+    gp->set_data_ptr(nullptr);
+    gp->set_byte_enable_ptr(nullptr);
+    gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    RequestExt& e = ext_of(*gp);
+    e.id = op.xfer;
+    e.issue_ps = ClockDomain::now_ps();
+    ++ub_inflight_;
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+    const tlm::tlm_sync_enum s = ub_socket->nb_transport_fw(*gp, phase, t);
+    if (s == tlm::TLM_COMPLETED) {
+      tlm::tlm_phase p2 = tlm::BEGIN_RESP;
+      ub_transport_bw(*gp, p2, t);
+    } else if (s == tlm::TLM_ACCEPTED || phase == tlm::BEGIN_REQ) {
+      ub_waiting_end_req_ = true;
+    }
+  }
+}
+
+tlm::tlm_sync_enum ChipSim::ub_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
+                                            sc_core::sc_time&) {
+  if (phase == tlm::END_REQ) {
+    ub_waiting_end_req_ = false;
+    ub_send();
+    return tlm::TLM_ACCEPTED;
+  }
+  if (phase == tlm::BEGIN_RESP) {
+    --ub_inflight_;
+    ++progress_;
+    const uint32_t x = uint32_t(ext_of(gp).id);
+    gp.release();
+    push(clk_.next_cycle_at_or_after_now() + cfg_.noc.hop_latency_cycles, kLineDone, x);
+    rearm();
+    phase = tlm::END_RESP;
+    return tlm::TLM_COMPLETED;
+  }
+  return tlm::TLM_ACCEPTED;
 }
 
 tlm::tlm_sync_enum ChipSim::nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,

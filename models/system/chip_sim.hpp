@@ -53,6 +53,8 @@ struct CoreProgramSpec {
 class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
  public:
   tlm_utils::simple_initiator_socket<ChipSim> mem_socket;
+  // Remote memory (the chip.ub_port window), not cached in L2.
+  tlm_utils::simple_initiator_socket<ChipSim> ub_socket;
 
   SC_HAS_PROCESS(ChipSim);
   // `hbm_capacity`: bytes of the memory behind the socket (a GM range beyond
@@ -63,7 +65,10 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
 
   void set_watchdog(Watchdog* w) { watchdog_ = w; }
   const ClockDomain& clock() const { return clk_; }
-  bool done() const { return cores_done_ == cores_.size() && hbm_inflight_ == 0 && hbm_queue_.empty(); }
+  bool done() const {
+    return cores_done_ == cores_.size() && hbm_inflight_ == 0 && hbm_queue_.empty() && ub_inflight_ == 0 &&
+           ub_queue_.empty();
+  }
   // Cycle at which the last core finished its program.
   uint64_t end_cycle() const { return end_cycle_; }
   size_t cores() const { return cores_.size(); }
@@ -102,7 +107,7 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   struct Xfer {  // one GM transfer of one core's pipe
     uint32_t core = 0;
     npu::Pipe pipe = npu::Pipe::S;
-    bool write = false, issue_pending = false;
+    bool write = false, issue_pending = false, remote = false;
     // Lines still to issue: [next_line, end_line) of row `row`, then the
     // rows after it (row r starts at addr + r*stride, row_bytes long).
     uint64_t next_line = 0, end_line = 0;
@@ -124,6 +129,8 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   void line_done(uint32_t x, uint64_t now);
   void hbm_enqueue(uint64_t line, bool write);
   void hbm_send();
+  void ub_send();
+  tlm::tlm_sync_enum ub_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& t);
   void rearm();
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& t);
   void on_hbm_response(tlm::tlm_generic_payload& gp);
@@ -165,6 +172,14 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
     bool write;
   };
   std::deque<HbmOp> hbm_queue_;
+  struct UbOp {
+    uint32_t xfer;
+    uint64_t addr, bytes;
+    bool write;
+  };
+  std::deque<UbOp> ub_queue_;
+  bool ub_waiting_end_req_ = false;
+  uint64_t ub_inflight_ = 0;
   bool waiting_end_req_ = false;
   uint64_t hbm_inflight_ = 0, hbm_ids_ = 0;
   PayloadPool pool_;

@@ -15,6 +15,7 @@
 #include "models/sim/watchdog.hpp"
 #include "models/system/chip_sim.hpp"
 #include "models/system/memory_job.hpp"
+#include "models/system/ub_endpoint.hpp"
 #include "npu/chip/chip_presets.hpp"
 #include "npu/kernels/matmul_kernel.hpp"
 #include "npu/kernels/tile_model.hpp"
@@ -202,6 +203,7 @@ json run_op_job(const json& job, const std::string& out_dir) {
   std::unique_ptr<memory::MemoryModel> mem;
   std::unique_ptr<ChipSim> simp;
   std::unique_ptr<Watchdog> wdp;
+  std::unique_ptr<UbEndpoint> ubp;
   if (fidelity == "cycle") {
     if (job.contains("timeline") && !job["timeline"].is_null()) {
       if (!job["timeline"].is_string()) throw ConfigError("job.timeline: expected a file path or null");
@@ -220,6 +222,9 @@ json run_op_job(const json& job, const std::string& out_dir) {
                                      timeline.enabled() ? &timeline : nullptr);
     ChipSim& sim = *simp;
     sim.mem_socket.bind(mem->socket);
+    ubp = std::make_unique<UbEndpoint>("ub", chip.ub_bandwidth_gbps, chip.ub_port.latency_ns,
+                                       chip.ub_port.mode == "loopback", root);
+    sim.ub_socket.bind(ubp->socket);
     wdp = std::make_unique<Watchdog>("watchdog", sc_core::sc_time(wd_us, sc_core::SC_US), 4);
     Watchdog& watchdog = *wdp;
     watchdog.watch(&sim);

@@ -42,6 +42,27 @@ const Schema& OnChipNetConfig::schema() {
   return s;
 }
 
+const Schema& UbPortConfig::schema() {
+  static const Schema s = [] {
+    Schema s("ub_port", "The chip's UB port: the GM window of remote memory and its endpoint");
+    SchemaBuilder<UbPortConfig>(s)
+        .param(&UbPortConfig::window_base, "window_base", "B", uint64_t(1) << 48,
+               "First GM address of remote (UB) memory; below it is the chip's own HBM",
+               {uint64_t(1) << 30, uint64_t(1) << 62})
+        .param(&UbPortConfig::window_gib, "window_gib", "GiB", 1024, "Size of the remote window", {1, 1 << 24})
+        .param(&UbPortConfig::latency_ns, "latency_ns", "ns", 1000.0,
+               "Round-trip latency of a remote access through the port. E: the CloudMatrix384 paper's "
+               "'<1 us inter-server' (P/R, reference/hardware.md) taken as the upper bound",
+               {0.0, 1e9})
+        .choice(&UbPortConfig::mode, "mode", "loopback",
+                "Endpoint behind the port until the fabric is attached: loopback (answers after "
+                "latency_ns, serialised at ub_bandwidth_gbps) or count (answers at once, counts bytes)",
+                {"loopback", "count"});
+    return s;
+  }();
+  return s;
+}
+
 const Schema& ChipConfig::schema() {
   static const Schema s = [] {
     Schema s("chip", "One NPU chip: core counts, clock, per-core config, L2, memory, interconnect");
@@ -68,6 +89,7 @@ const Schema& ChipConfig::schema() {
                {0, 1 << 20})
         .group(&ChipConfig::l2, "l2", "L2 organisation and timing")
         .group(&ChipConfig::noc, "noc", "On-chip network between cores and L2")
+        .group(&ChipConfig::ub_port, "ub_port", "The UB port: remote-memory window and endpoint")
         .param(&ChipConfig::memory, "memory", "", "ascend_910b",
                "Memory preset name (memory/hbm_presets.hpp) backing this chip")
         .param(&ChipConfig::ub_bandwidth_gbps, "ub_bandwidth_gbps", "GB/s", 392.0,

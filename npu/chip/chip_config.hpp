@@ -28,6 +28,19 @@ struct OnChipNetConfig {
   static const Schema& schema();
 };
 
+// The chip's UB (or NVLink) port as seen from its cores: GM addresses in
+// [window_base, window_base + window_gib GiB) are remote memory reached
+// through it (UB's memory semantics). Until the fabric model is attached the
+// port ends in an endpoint that either loops back (latency + bytes at the
+// chip's ub_bandwidth_gbps) or only counts (answers at once).
+struct UbPortConfig {
+  uint64_t window_base;
+  uint32_t window_gib;
+  double latency_ns;
+  std::string mode;  // "loopback" | "count"
+  static const Schema& schema();
+};
+
 struct ChipConfig {
   std::string name;
   // Where each number comes from, with V/P/R/E labels (see
@@ -42,6 +55,7 @@ struct ChipConfig {
   uint32_t l2_mib;
   L2Config l2;
   OnChipNetConfig noc;
+  UbPortConfig ub_port;
   std::string memory;  // a memory preset name (memory/hbm_presets.hpp)
   // Per-chip interconnect (UB / HCCS / NVLink) bandwidth in GB/s (bytes),
   // in the direction given by ub_bandwidth_direction.
