@@ -82,9 +82,18 @@ AddressMapping AddressMapping::build(const HbmOrg& org, const std::string& spec_
 
   bool has_stack = false;
   for (const auto& t : tokens) has_stack = has_stack || t.rfind("st", 0) == 0;
+  // A stack count that is not a power of two (H100: 5) cannot be address
+  // bits: stacks then take turns by modulo, one interleave unit (a burst on
+  // every channel of a stack) at a time, and the fields map the address
+  // within a stack.
+  const bool mod_stacks = (org.stacks & (org.stacks - 1)) != 0;
+  if (mod_stacks && has_stack)
+    throw ConfigError(path + ": org.stacks = " + std::to_string(org.stacks) +
+                      " is not a power of two, so stacks interleave by modulo; expected a mapping without 'st'");
   std::array<unsigned, static_cast<size_t>(AddrField::kCount)> width{};
   width[size_t(AddrField::Stack)] = has_stack ? log2u(org.stacks) : 0;
-  width[size_t(AddrField::Channel)] = has_stack ? log2u(org.channels_per_stack) : log2u(org.channels());
+  width[size_t(AddrField::Channel)] =
+      has_stack || mod_stacks ? log2u(org.channels_per_stack) : log2u(org.channels());
   width[size_t(AddrField::PseudoChannel)] = log2u(org.pseudo_channels);
   width[size_t(AddrField::BankGroup)] = log2u(org.bank_groups);
   width[size_t(AddrField::Bank)] = log2u(org.banks_per_group);
@@ -100,6 +109,10 @@ AddressMapping AddressMapping::build(const HbmOrg& org, const std::string& spec_
   m.bank_bits_ = width[size_t(AddrField::Bank)];
   m.channels_per_stack_ = static_cast<uint32_t>(org.channels_per_stack);
   m.offset_bits_ = log2u(org.burst_bytes());
+  if (mod_stacks) {
+    m.mod_stacks_ = uint32_t(org.stacks);
+    m.stack_unit_bits_ = m.offset_bits_ + log2u(org.channels_per_stack);
+  }
   // Walk tokens LSB first so explicit counts take the low bits of a field.
   std::array<unsigned, static_cast<size_t>(AddrField::kCount)> used{};
   unsigned addr_bit = m.offset_bits_;
@@ -144,13 +157,20 @@ AddressMapping AddressMapping::build(const HbmOrg& org, const std::string& spec_
 }
 
 DramAddr AddressMapping::decode(uint64_t addr) const {
+  uint32_t stack = 0;
+  if (mod_stacks_) {
+    const uint64_t unit = addr >> stack_unit_bits_, low = addr & ((uint64_t{1} << stack_unit_bits_) - 1);
+    stack = uint32_t(unit % mod_stacks_);
+    addr = ((unit / mod_stacks_) << stack_unit_bits_) | low;
+  }
   uint32_t v[static_cast<size_t>(AddrField::kCount)] = {};
   for (const Segment& s : segs_) {
     uint32_t bits = static_cast<uint32_t>((addr >> s.addr_shift) & ((uint64_t{1} << s.width) - 1));
     v[size_t(s.field)] |= bits << s.field_shift;
   }
   DramAddr d;
-  d.channel = v[size_t(AddrField::Channel)] + (has_stack_ ? v[size_t(AddrField::Stack)] * channels_per_stack_ : 0);
+  d.channel = v[size_t(AddrField::Channel)] + (has_stack_ ? v[size_t(AddrField::Stack)] * channels_per_stack_ : 0) +
+              stack * channels_per_stack_;
   d.pc = v[size_t(AddrField::PseudoChannel)];
   d.bg = v[size_t(AddrField::BankGroup)];
   d.bank = v[size_t(AddrField::Bank)];
@@ -166,7 +186,7 @@ DramAddr AddressMapping::decode(uint64_t addr) const {
 uint64_t AddressMapping::encode(const DramAddr& d) const {
   uint32_t v[static_cast<size_t>(AddrField::kCount)] = {};
   v[size_t(AddrField::Stack)] = has_stack_ ? d.channel / channels_per_stack_ : 0;
-  v[size_t(AddrField::Channel)] = has_stack_ ? d.channel % channels_per_stack_ : d.channel;
+  v[size_t(AddrField::Channel)] = has_stack_ || mod_stacks_ ? d.channel % channels_per_stack_ : d.channel;
   v[size_t(AddrField::PseudoChannel)] = d.pc;
   // XOR with the row is its own inverse.
   v[size_t(AddrField::BankGroup)] = bank_xor_ ? d.bg ^ ((d.row >> bank_bits_) & bg_mask_) : d.bg;
@@ -177,6 +197,10 @@ uint64_t AddressMapping::encode(const DramAddr& d) const {
   for (const Segment& s : segs_) {
     uint64_t bits = (v[size_t(s.field)] >> s.field_shift) & ((uint64_t{1} << s.width) - 1);
     a |= bits << s.addr_shift;
+  }
+  if (mod_stacks_) {
+    const uint64_t unit = a >> stack_unit_bits_, low = a & ((uint64_t{1} << stack_unit_bits_) - 1);
+    a = ((unit * mod_stacks_ + d.channel / channels_per_stack_) << stack_unit_bits_) | low;
   }
   return a;
 }

@@ -46,6 +46,8 @@ class AddressMapping {
   uint32_t channels_per_stack_ = 1;
   bool has_stack_ = false;
   bool bank_xor_ = false;
+  uint32_t mod_stacks_ = 0;       // non-power-of-two stack count, interleaved by modulo
+  uint32_t stack_unit_bits_ = 0;  // log2 of the modulo interleave unit
   uint32_t bank_mask_ = 0, bg_mask_ = 0, bank_bits_ = 0;
   std::string spec_;
 };

@@ -156,7 +156,8 @@ void MemoryConfig::validate(const std::string& path) const {
                         std::to_string(v));
   };
   need_pow2(org.channels_per_stack, "org.channels_per_stack");
-  need_pow2(org.stacks, "org.stacks");
+  // org.stacks may be any count: a non-power-of-two one interleaves by
+  // modulo (AddressMapping).
   need_pow2(org.pseudo_channels, "org.pseudo_channels");
   need_pow2(org.bank_groups, "org.bank_groups");
   need_pow2(org.banks_per_group, "org.banks_per_group");

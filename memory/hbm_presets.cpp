@@ -72,6 +72,9 @@ constexpr SystemRow kSystems[] = {
      "7.8 Gb/s = 7.99 TB/s (9.6 TB/s circulates unsourced)"},
     {"ascend_970", "HBM4", 7.04, 8, 32768,
      "V/R: Ascend 970, 288 GB, 14.4 TB/s. E: 8 HBM4-class 2048-bit stacks at 7.04 Gb/s = 14.4 TB/s"},
+    {"nvidia_h100", "HBM3", 5.23, 5, 32768,
+     "V: H100 SXM5, 80 GB HBM3, 3.35 TB/s on 5 active stacks (5120-bit bus). E: 5 stacks x 5.23 Gb/s = "
+     "3.35 TB/s, 16 GB each; stacks interleave by modulo"},
     {"nvidia_b200", "HBM3E", 8.0, 8, 32768, "V: B200, 180 GB HBM3e, 8 TB/s. E: 8 stacks x 8.0 Gb/s = 8.19 TB/s"},
     {"nvidia_gb300", "HBM3E", 8.0, 8, 65536,
      "V: GB300, 288 GB HBM3e, 8 TB/s. E: 8 stacks x 8.0 Gb/s = 8.19 TB/s"},

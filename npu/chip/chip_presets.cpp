@@ -91,6 +91,16 @@ constexpr ChipRow kChips[] = {
      "count); L0C 256 KB as 950 (E)",
      "L2: not public. E: as 960",
      "interconnect: 4 TB/s (V/R, keynote), direction not stated"},
+    {"nvidia_h100", "nvidia_h100", 132, 0, 1.83, 8, 256, 128, 2, 0, 0, 0, 2, 50, 450.0, "unidirectional",
+     "cores: 132 SMs (V, H100 SXM5); tensor cores modelled as one 16x8x16 cube per SM (2048 dense "
+     "FP16 MAC/cycle per SM, V: 4 tensor cores x 512); vector_cores 0 (not modelled)",
+     "clock: 1.83 GHz boost at which NVIDIA quotes the peaks (R)",
+     "peaks: BF16 989.4 TFLOPS dense = 132 x 2048 x 2 x 1.83 GHz, FP8 1979 dense, INT8 1979 TOPS dense (V, "
+     "NVIDIA H100 datasheet; sparsity doubles them, not used); no MXFP8/MXFP4/HiF8 (Hopper has no MX "
+     "formats: multipliers 0)",
+     "core: l1_kib 256 = L1/shared memory per SM (V); other buffer fields kept for the abstraction",
+     "L2: 50 MB (V)",
+     "interconnect: NVLink 4 900 GB/s per GPU bidirectional (V, reference/hardware.md) = 450 GB/s unidirectional"},
     {"nvidia_b200", "nvidia_b200", 148, 0, 1.8558, 16, 256, 128, 2, 0, 2, 4, 2, 126, 900.0, "unidirectional",
      "cores: 148 SMs (R); tensor cores modelled as the same cube abstraction, one 16x16x16 cube per "
      "SM; vector_cores 0 (not modelled)",

@@ -13,7 +13,7 @@ using namespace npusim::npu;
 using Catch::Matchers::Contains;
 
 TEST_CASE("every chip preset parses and round-trips JSON", "[chips]") {
-  REQUIRE(chip_preset_names().size() == 8);
+  REQUIRE(chip_preset_names().size() == 9);
   for (const auto& name : chip_preset_names()) {
     INFO(name);
     json j = chip_preset(name);
@@ -52,6 +52,8 @@ TEST_CASE("chip preset peaks match reference/hardware.md within 2%", "[chips]") 
       {"ascend_970", "fp8", 4000}, {"ascend_970", "mxfp4", 8000}, {"ascend_970", "bf16", 2000},
       // NVIDIA comparison points (V, dense): B200 2.25 / 4.5 / 9 PFLOPS.
       {"nvidia_b200", "bf16", 2250}, {"nvidia_b200", "fp8", 4500}, {"nvidia_b200", "mxfp4", 9000},
+      // H100 SXM (V, dense): 989 TFLOPS BF16, 1979 FP8; no MX formats.
+      {"nvidia_h100", "bf16", 989}, {"nvidia_h100", "fp8", 1979}, {"nvidia_h100", "mxfp4", 0},
       // GB300 (Blackwell Ultra): 2.5 / 5 / 15 PFLOPS.
       {"nvidia_gb300", "bf16", 2500}, {"nvidia_gb300", "fp8", 5000}, {"nvidia_gb300", "mxfp4", 15000},
   };

@@ -78,3 +78,36 @@ TEST_CASE("address mapping decodes, encodes and rejects bad specs", "[params][ma
   CHECK_THROWS_WITH(AddressMapping::build(c.org, "ro_ba_co_bg_pc_ch_zz", "x.map"), Catch::Contains("unknown field token 'zz'"));
   CHECK_THROWS_WITH(AddressMapping::build(c.org, "ro_ba_co9_bg_pc_ch", "x.map"), Catch::Contains("asks for 9 bits"));
 }
+
+TEST_CASE("bank-XOR and non-power-of-two stack mappings invert and spread", "[params][mapping]") {
+  // XOR hashing: the bank moves with the row, and encode inverts decode.
+  MemoryConfig c = memory_config_from_json(memory_preset("hbm3"), "hbm3");
+  AddressMapping x = AddressMapping::build(c.org, "channel_interleaved_xor", "m");
+  AddressMapping p = AddressMapping::build(c.org, "channel_interleaved", "m");
+  const uint64_t row_step = uint64_t(1) << (p.address_bits() - 15);  // 32768 rows
+  CHECK(p.decode(0).bank == p.decode(row_step).bank);
+  CHECK(x.decode(0).bank != x.decode(row_step).bank);
+  for (uint64_t a : {uint64_t(0), uint64_t(0x1234560), uint64_t(0x3ffffffe0), row_step * 7 + 0x4a0}) CHECK(x.encode(x.decode(a)) == a);
+
+  // H100: 5 stacks interleave by modulo, 512 B (a burst on each of a
+  // stack's 16 channels) at a time; every stack gets the same share.
+  MemoryConfig h = memory_config_from_json(memory_preset("nvidia_h100"), "h100");
+  REQUIRE(h.org.stacks == 5);
+  CHECK(h.org.capacity_bytes() == 80ull << 30);
+  CHECK(h.peak_bandwidth_gbps() == Approx(3347).epsilon(0.01));  // reference: 3.35 TB/s
+  AddressMapping m = AddressMapping::build(h.org, h.controller.address_mapping, "m");
+  std::vector<uint64_t> per_stack(5, 0);
+  for (uint64_t a = 0; a < (uint64_t(1) << 20); a += 32) {
+    const DramAddr d = m.decode(a);
+    REQUIRE(d.channel < uint32_t(h.org.channels()));
+    ++per_stack[d.channel / h.org.channels_per_stack];
+    REQUIRE(m.encode(d) == a);
+  }
+  for (uint64_t n : per_stack) CHECK(double(n) == Approx(double(per_stack[0])).epsilon(0.01));
+  CHECK(m.decode(0).channel / 16 == 0);
+  CHECK(m.decode(512).channel / 16 == 1);
+  CHECK(m.decode(5 * 512).channel / 16 == 0);
+  // The last byte of the 80 GB still decodes to a valid place.
+  CHECK(m.encode(m.decode(h.org.capacity_bytes() - 32)) == h.org.capacity_bytes() - 32);
+  CHECK_THROWS_WITH(AddressMapping::build(h.org, "st_ro_ba_co_bg_pc_ch", "m"), Catch::Contains("not a power of two"));
+}
