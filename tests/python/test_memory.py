@@ -56,8 +56,11 @@ def test_peak_bandwidth_scales_with_channels():
 
 def test_chips():
     from npusim.configs import chips
+    from npusim import _native
     all_chips = chips.all()
     assert [c.name for c in all_chips] == chips.names()
+    # Python offers every C++ chip preset, in the C++ order.
+    assert chips.names() == list(_native.call("chip_presets"))
     for c in all_chips:
         assert c.hbm.name == c.name and c.compute.name == c.name
         assert c.hbm.source in c.source and c.compute.source in c.source and c.compute.source

@@ -97,11 +97,12 @@ def ascend_950pr(): return _from_preset("ascend_950pr")
 def ascend_950dt(): return _from_preset("ascend_950dt")
 def ascend_960(): return _from_preset("ascend_960")
 def ascend_970(): return _from_preset("ascend_970")
+def nvidia_h100(): return _from_preset("nvidia_h100")
 def nvidia_b200(): return _from_preset("nvidia_b200")
 def nvidia_gb300(): return _from_preset("nvidia_gb300")
 
 _ALL = (ascend_910b, ascend_910c, ascend_950pr, ascend_950dt, ascend_960, ascend_970,
-        nvidia_b200, nvidia_gb300)
+        nvidia_h100, nvidia_b200, nvidia_gb300)
 
 
 def names():
