@@ -1,8 +1,65 @@
 #include "noc/collectives_flow.hpp"
 
+#include <algorithm>
+#include <deque>
+#include <random>
+
 namespace npusim::noc {
 
+std::vector<int> link_tiers(const Topology& t) {
+  std::vector<int> dist(size_t(t.num_nodes()), -1);
+  std::deque<int> q;
+  for (int e : t.endpoints()) {
+    dist[size_t(e)] = 0;
+    q.push_back(e);
+  }
+  while (!q.empty()) {
+    const int n = q.front();
+    q.pop_front();
+    for (int l : t.out_links(n)) {
+      const int d = t.link(l).dst;
+      if (dist[size_t(d)] < 0) {
+        dist[size_t(d)] = dist[size_t(n)] + 1;
+        q.push_back(d);
+      }
+    }
+  }
+  std::vector<int> tier(size_t(t.num_links()));
+  for (int l = 0; l < t.num_links(); ++l)
+    tier[size_t(l)] = std::max(1, std::max(dist[size_t(t.link(l).src)], dist[size_t(t.link(l).dst)]));
+  return tier;
+}
+
 namespace {
+
+// Link bytes and time summed over the steps of one collective.
+struct Accum {
+  explicit Accum(const Topology& t) : topo(t), bytes(size_t(t.num_links()), 0.0) {}
+  // A simulated step that the algorithm repeats `times` times.
+  void add(const FlowModel& m, double step_ns, double times) {
+    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] += m.link_bytes()[i] * times;
+    time_ns += step_ns * times;
+  }
+  std::vector<TierUse> tiers() const {
+    const std::vector<int> tier = link_tiers(topo);
+    std::vector<TierUse> out;
+    for (size_t l = 0; l < bytes.size(); ++l) {
+      const int k = tier[l];
+      if (out.size() < size_t(k)) out.resize(size_t(k));
+      TierUse& u = out[size_t(k - 1)];
+      u.tier = k;
+      ++u.links;
+      u.bytes += bytes[l];
+      u.capacity_gbps += topo.link(int(l)).bandwidth_gbps;
+    }
+    for (auto& u : out)
+      u.utilization = time_ns > 0 && u.capacity_gbps > 0 ? u.bytes / (u.capacity_gbps * time_ns) : 0.0;
+    return out;
+  }
+  const Topology& topo;
+  std::vector<double> bytes;
+  double time_ns = 0;
+};
 
 std::vector<int> resolve(const Topology& t, std::vector<int> ranks, const char* what) {
   if (ranks.empty()) ranks = t.endpoints();
@@ -27,13 +84,21 @@ CollectiveResult finish(const char* name, int n, double bytes, double time_ns, d
   return r;
 }
 
-// Duration of one ring step: every rank sends `chunk` bytes to its successor.
-double ring_step_ns(const Topology& t, const std::vector<int>& ranks, double chunk) {
-  FlowModel m(t);
-  const size_t n = ranks.size();
-  for (size_t i = 0; i < n; ++i) m.add_flow(ranks[i], ranks[(i + 1) % n], chunk, 0.0);
+// One step of pairwise transfers (src, dst, bytes), all at once, that the
+// algorithm repeats `times` times; adds it to `acc`, returns its duration.
+double step(Accum& acc, const std::vector<std::pair<int, int>>& pairs, double bytes, double times) {
+  FlowModel m(acc.topo);
+  for (const auto& [s, d] : pairs) m.add_flow(s, d, bytes, 0.0);
   m.run();
-  return m.max_finish_ns();
+  const double ns = m.max_finish_ns();
+  acc.add(m, ns, times);
+  return ns;
+}
+
+CollectiveResult with_tiers(CollectiveResult r, const Accum& acc, const char* algo) {
+  r.tiers = acc.tiers();
+  r.algo = algo;
+  return r;
 }
 
 CollectiveResult ring(const char* name, const Topology& t, double bytes, std::vector<int> ranks, int steps_per_n,
@@ -41,8 +106,11 @@ CollectiveResult ring(const char* name, const Topology& t, double bytes, std::ve
   ranks = resolve(t, std::move(ranks), name);
   const int n = static_cast<int>(ranks.size());
   const int steps = steps_per_n * (n - 1);
-  double step = ring_step_ns(t, ranks, bytes / n);
-  return finish(name, n, bytes, step * steps, factor, steps, 1);
+  Accum acc(t);
+  std::vector<std::pair<int, int>> pairs;
+  for (int i = 0; i < n; ++i) pairs.push_back({ranks[size_t(i)], ranks[size_t((i + 1) % n)]});
+  const double one = step(acc, pairs, bytes / n, steps);
+  return with_tiers(finish(name, n, bytes, one * steps, factor, steps, 1), acc, "ring");
 }
 
 }  // namespace
@@ -69,7 +137,122 @@ CollectiveResult alltoall(const Topology& t, double bytes, std::vector<int> rank
   FlowModel m(t);
   m.add_all_to_all(ranks, bytes / n, 0.0);
   m.run();
-  return finish("alltoall", n, bytes, m.max_finish_ns(), double(n - 1) / n, 1, 1);
+  Accum acc(t);
+  acc.add(m, m.max_finish_ns(), 1);
+  return with_tiers(finish("alltoall", n, bytes, m.max_finish_ns(), double(n - 1) / n, 1, 1), acc, "direct");
+}
+
+CollectiveResult halving_doubling_allreduce(const Topology& t, double bytes, std::vector<int> ranks) {
+  ranks = resolve(t, std::move(ranks), "allreduce");
+  const int n = static_cast<int>(ranks.size());
+  if (n & (n - 1))
+    throw ConfigError("allreduce --algo halving_doubling: " + std::to_string(n) +
+                      " ranks; expected a power of two (use ring or hierarchical)");
+  Accum acc(t);
+  double total = 0;
+  int steps = 0;
+  // Reduce-scatter by recursive halving (the farthest partner first, with
+  // half the data), then all-gather by recursive doubling, mirrored.
+  for (int k = 1; (1 << k) <= n; ++k) {
+    std::vector<std::pair<int, int>> pairs;
+    const int dist = n >> k;
+    for (int i = 0; i < n; ++i) pairs.push_back({ranks[size_t(i)], ranks[size_t(i ^ dist)]});
+    total += step(acc, pairs, bytes / double(1 << k), 1);
+    ++steps;
+  }
+  for (int dist = 1; dist < n; dist *= 2) {
+    std::vector<std::pair<int, int>> pairs;
+    for (int i = 0; i < n; ++i) pairs.push_back({ranks[size_t(i)], ranks[size_t(i ^ dist)]});
+    total += step(acc, pairs, bytes / n * dist, 1);
+    ++steps;
+  }
+  return with_tiers(finish("allreduce", n, bytes, total, 2.0 * (n - 1) / n, steps, steps), acc, "halving_doubling");
+}
+
+CollectiveResult hierarchical_allreduce(const Topology& t, double bytes, int group, std::vector<int> ranks) {
+  ranks = resolve(t, std::move(ranks), "allreduce");
+  const int n = static_cast<int>(ranks.size());
+  if (group < 1 || n % group != 0)
+    throw ConfigError("allreduce --algo hierarchical: group " + std::to_string(group) + " does not divide " +
+                      std::to_string(n) + " ranks; expected a divisor (e.g. the NPUs per server)");
+  const int m = n / group;
+  Accum acc(t);
+  double total = 0;
+  int steps = 0, simulated = 0;
+  if (group > 1) {  // reduce-scatter, and later all-gather, inside each group
+    std::vector<std::pair<int, int>> pairs;
+    for (int i = 0; i < n; ++i)
+      pairs.push_back({ranks[size_t(i)], ranks[size_t(i / group * group + (i % group + 1) % group)]});
+    total += step(acc, pairs, bytes / group, 2.0 * (group - 1)) * 2.0 * (group - 1);
+    steps += 2 * (group - 1);
+    ++simulated;
+  }
+  if (m > 1) {  // one ring per shard index across the groups, all at once
+    std::vector<std::pair<int, int>> pairs;
+    for (int i = 0; i < n; ++i) pairs.push_back({ranks[size_t(i)], ranks[size_t((i + group) % n)]});
+    total += step(acc, pairs, bytes / group / m, 2.0 * (m - 1)) * 2.0 * (m - 1);
+    steps += 2 * (m - 1);
+    ++simulated;
+  }
+  return with_tiers(finish("allreduce", n, bytes, total, 2.0 * (n - 1) / n, steps, simulated), acc, "hierarchical");
+}
+
+CollectiveResult broadcast(const Topology& t, double bytes, std::vector<int> ranks) {
+  ranks = resolve(t, std::move(ranks), "broadcast");
+  const int n = static_cast<int>(ranks.size());
+  FlowModel m(t);
+  std::vector<int> ids;
+  for (int i = 0; i + 1 < n; ++i) ids.push_back(m.add_flow(ranks[size_t(i)], ranks[size_t(i + 1)], bytes, 0.0));
+  m.run();
+  double drain = 0, chain = 0;
+  for (int id : ids) {
+    drain = std::max(drain, m.finish_ns(id) - m.group(id).latency_ns);
+    chain += m.group(id).latency_ns;
+  }
+  Accum acc(t);
+  acc.add(m, drain + chain, 1);
+  return with_tiers(finish("broadcast", n, bytes, drain + chain, 1.0, 1, 1), acc, "ring");
+}
+
+CollectiveResult moe_alltoallv(const Topology& t, const MoeTraffic& mt, std::vector<int> ranks) {
+  ranks = resolve(t, std::move(ranks), "moe");
+  const int n = static_cast<int>(ranks.size());
+  if (n > 1024)
+    throw ConfigError("moe: " + std::to_string(n) + " ranks; expected at most 1024 (one flow per rank pair)");
+  if (mt.tokens < 1 || mt.topk < 1 || mt.experts < mt.topk || !(mt.token_bytes > 0))
+    throw ConfigError("moe: expected tokens >= 1, 1 <= topk <= experts and token_bytes > 0 (got tokens " +
+                      std::to_string(mt.tokens) + ", topk " + std::to_string(mt.topk) + ", experts " +
+                      std::to_string(mt.experts) + ")");
+  std::mt19937_64 rng(mt.seed);
+  std::vector<double> count(size_t(n) * size_t(n), 0.0);  // [src][dst] tokens
+  std::vector<int> pick(size_t(mt.experts));
+  for (int r = 0; r < n; ++r) {
+    for (int tok = 0; tok < mt.tokens; ++tok) {
+      // k distinct experts: a partial Fisher-Yates shuffle.
+      for (int e = 0; e < mt.experts; ++e) pick[size_t(e)] = e;
+      for (int j = 0; j < mt.topk; ++j) {
+        const int sw = j + int(rng() % uint64_t(mt.experts - j));
+        std::swap(pick[size_t(j)], pick[size_t(sw)]);
+        count[size_t(r) * size_t(n) + size_t(pick[size_t(j)] % n)] += 1;
+      }
+    }
+  }
+  FlowModel m(t);
+  double routed = 0;
+  for (int s = 0; s < n; ++s)
+    for (int d = 0; d < n; ++d) {
+      const double b = count[size_t(s) * size_t(n) + size_t(d)] * mt.token_bytes;
+      routed += b;
+      if (s == d || b <= 0) continue;
+      if (mt.combine) m.add_flow(ranks[size_t(d)], ranks[size_t(s)], b, 0.0);
+      else m.add_flow(ranks[size_t(s)], ranks[size_t(d)], b, 0.0);
+    }
+  m.run();
+  Accum acc(t);
+  acc.add(m, m.max_finish_ns(), 1);
+  return with_tiers(finish(mt.combine ? "moe_combine" : "moe_dispatch", n, routed / n, m.max_finish_ns(),
+                           double(n - 1) / n, 1, 1),
+                    acc, "direct");
 }
 
 }  // namespace npusim::noc

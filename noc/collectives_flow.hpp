@@ -14,6 +14,20 @@
 
 namespace npusim::noc {
 
+// Load on the links of one tier: tier 1 joins NPUs to their first switches
+// (or to each other), tier 2 the next level up, and so on (a link's tier is
+// the larger hop distance of its two ends from the nearest NPU).
+struct TierUse {
+  int tier = 0;
+  int links = 0;             // directed links in the tier
+  double bytes = 0;          // carried over the whole collective
+  double capacity_gbps = 0;  // sum of their bandwidths
+  double utilization = 0;    // bytes / (capacity x time), 0..1
+};
+
+// Tier of every link of `t` (see TierUse).
+std::vector<int> link_tiers(const Topology& t);
+
 struct CollectiveResult {
   std::string name;
   int ranks = 0;
@@ -23,6 +37,8 @@ struct CollectiveResult {
   double busbw_gbps = 0;
   int phases = 0;          // barrier-separated steps of the algorithm
   int simulated_phases = 0;  // steps actually run through the flow model
+  std::string algo;
+  std::vector<TierUse> tiers;  // per-tier link load over the whole collective
 };
 
 // `ranks` are endpoint node ids in ring order (empty: all endpoints in id
@@ -35,5 +51,35 @@ CollectiveResult ring_allgather(const Topology& t, double bytes, std::vector<int
 CollectiveResult ring_reduce_scatter(const Topology& t, double bytes, std::vector<int> ranks = {});
 // Direct all-to-all: every rank sends S/n to every other rank at once.
 CollectiveResult alltoall(const Topology& t, double bytes, std::vector<int> ranks = {});
+
+// Rabenseifner all-reduce: recursive-halving reduce-scatter then
+// recursive-doubling all-gather, 2 log2(n) steps (n a power of two; each
+// step simulated, as partners move farther apart step by step).
+CollectiveResult halving_doubling_allreduce(const Topology& t, double bytes, std::vector<int> ranks = {});
+// Hierarchical all-reduce over groups of `group` consecutive ranks (a
+// server): ring reduce-scatter inside each group, ring all-reduce of each
+// shard across groups (one ring per shard index, all at once), ring
+// all-gather inside each group. n must be a multiple of group.
+CollectiveResult hierarchical_allreduce(const Topology& t, double bytes, int group, std::vector<int> ranks = {});
+// Pipelined chain broadcast from ranks[0] (NCCL's ring broadcast in the
+// fluid limit): every hop carries S at once; time = slowest hop's drain +
+// the chain's latency. busbw factor 1.
+CollectiveResult broadcast(const Topology& t, double bytes, std::vector<int> ranks = {});
+
+// MoE token traffic (expert parallelism over the ranks): every rank holds
+// `tokens` tokens and sends each to `topk` distinct experts chosen uniformly
+// at random (seeded) among `experts`, dealt round-robin over the ranks;
+// a token's payload is `token_bytes`. Dispatch sends tokens to their
+// experts' ranks, combine sends the results back (the same matrix
+// transposed); tokens routed to the sender's own rank stay local. One
+// all-to-all-v phase. S (for algbw) = the bytes a rank sends on average;
+// busbw factor (n-1)/n as for all-to-all. At most 1024 ranks (n^2 flows).
+struct MoeTraffic {
+  int tokens = 0, topk = 0, experts = 0;
+  double token_bytes = 0;
+  uint64_t seed = 1;
+  bool combine = false;
+};
+CollectiveResult moe_alltoallv(const Topology& t, const MoeTraffic& m, std::vector<int> ranks = {});
 
 }  // namespace npusim::noc
