@@ -65,6 +65,7 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   if (mtu_flits > 65535) throw ConfigError("packet.mtu_bytes: at most 65535 flits per packet");
 
   flit_fs_.resize(nlinks_);
+  flight_.resize(nlinks_);
   lat_fs_.resize(nlinks_);
   out_free_.assign(nlinks_, 0);
   credits_.assign(size_t(nlinks_) * vcs_, buffer_flits_);
@@ -172,7 +173,8 @@ int PacketNetwork::send(int src, int dst, uint64_t bytes, uint64_t at_fs, bool m
   m.measured = measured;
   m.live = true;
   m.tag = tag;
-  q_.push(m.created_fs, kSend, id);
+  if (m.created_fs == now_ && in_run_) start_message(id);  // saves an event per message
+  else q_.push(m.created_fs, kSend, id);
   return id;
 }
 
@@ -330,9 +332,16 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
   }
   allocator_.allocate(reqs_, arb_[n], grants_);
   for (int g : grants_) grant(n, req_ip_[g], req_gvc_[g], req_link_[g], reqs_[g].out_vc, t);
-  // Losers try again next cycle (a port they lost may be free, or another
-  // output may suit another of their VCs).
-  if (grants_.size() < reqs_.size()) wake = std::min(wake, t + cycle_fs_);
+  // A loser whose output or input port is now busy looks again when it
+  // frees; one that lost with both still free (a separable allocator can
+  // leave such pairs unmatched) tries again next cycle.
+  if (grants_.size() < reqs_.size())
+    for (size_t r = 0; r < reqs_.size(); ++r) {
+      const int l = req_link_[r], ip = req_ip_[r];
+      if (out_free_[l] > t) wake = std::min(wake, out_free_[l]);
+      else if (ip < nlinks_ && in_free_[ip] > t) wake = std::min(wake, in_free_[ip]);
+      else if (fifos_[req_gvc_[r]].size) wake = std::min(wake, t + cycle_fs_);
+    }
   if (wake != kNever) schedule_alloc(n, wake);
 }
 
@@ -363,7 +372,17 @@ void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t)
   P.vc = static_cast<uint8_t>(out_vc);
   ++P.hops;
   P.tail_fs = end + lat_fs_[l];
-  q_.push(start + tf + lat_fs_[l], kArrive, pk, l);
+  const uint64_t head_at = start + tf + lat_fs_[l];
+  if (t_.link(l).dst == P.dst) {
+    q_.push(P.tail_fs, kDeliver, pk, l);  // ejected when its tail is in
+  } else {
+    // It joins the next router's VC once its head has been through that
+    // router's pipeline. Times on one link only grow, so packets in flight
+    // wait in a per-link FIFO with one heap event for the whole link.
+    Flight& fl = flight_[l];
+    if (fl.empty()) q_.push(head_at + pipeline_fs_, kArrive, l);
+    fl.push(head_at + pipeline_fs_, pk);
+  }
   // Last: refill() may grow the packet pool (P is not used after it).
   if (ip >= nlinks_) {
     ++packets_injected_;
@@ -372,18 +391,17 @@ void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t)
   if (fifos_[gvc].size) schedule_alloc(n, std::max(fifos_[gvc].head_since, t + cycle_fs_));
 }
 
-void PacketNetwork::arrive(int pk, int l, uint64_t t) {
+void PacketNetwork::arrive(int l, uint64_t t) {
+  Flight& fl = flight_[l];
+  const int pk = fl.front().second;
+  fl.pop();
+  if (!fl.empty()) q_.push(fl.front().first, kArrive, l);
   Packet& P = packets_[pk];
-  const int m = t_.link(l).dst;
-  if (m == P.dst) {
-    q_.push(P.tail_fs, kDeliver, pk, l);
-    return;
-  }
-  P.ready_fs = t + pipeline_fs_;
+  P.ready_fs = t;
   const int gvc = vc_base_[l] + P.vc;
   const bool first = fifos_[gvc].size == 0;
   fifo_push(gvc, pk, t);
-  if (first) schedule_alloc(m, P.ready_fs);
+  if (first) schedule_alloc(t_.link(l).dst, t);
 }
 
 void PacketNetwork::deliver(int pk, int l, uint64_t t) {
@@ -466,7 +484,18 @@ std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
   return os.str();
 }
 
+void PacketNetwork::start_message(int id) {
+  const Message& m = messages_[id];
+  const int ep = ep_index_[m.src];
+  backlog_[ep].push_back(id);
+  backlog_pkts_[ep] += m.packets;
+  outstanding_ += m.packets;
+  arm_check(now_);
+  refill(ep, now_);
+}
+
 void PacketNetwork::run() {
+  in_run_ = true;
   while (!q_.empty()) {
     const FabricEvent e = q_.pop();
     now_ = e.time_fs;
@@ -478,7 +507,7 @@ void PacketNetwork::run() {
         last_alloc_[e.a] = now_;
         run_alloc(e.a, now_);
         break;
-      case kArrive: arrive(e.a, e.b, now_); break;
+      case kArrive: arrive(e.a, now_); break;
       case kDeliver: deliver(e.a, e.b, now_); break;
       case kCredit:
         credits_[size_t(e.a) * vcs_ + e.b] += e.c;
@@ -486,16 +515,7 @@ void PacketNetwork::run() {
         // Only a router holding packets can use the credit.
         if (!active_[t_.link(e.a).src].empty()) schedule_alloc(t_.link(e.a).src, now_);
         break;
-      case kSend: {
-        const Message& m = messages_[e.a];
-        const int ep = ep_index_[m.src];
-        backlog_[ep].push_back(e.a);
-        backlog_pkts_[ep] += m.packets;
-        outstanding_ += m.packets;
-        arm_check(now_);
-        refill(ep, now_);
-        break;
-      }
+      case kSend: start_message(e.a); break;
       case kGen:
         if (source_) source_->generate(e.a, now_);
         break;
@@ -503,6 +523,7 @@ void PacketNetwork::run() {
       case kCheck: check(now_); break;
     }
   }
+  in_run_ = false;
   if (outstanding_) throw StallError(stuck_report(now_, true));
 }
 

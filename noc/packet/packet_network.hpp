@@ -130,6 +130,18 @@ class PacketNetwork {
     uint32_t seq = 0;  // creation number (per-packet ECMP hashing)
     uint64_t ready_fs = 0, tail_fs = 0;
   };
+  // Packets on a link, in arrival order: (time it joins the next VC, id).
+  struct Flight {
+    std::vector<std::pair<uint64_t, int>> v;
+    size_t head = 0;
+    bool empty() const { return head == v.size(); }
+    const std::pair<uint64_t, int>& front() const { return v[head]; }
+    void push(uint64_t t, int pk) { v.emplace_back(t, pk); }
+    void pop() {
+      if (++head == v.size()) { v.clear(); head = 0; }
+      else if (head >= 256 && head * 2 >= v.size()) { v.erase(v.begin(), v.begin() + head); head = 0; }
+    }
+  };
   struct Fifo {  // a ring of packet ids in ring_ storage
     uint32_t off = 0, cap = 0, head = 0, size = 0;
     uint32_t flits = 0;
@@ -142,9 +154,10 @@ class PacketNetwork {
   int fifo_pop(int gvc, uint64_t t);
   int node_of_inport(int ip) const;
   void refill(int ep, uint64_t t);
+  void start_message(int id);  // into its NIC's backlog, now
   void run_alloc(int node, uint64_t t);
   void grant(int node, int ip, int gvc, int link, int out_vc, uint64_t t);
-  void arrive(int pkt, int link, uint64_t t);
+  void arrive(int link, uint64_t t);
   void deliver(int pkt, int link, uint64_t t);
   void arm_check(uint64_t t);
   void check(uint64_t t);
@@ -163,6 +176,7 @@ class PacketNetwork {
 
   // links (= output ports)
   std::vector<uint64_t> flit_fs_, lat_fs_, out_free_;
+  std::vector<Flight> flight_;
   std::vector<int32_t> credits_;  // link * vcs + vc, flits
   std::vector<int> out_local_;    // link -> index among its source's out-links
   // input ports: link ids, then one injection port per NPU
@@ -198,7 +212,7 @@ class PacketNetwork {
   std::vector<int> req_ip_, req_gvc_, req_link_, grants_, scan_;
   // progress
   uint64_t outstanding_ = 0, created_total_ = 0, delivered_total_ = 0, last_delivery_fs_ = 0;
-  bool check_armed_ = false;
+  bool check_armed_ = false, in_run_ = false;
   uint64_t check_fs_ = 0;
 
   stats::Registry registry_;
