@@ -224,8 +224,39 @@ Topology Topology::ring(int n, double bw, double lat, bool bidirectional) {
   }
   if (n == 2 && !bidirectional) t.add_link(1, 0, bw, lat);
   t.set_endpoints_forward(true);
+  t.set_grid({n, 1, true, bidirectional});
   t.validate();
   return t;
+}
+
+static Topology grid2d(const char* what, int xs, int ys, double bw, double lat, bool wrap) {
+  need(xs >= 1 && ys >= 1 && xs * ys >= 2 && xs <= 4096 && ys <= 4096,
+       std::string(what) + ": expected X x Y with X, Y in [1, 4096] and at least 2 nodes, got " +
+           std::to_string(xs) + "x" + std::to_string(ys));
+  Topology t;
+  for (int i = 0; i < xs * ys; ++i) t.add_node("npu" + std::to_string(i), NodeKind::Npu);
+  auto id = [xs](int x, int y) { return y * xs + x; };
+  for (int y = 0; y < ys; ++y)
+    for (int x = 0; x < xs; ++x) {
+      if (x + 1 < xs) t.add_bidi(id(x, y), id(x + 1, y), bw, lat);
+      if (y + 1 < ys) t.add_bidi(id(x, y), id(x, y + 1), bw, lat);
+      // Wrap links only where they differ from the mesh links (size >= 3).
+      if (wrap && x == xs - 1 && xs >= 3) t.add_bidi(id(x, y), id(0, y), bw, lat);
+      if (wrap && y == ys - 1 && ys >= 3) t.add_bidi(id(x, y), id(x, 0), bw, lat);
+    }
+  t.set_endpoints_forward(true);
+  t.set_grid({xs, ys, wrap, true});
+  t.validate();
+  return t;
+}
+
+Topology Topology::mesh(int xs, int ys, double bw, double lat) { return grid2d("mesh", xs, ys, bw, lat, false); }
+Topology Topology::torus(int xs, int ys, double bw, double lat) { return grid2d("torus", xs, ys, bw, lat, true); }
+
+int Topology::link_between(int src, int dst) const {
+  for (int l : out_[src])
+    if (links_[l].dst == dst) return l;
+  return -1;
 }
 
 Topology Topology::full_mesh(int n, double bw, double lat) {

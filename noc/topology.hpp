@@ -47,6 +47,15 @@ struct ClosParams {
   static const Schema& schema();
 };
 
+// Coordinates of a generated ring, 2-D mesh or 2-D torus: endpoint (x, y) is
+// node y * x_size + x. The packet fabric's dimension-order routing and
+// dateline VCs need them; graphs from JSON have no grid.
+struct Grid {
+  int x_size = 0, y_size = 0;  // x_size == 0: not a grid
+  bool wrap = false;           // torus / ring: wrap-around links in each dimension of size >= 3
+  bool bidirectional = true;   // false only for a unidirectional ring
+};
+
 // One step of a route: a link and the fraction of the flow that crosses it.
 struct LinkShare {
   int link;
@@ -80,6 +89,10 @@ class Topology {
   static Topology full_mesh(int n, double bw_gbps, double lat_ns);
   static Topology star(int n, double bw_gbps, double lat_ns);  // one switch (NVL72-like)
   static Topology clos(const ClosParams& p);
+  // x_size by y_size NPUs, each linked to its 4 neighbours (mesh) or with
+  // wrap-around links too (torus; a dimension of size 2 has one link pair).
+  static Topology mesh(int x_size, int y_size, double bw_gbps, double lat_ns);
+  static Topology torus(int x_size, int y_size, double bw_gbps, double lat_ns);
 
   // --- queries ------------------------------------------------------------
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
@@ -94,6 +107,10 @@ class Topology {
     return nodes_[n].kind == NodeKind::Switch || endpoints_forward();
   }
   bool endpoints_forward() const { return forward_set_ ? endpoints_forward_ : !has_switch_; }
+  const Grid& grid() const { return grid_; }
+  void set_grid(const Grid& g) { grid_ = g; }  // generators only
+  // The link src -> dst, or -1 (first one if there are parallel links).
+  int link_between(int src, int dst) const;
 
   // Hop distance from every node to the destination set (multi-source reverse
   // BFS). `seeds` are at distance 1 (the nodes that link straight into the
@@ -123,6 +140,7 @@ class Topology {
   std::vector<std::vector<int>> out_, in_;
   std::vector<int> endpoints_;
   std::unordered_map<std::string, int> by_name_;
+  Grid grid_;
   bool has_switch_ = false, endpoints_forward_ = false, forward_set_ = false;
   // Route cache: key -> distance array. Key = destination id for forwarding
   // destinations, or -1 - class id for non-forwarding ones (class = set of

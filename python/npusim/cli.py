@@ -27,7 +27,7 @@ def cmd_run(args):
     return 0
 
 
-ENGINE_COMMANDS = ("mem", "collective", "core", "op")
+ENGINE_COMMANDS = ("mem", "collective", "core", "op", "noc")
 
 
 def cmd_engine(command, argv):
@@ -96,6 +96,8 @@ def parser():
                    add_help=False)
     sub.add_parser("collective", help="a collective on a system, flow level (npusim collective --help)",
                    add_help=False)
+    sub.add_parser("noc", help="synthetic traffic on the packet-level fabric: latency, throughput, load sweeps "
+                               "(npusim noc --help)", add_help=False)
     sub.add_parser("op", help="one operator (matmul, attention, elementwise) on a chip: TFLOPS, "
                               "utilization, bound (npusim op --help)", add_help=False)
 

@@ -9,6 +9,8 @@
 #include "models/sim/errors.hpp"
 #include "noc/collectives_flow.hpp"
 #include "noc/flow_model.hpp"
+#include "noc/packet/collectives_packet.hpp"
+#include "noc/packet/packet_params.hpp"
 #include "noc/system_presets.hpp"
 #include "noc/topology.hpp"
 
@@ -136,9 +138,8 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   if (bytes_text.empty()) throw UsageError("collective: --bytes is required (e.g. 4096, 64K, 1M, 2G)");
   if (op != "allreduce" && op != "allgather" && op != "reducescatter" && op != "alltoall")
     throw UsageError(std::string("--op: expected ") + kOps + ", got '" + op + "'");
-  if (fidelity == "packet")
-    throw UsageError("--fidelity packet: packet-level fabric simulation is not implemented yet; use --fidelity flow");
-  if (fidelity != "flow") throw UsageError("--fidelity: expected flow (packet is not implemented yet), got '" + fidelity + "'");
+  if (fidelity != "flow" && fidelity != "packet")
+    throw UsageError("--fidelity: expected flow or packet, got '" + fidelity + "'");
   if (algo.empty()) algo = op == "alltoall" ? "direct" : "ring";
   if (algo != "ring" && algo != "direct") throw UsageError("--algo: expected ring or direct, got '" + algo + "'");
   if (op == "alltoall" && algo != "direct")
@@ -153,7 +154,10 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   std::vector<int> ranks(t.endpoints().begin(), t.endpoints().begin() + n);
 
   CollectiveResult r;
-  if (algo == "direct") r = direct(t, op, bytes, ranks);
+  if (fidelity == "packet") {
+    // Packet level with the fabric's default parameters (noc/packet/packet_params.hpp).
+    r = noc::packet_collective(t, defaults_of<noc::PacketParams>(), op, algo, bytes, ranks);
+  } else if (algo == "direct") r = direct(t, op, bytes, ranks);
   else if (op == "allreduce") r = noc::ring_allreduce(t, bytes, ranks);
   else if (op == "allgather") r = noc::ring_allgather(t, bytes, ranks);
   else r = noc::ring_reduce_scatter(t, bytes, ranks);

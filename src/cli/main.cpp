@@ -16,6 +16,7 @@
 #include "models/system/memory_job.hpp"
 #include "src/cli/collective_cmd.hpp"
 #include "src/cli/core_cmd.hpp"
+#include "src/cli/noc_cmd.hpp"
 #include "src/cli/op_cmd.hpp"
 #include "models/system/op_job.hpp"
 
@@ -31,9 +32,11 @@ const char* kUsage =
     "  npusim-engine job <job.json> [--out DIR]\n"
     "  npusim-engine core --trace <file.core> [--config core.json] [--json] [--stats-dir DIR]\n"
     "  npusim-engine collective --system <preset|topology.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
-    "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow] [--json]\n"
+    "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--json]\n"
     "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"
     "                    [--m M --n N --k K] [--fidelity cycle|fast] [--json] [--out DIR]  (op --help)\n"
+    "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|preset|topology.json> --traffic P --rate R\n"
+    "                    [--sweep r1,r2,...] [--vcs V --buffer F --pipeline C --routing R --allocator A ...] [--json]\n"
     "  npusim-engine presets\n";
 
 struct Args {
@@ -156,6 +159,7 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "job") return cmd_job(a);
     if (cmd == "core") return npusim::cli::run_core_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "op") return npusim::cli::run_op_command({a.v.begin() + a.i, a.v.end()});
+    if (cmd == "noc") return npusim::cli::run_noc_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "collective") return npusim::cli::run_collective_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "presets") {
       for (const auto& n : npusim::memory::memory_preset_names()) std::cout << n << "\n";

@@ -42,8 +42,10 @@ def test_bad_arguments_fail_with_a_message():
     for bad in ("12Q", "-5", "0", "1.5M", "M", "1BB", "4KX"):
         p = engine("--system", "nvl72", "--op", "allreduce", "--bytes", bad)
         assert p.returncode == 2 and "--bytes" in p.stderr and "K, M or G" in p.stderr, bad
-    p = engine("--system", "nvl72", "--op", "allreduce", "--bytes", "1M", "--fidelity", "packet")
-    assert p.returncode == 2 and "not implemented" in p.stderr
+    p = engine("--system", "nvl72", "--op", "allreduce", "--bytes", "1M", "--fidelity", "cycle")
+    assert p.returncode == 2 and "--fidelity" in p.stderr and "packet" in p.stderr
+    p = engine("--system", "atlas950_superpod", "--op", "allreduce", "--bytes", "1M", "--fidelity", "packet")
+    assert p.returncode == 2 and "1024" in p.stderr
     p = engine("--system", "nvl72", "--op", "allreduce", "--bytes", "1M", "--ranks", "73")
     assert p.returncode == 2 and "--ranks" in p.stderr and "[2, 72]" in p.stderr
     p = engine("--system", "nvl72", "--op", "alltoall", "--bytes", "1M", "--algo", "ring")
@@ -82,9 +84,13 @@ def test_story_3_collective_run_from_python(tmp_path):
     assert list(table["system"]) == ["cloudmatrix384", "nvl72"]
     bw = dict(zip(table["system"], table["busbw_gbps"]))
     assert abs(bw["nvl72"] - 900) / 900 < 0.02 and abs(bw["cloudmatrix384"] - 392) / 392 < 0.02
-    with pytest.raises(npusim.ConfigError, match="job: --fidelity packet"):
-        npusim.run(npusim.CollectiveRun("nvl72", op="alltoall", bytes=4096, fidelity="packet"),
+    # Packet fidelity through the same job path (small: 8 ranks).
+    r = npusim.run(npusim.CollectiveRun("nvl72", op="alltoall", bytes=65536, ranks=8, fidelity="packet"),
                    out_dir=str(tmp_path / "p"))
+    assert r["fidelity"] == "packet" and r["time_us"] > 0
+    with pytest.raises(npusim.ConfigError, match="job: --fidelity"):
+        npusim.run(npusim.CollectiveRun("nvl72", op="alltoall", bytes=4096, fidelity="cycle"),
+                   out_dir=str(tmp_path / "q"))
 
 
 def test_study_fabric_quick(tmp_path):

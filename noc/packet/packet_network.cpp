@@ -1,0 +1,553 @@
+#include "noc/packet/packet_network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "models/sim/errors.hpp"
+
+namespace npusim::noc {
+
+namespace {
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+constexpr double kFsPerNs = 1e6;
+
+std::vector<std::string> link_names(const Topology& t) {
+  std::vector<std::string> v;
+  v.reserve(t.num_links());
+  for (int l = 0; l < t.num_links(); ++l) v.push_back(t.node(t.link(l).src).name + "->" + t.node(t.link(l).dst).name);
+  return v;
+}
+}  // namespace
+
+PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
+    : t_(t),
+      p_(p),
+      routing_(t, p.routing, p.sw.vcs, p.seed),
+      allocator_(p.sw.allocator, p.sw.islip_iterations),
+      group_(registry_, "noc"),
+      packets_created_(group_, "packets_created", "Packets made by NIC packetisers", "packets"),
+      packets_injected_(group_, "packets_injected", "Packets that left an injection queue", "packets"),
+      packets_delivered_(group_, "packets_delivered", "Packets whose tail reached their destination", "packets"),
+      flits_delivered_(group_, "flits_delivered", "Flits delivered (header and padding included)", "flits"),
+      bytes_delivered_(group_, "bytes_delivered", "Payload bytes delivered", "B"),
+      credits_returned_(group_, "credits_returned", "Credits returned upstream", "flits"),
+      latency_ps_(group_, "latency_ps", "Packet latency, message creation to tail arrival (measured packets)", "ps"),
+      hops_(group_, "hops", "Links crossed per delivered measured packet", "links"),
+      link_flits_(group_, "link_flits", "Flits sent per link", "flits", t.num_links(), link_names(t)),
+      link_busy_ns_(group_, "link_busy_ns", "Time each link spent serialising flits", "ns", t.num_links(),
+                    link_names(t)),
+      link_utilisation_(group_, "link_utilisation", "Busy time / measurement window per link", "", t.num_links(),
+                        link_names(t)) {
+  vcs_ = p.sw.vcs;
+  nlinks_ = t.num_links();
+  neps_ = static_cast<int>(t.endpoints().size());
+  if (!p.sw.allocator.empty() && p.sw.allocator != "round_robin" && p.sw.allocator != "islip")
+    throw ConfigError("switch.allocator: expected 'round_robin' or 'islip', got '" + p.sw.allocator + "'");
+  const int mtu_flits = flits_for(p.packet.mtu_bytes);
+  pipeline_fs_ = static_cast<uint64_t>(std::llround(p.sw.pipeline_cycles * kFsPerNs / p.sw.clock_ghz));
+  buffer_flits_ = p.sw.buffer_flits;
+  if (buffer_flits_ == 0) {
+    // Auto: credits for the longest credit round trip, plus one packet.
+    double need = 0;
+    for (int l = 0; l < t.num_links(); ++l) {
+      const double lat = (p.link.latency_ns >= 0 ? p.link.latency_ns : t.link(l).latency_ns) + p.link.serdes_ns;
+      need = std::max(need, link_bandwidth_gbps(l) * (2 * lat + pipeline_fs_ / kFsPerNs) / p.link.flit_bytes);
+    }
+    buffer_flits_ = static_cast<int>(std::min(std::ceil(need), 1e6)) + mtu_flits;
+  }
+  if (buffer_flits_ < mtu_flits)
+    throw ConfigError("switch.buffer_flits: a VC must hold one whole MTU packet for virtual cut-through (" +
+                      std::to_string(mtu_flits) + " flits of " + std::to_string(p.link.flit_bytes) + " B for " +
+                      std::to_string(p.packet.mtu_bytes) + " + " + std::to_string(p.packet.header_bytes) +
+                      " B), got " + std::to_string(buffer_flits_));
+  if (mtu_flits > 65535) throw ConfigError("packet.mtu_bytes: at most 65535 flits per packet");
+
+  flit_fs_.resize(nlinks_);
+  flight_.resize(nlinks_);
+  lat_fs_.resize(nlinks_);
+  out_free_.assign(nlinks_, 0);
+  credits_.assign(size_t(nlinks_) * vcs_, buffer_flits_);
+  out_local_.resize(nlinks_);
+  for (int l = 0; l < nlinks_; ++l) {
+    const double bw = link_bandwidth_gbps(l);
+    const double lat = (p.link.latency_ns >= 0 ? p.link.latency_ns : t.link(l).latency_ns) + p.link.serdes_ns;
+    flit_fs_[l] = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(p.link.flit_bytes / bw * kFsPerNs)));
+    lat_fs_[l] = static_cast<uint64_t>(std::llround(lat * kFsPerNs));
+  }
+  for (int n = 0; n < t.num_nodes(); ++n) {
+    const auto& outs = t.out_links(n);
+    for (size_t i = 0; i < outs.size(); ++i) out_local_[outs[i]] = static_cast<int>(i);
+  }
+  // Input ports and their FIFOs (capacity in packets: a packet is >= 1 flit).
+  const int nin = nlinks_ + neps_;
+  in_free_.assign(nin, 0);
+  in_greedy_.assign(nin, 0);
+  vc_base_.resize(nin);
+  uint32_t off = 0;
+  for (int ip = 0; ip < nin; ++ip) {
+    vc_base_[ip] = static_cast<int>(fifos_.size());
+    const bool inj = ip >= nlinks_;
+    const int nv = inj ? 1 : vcs_;
+    const uint32_t cap = inj ? uint32_t(p.endpoint.injection_queue_packets) : uint32_t(buffer_flits_);
+    for (int v = 0; v < nv; ++v) {
+      Fifo f;
+      f.off = off;
+      f.cap = cap;
+      off += cap;
+      fifos_.push_back(f);
+      fifo_ip_.push_back(ip);
+    }
+    if (inj) in_greedy_[ip] = !t.forwards(t.endpoints()[ip - nlinks_]);
+  }
+  ring_.assign(off, -1);
+  node_inports_.resize(t.num_nodes());
+  ep_index_.assign(t.num_nodes(), -1);
+  for (int e = 0; e < neps_; ++e) ep_index_[t.endpoints()[e]] = e;
+  arb_.resize(t.num_nodes());
+  for (int n = 0; n < t.num_nodes(); ++n) {
+    for (int l : t.in_links(n)) node_inports_[n].push_back(l);
+    if (ep_index_[n] >= 0) node_inports_[n].push_back(nlinks_ + ep_index_[n]);
+    arb_[n].resize(static_cast<int>(node_inports_[n].size()), static_cast<int>(t.out_links(n).size()), vcs_);
+  }
+  fifo_local_.assign(fifos_.size(), 0);
+  for (int n = 0; n < t.num_nodes(); ++n)
+    for (size_t i = 0; i < node_inports_[n].size(); ++i) {
+      const int ip = node_inports_[n][i];
+      const int nv = ip < nlinks_ ? vcs_ : 1;
+      for (int v = 0; v < nv; ++v) fifo_local_[vc_base_[ip] + v] = static_cast<int>(i);
+    }
+  active_.resize(t.num_nodes());
+  active_pos_.assign(fifos_.size(), -1);
+  alloc_at_.assign(t.num_nodes(), kNever);
+  last_alloc_.assign(t.num_nodes(), kNever);
+  cycle_fs_ = static_cast<uint64_t>(std::llround(kFsPerNs / p.sw.clock_ghz));
+  backlog_.resize(neps_);
+  backlog_pkts_.assign(neps_, 0);
+  packets_.reserve(4096);
+}
+
+double PacketNetwork::link_bandwidth_gbps(int link) const {
+  return p_.link.bandwidth_gbps > 0 ? p_.link.bandwidth_gbps : t_.link(link).bandwidth_gbps;
+}
+
+double PacketNetwork::injection_bandwidth_gbps(int e) const {
+  const int n = t_.endpoints()[e];
+  double sum = 0, mx = 0;
+  for (int l : t_.out_links(n)) {
+    sum += link_bandwidth_gbps(l);
+    mx = std::max(mx, link_bandwidth_gbps(l));
+  }
+  return t_.forwards(n) ? mx : sum;
+}
+
+int PacketNetwork::flits_for(uint64_t payload) const {
+  const uint64_t wire = payload + uint64_t(p_.packet.header_bytes);
+  return static_cast<int>((wire + p_.link.flit_bytes - 1) / p_.link.flit_bytes);
+}
+
+int PacketNetwork::send(int src, int dst, uint64_t bytes, uint64_t at_fs, bool measured, int64_t tag) {
+  if (src < 0 || src >= t_.num_nodes() || ep_index_[src] < 0 || dst < 0 || dst >= t_.num_nodes() ||
+      ep_index_[dst] < 0)
+    throw ConfigError("send: source and destination must be npu nodes (got " + std::to_string(src) + " -> " +
+                      std::to_string(dst) + ")");
+  if (src == dst) throw ConfigError("send: source and destination are the same node '" + t_.node(src).name + "'");
+  if (bytes == 0) throw ConfigError("send: a message needs at least 1 byte");
+  int id;
+  if (!free_messages_.empty()) {
+    id = free_messages_.back();
+    free_messages_.pop_back();
+  } else {
+    id = static_cast<int>(messages_.size());
+    messages_.emplace_back();
+  }
+  Message& m = messages_[id];
+  const uint64_t mtu = uint64_t(p_.packet.mtu_bytes);
+  m = Message{};
+  m.src = src;
+  m.dst = dst;
+  m.bytes = m.unpacketised = bytes;
+  m.packets = static_cast<uint32_t>((bytes + mtu - 1) / mtu);
+  m.created_fs = std::max(at_fs, now_);
+  m.measured = measured;
+  m.live = true;
+  m.tag = tag;
+  if (m.created_fs == now_ && in_run_) start_message(id);  // saves an event per message
+  else q_.push(m.created_fs, kSend, id);
+  return id;
+}
+
+void PacketNetwork::at(uint64_t fs, std::function<void()> f) {
+  timers_.push_back(std::move(f));
+  q_.push(std::max(fs, now_), kTimer, static_cast<int32_t>(timers_.size() - 1));
+}
+
+int PacketNetwork::alloc_packet() {
+  if (!free_packets_.empty()) {
+    int id = free_packets_.back();
+    free_packets_.pop_back();
+    return id;
+  }
+  packets_.emplace_back();
+  return static_cast<int>(packets_.size() - 1);
+}
+
+int PacketNetwork::node_of_inport(int ip) const {
+  return ip < nlinks_ ? t_.link(ip).dst : t_.endpoints()[ip - nlinks_];
+}
+
+void PacketNetwork::schedule_alloc(int node, uint64_t t) {
+  if (alloc_at_[node] <= t) return;  // an earlier round will look again (and reschedule)
+  alloc_at_[node] = t;
+  q_.push(t, kAlloc, node);
+}
+
+void PacketNetwork::fifo_push(int gvc, int pk, uint64_t t) {
+  Fifo& f = fifos_[gvc];
+  if (f.size == f.cap) throw ProtocolError("packet fabric: buffer overflow (credits out of step)");
+  ring_[f.off + (f.head + f.size) % f.cap] = pk;
+  ++f.size;
+  f.flits += packets_[pk].flits;
+  if (f.size == 1) {
+    f.head_since = std::max(t, packets_[pk].ready_fs);
+    auto& act = active_[node_of_inport(fifo_ip_[gvc])];
+    active_pos_[gvc] = static_cast<int>(act.size());
+    act.push_back(gvc);
+  }
+}
+
+int PacketNetwork::fifo_pop(int gvc, uint64_t t) {
+  Fifo& f = fifos_[gvc];
+  const int pk = ring_[f.off + f.head];
+  f.head = (f.head + 1) % f.cap;
+  --f.size;
+  f.flits -= packets_[pk].flits;
+  if (f.size) {
+    f.head_since = std::max(t, packets_[ring_[f.off + f.head]].ready_fs);
+  } else {
+    auto& act = active_[node_of_inport(fifo_ip_[gvc])];
+    const int pos = active_pos_[gvc];
+    act[pos] = act.back();
+    active_pos_[act[pos]] = pos;
+    act.pop_back();
+    active_pos_[gvc] = -1;
+  }
+  return pk;
+}
+
+void PacketNetwork::refill(int ep, uint64_t t) {
+  // The NIC packetises its oldest message into the injection queue while
+  // there is room; route computation starts as a packet enters the queue.
+  const int ip = nlinks_ + ep, gvc = vc_base_[ip], node = t_.endpoints()[ep];
+  auto& bl = backlog_[ep];
+  // Messages are served round-robin, a packet each (one queue pair per
+  // message), so a NIC with many messages spreads over their paths.
+  while (fifos_[gvc].size < fifos_[gvc].cap && !bl.empty()) {
+    Message& m = messages_[bl.front()];
+    const uint64_t payload = std::min<uint64_t>(m.unpacketised, uint64_t(p_.packet.mtu_bytes));
+    m.unpacketised -= payload;
+    const int pk = alloc_packet();
+    Packet& P = packets_[pk];
+    P = Packet{};
+    P.src = m.src;
+    P.dst = m.dst;
+    P.msg = bl.front();
+    P.payload = static_cast<uint32_t>(payload);
+    P.flits = static_cast<uint16_t>(flits_for(payload));
+    P.seq = static_cast<uint32_t>(created_total_);
+    P.ready_fs = t + pipeline_fs_;
+    P.tail_fs = t;
+    const int mid = bl.front();
+    bl.pop_front();
+    if (m.unpacketised) bl.push_back(mid);
+    --backlog_pkts_[ep];
+    ++packets_created_;
+    ++created_total_;
+    const bool first = fifos_[gvc].size == 0;
+    fifo_push(gvc, pk, t);
+    if (first) schedule_alloc(node, P.ready_fs);
+  }
+}
+
+void PacketNetwork::run_alloc(int n, uint64_t t) {
+  reqs_.clear();
+  req_ip_.clear();
+  req_gvc_.clear();
+  req_link_.clear();
+  grants_.clear();
+  uint64_t wake = kNever;
+  RouteHop hops[PacketRouting::kMaxCandidates];
+  // Only FIFOs holding packets, in a stable copy (grants change the set).
+  scan_.assign(active_[n].begin(), active_[n].end());
+  std::sort(scan_.begin(), scan_.end());
+  for (const int gvc : scan_) {
+    const int ip = fifo_ip_[gvc], v = gvc - vc_base_[ip], i = fifo_local_[gvc];
+    for (;;) {  // once, or again for a NIC that can start another packet
+      const Fifo& f = fifos_[gvc];
+      if (!f.size) break;
+      if (ip < nlinks_ && in_free_[ip] > t) {
+        wake = std::min(wake, in_free_[ip]);
+        break;
+      }
+      const Packet& P = packets_[ring_[f.off + f.head]];
+      if (P.ready_fs > t) {
+        wake = std::min(wake, P.ready_fs);
+        break;
+      }
+      const int k = routing_.route(n, P.src, P.dst, P.state, P.seq, hops);
+      if (k == 0)
+        throw ProtocolError("packet fabric: no route at '" + t_.node(n).name + "' toward '" + t_.node(P.dst).name + "'");
+      int best_l = -1, best_vc = -1;
+      int32_t best_cr = -1;
+      for (int h = 0; h < k; ++h) {
+        const int l = hops[h].link;
+        if (out_free_[l] > t) {
+          wake = std::min(wake, out_free_[l]);
+          continue;
+        }
+        for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) {
+          const int32_t cr = credits_[size_t(l) * vcs_ + dv];
+          if (cr >= P.flits && cr > best_cr) {
+            best_cr = cr;
+            best_l = l;
+            best_vc = dv;
+          }
+        }
+      }
+      if (best_l < 0) break;  // waits for a credit (its return schedules a round) or a port
+      if (in_greedy_[ip]) {
+        // The NIC of an NPU behind switches owns its out-links (nothing
+        // else at the node forwards): it starts a packet on every free link
+        // it can, without the crossbar allocator.
+        grant(n, ip, gvc, best_l, best_vc, t);
+        continue;  // the same queue again: its next head may take another link
+      }
+      reqs_.push_back({i, v, out_local_[best_l], best_vc});
+      req_ip_.push_back(ip);
+      req_gvc_.push_back(gvc);
+      req_link_.push_back(best_l);
+      break;
+    }
+  }
+  allocator_.allocate(reqs_, arb_[n], grants_);
+  for (int g : grants_) grant(n, req_ip_[g], req_gvc_[g], req_link_[g], reqs_[g].out_vc, t);
+  // A loser whose output or input port is now busy looks again when it
+  // frees; one that lost with both still free (a separable allocator can
+  // leave such pairs unmatched) tries again next cycle.
+  if (grants_.size() < reqs_.size())
+    for (size_t r = 0; r < reqs_.size(); ++r) {
+      const int l = req_link_[r], ip = req_ip_[r];
+      if (out_free_[l] > t) wake = std::min(wake, out_free_[l]);
+      else if (ip < nlinks_ && in_free_[ip] > t) wake = std::min(wake, in_free_[ip]);
+      else if (fifos_[req_gvc_[r]].size) wake = std::min(wake, t + cycle_fs_);
+    }
+  if (wake != kNever) schedule_alloc(n, wake);
+}
+
+void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t) {
+  const int pk = fifo_pop(gvc, t);
+  Packet& P = packets_[pk];
+  const uint64_t tf = flit_fs_[l], F = P.flits;
+  // Cut-through never outruns the tail: the last flit leaves after it arrived.
+  uint64_t start = t;
+  if (P.tail_fs > t + (F - 1) * tf) start = P.tail_fs - (F - 1) * tf;
+  const uint64_t end = start + F * tf;
+  // The crossbar reads the packet out of its input buffer at the input
+  // link's rate (an output slower than its input does not hold the input
+  // port: the output serialises from its own staging buffer).
+  const uint64_t tin = ip < nlinks_ ? flit_fs_[ip] : tf;
+  const uint64_t in_end = std::max(start + F * tin, P.tail_fs);
+  out_free_[l] = end;
+  if (ip < nlinks_) in_free_[ip] = in_end;
+  credits_[size_t(l) * vcs_ + out_vc] -= static_cast<int32_t>(F);
+  link_flits_[l] += double(F);
+  link_busy_ns_[l] += double(F * tf) / kFsPerNs;
+  if (ip < nlinks_) {
+    // The buffer space frees as the tail leaves it; the credit travels
+    // back over the input link.
+    q_.push(in_end + lat_fs_[ip], kCredit, ip, gvc - vc_base_[ip], static_cast<int32_t>(F));
+  }
+  P.state = routing_.next_state(P.state, l);
+  P.vc = static_cast<uint8_t>(out_vc);
+  ++P.hops;
+  P.tail_fs = end + lat_fs_[l];
+  const uint64_t head_at = start + tf + lat_fs_[l];
+  if (t_.link(l).dst == P.dst) {
+    q_.push(P.tail_fs, kDeliver, pk, l);  // ejected when its tail is in
+  } else {
+    // It joins the next router's VC once its head has been through that
+    // router's pipeline. Times on one link only grow, so packets in flight
+    // wait in a per-link FIFO with one heap event for the whole link.
+    Flight& fl = flight_[l];
+    if (fl.empty()) q_.push(head_at + pipeline_fs_, kArrive, l);
+    fl.push(head_at + pipeline_fs_, pk);
+  }
+  // Last: refill() may grow the packet pool (P is not used after it).
+  if (ip >= nlinks_) {
+    ++packets_injected_;
+    refill(ip - nlinks_, t);
+  }
+  if (fifos_[gvc].size) schedule_alloc(n, std::max(fifos_[gvc].head_since, t + cycle_fs_));
+}
+
+void PacketNetwork::arrive(int l, uint64_t t) {
+  Flight& fl = flight_[l];
+  const int pk = fl.front().second;
+  fl.pop();
+  if (!fl.empty()) q_.push(fl.front().first, kArrive, l);
+  Packet& P = packets_[pk];
+  P.ready_fs = t;
+  const int gvc = vc_base_[l] + P.vc;
+  const bool first = fifos_[gvc].size == 0;
+  fifo_push(gvc, pk, t);
+  if (first) schedule_alloc(t_.link(l).dst, t);
+}
+
+void PacketNetwork::deliver(int pk, int l, uint64_t t) {
+  Packet& P = packets_[pk];
+  q_.push(t + lat_fs_[l], kCredit, l, P.vc, P.flits);
+  ++packets_delivered_;
+  flits_delivered_ += P.flits;
+  bytes_delivered_ += P.payload;
+  --outstanding_;
+  ++delivered_total_;
+  last_delivery_fs_ = t;
+  const int mid = P.msg;
+  Message& m = messages_[mid];
+  if (m.measured) {
+    latency_ps_.sample((t - m.created_fs) / 1000);
+    hops_.sample(P.hops);
+  }
+  free_packets_.push_back(pk);
+  if (++m.delivered == m.packets) {
+    m.done_fs = t;
+    m.live = false;
+    // A copy: the callback may send, and a new message can move messages_.
+    const Message done = m;
+    if (on_message_done) on_message_done(mid, done);
+    free_messages_.push_back(mid);
+  }
+}
+
+void PacketNetwork::arm_check(uint64_t t) {
+  if (check_armed_) return;
+  check_armed_ = true;
+  q_.push(t + static_cast<uint64_t>(p_.stall_check_ns * kFsPerNs), kCheck, 0);
+}
+
+void PacketNetwork::check(uint64_t t) {
+  check_armed_ = false;
+  if (!outstanding_) return;
+  const uint64_t limit = static_cast<uint64_t>(p_.stall_check_ns * kFsPerNs);
+  for (const Fifo& f : fifos_)
+    if (f.size && f.head_since + limit <= t) throw StallError(stuck_report(t, false));
+  arm_check(t);
+}
+
+std::string PacketNetwork::inport_name(int ip) const {
+  if (ip >= nlinks_) return "node '" + t_.node(t_.endpoints()[ip - nlinks_]).name + "' injection queue";
+  return "node '" + t_.node(t_.link(ip).dst).name + "' input from '" + t_.node(t_.link(ip).src).name + "'";
+}
+
+std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
+  std::ostringstream os;
+  const uint64_t limit = static_cast<uint64_t>(p_.stall_check_ns * kFsPerNs);
+  os << "packet fabric stalled at " << t / kFsPerNs << " ns: " << outstanding_ << " packet(s) outstanding, "
+     << (all_held ? "no events left" : "a buffer head has not moved for " + std::to_string(p_.stall_check_ns) + " ns")
+     << " (routing " << routing_.algorithm() << ", " << vcs_ << " VC(s)); who holds what:";
+  int shown = 0, stuck = 0;
+  RouteHop hops[PacketRouting::kMaxCandidates];
+  for (int ip = 0; ip < nlinks_ + neps_; ++ip) {
+    const int nv = ip < nlinks_ ? vcs_ : 1;
+    for (int v = 0; v < nv; ++v) {
+      const Fifo& f = fifos_[vc_base_[ip] + v];
+      if (!f.size || (!all_held && f.head_since + limit > t)) continue;
+      ++stuck;
+      if (shown >= 16) continue;
+      ++shown;
+      const Packet& P = packets_[ring_[f.off + f.head]];
+      const int n = node_of_inport(ip);
+      os << "\n  " << inport_name(ip) << " vc" << v << " holds " << f.size << " packet(s), " << f.flits
+         << " flits; head " << t_.node(P.src).name << " -> " << t_.node(P.dst).name << " (" << P.flits
+         << " flits) waits for";
+      const int k = routing_.route(n, P.src, P.dst, P.state, P.seq, hops);
+      for (int h = 0; h < k && h < 4; ++h) {
+        const int l = hops[h].link;
+        os << (h ? " or" : "") << " link " << t_.node(n).name << "->" << t_.node(t_.link(l).dst).name << " vc["
+           << hops[h].vc_lo << "," << hops[h].vc_hi << ") credits";
+        for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) os << " " << credits_[size_t(l) * vcs_ + dv];
+      }
+    }
+  }
+  if (stuck > shown) os << "\n  ... and " << (stuck - shown) << " more stuck buffer(s)";
+  return os.str();
+}
+
+void PacketNetwork::start_message(int id) {
+  const Message& m = messages_[id];
+  const int ep = ep_index_[m.src];
+  backlog_[ep].push_back(id);
+  backlog_pkts_[ep] += m.packets;
+  outstanding_ += m.packets;
+  arm_check(now_);
+  refill(ep, now_);
+}
+
+void PacketNetwork::run() {
+  in_run_ = true;
+  while (!q_.empty()) {
+    const FabricEvent e = q_.pop();
+    now_ = e.time_fs;
+    ++events_;
+    switch (e.type) {
+      case kAlloc:
+        if (alloc_at_[e.a] != e.time_fs) break;  // superseded by an earlier round
+        alloc_at_[e.a] = kNever;
+        last_alloc_[e.a] = now_;
+        run_alloc(e.a, now_);
+        break;
+      case kArrive: arrive(e.a, now_); break;
+      case kDeliver: deliver(e.a, e.b, now_); break;
+      case kCredit:
+        credits_[size_t(e.a) * vcs_ + e.b] += e.c;
+        credits_returned_ += e.c;
+        // Only a router holding packets can use the credit.
+        if (!active_[t_.link(e.a).src].empty()) schedule_alloc(t_.link(e.a).src, now_);
+        break;
+      case kSend: start_message(e.a); break;
+      case kGen:
+        if (source_) source_->generate(e.a, now_);
+        break;
+      case kTimer: timers_[e.a](); break;
+      case kCheck: check(now_); break;
+    }
+  }
+  in_run_ = false;
+  if (outstanding_) throw StallError(stuck_report(now_, true));
+}
+
+bool PacketNetwork::credits_conserved(std::string* why) const {
+  bool ok = true;
+  std::ostringstream os;
+  for (int l = 0; l < nlinks_; ++l)
+    for (int v = 0; v < vcs_; ++v)
+      if (credits_[size_t(l) * vcs_ + v] != buffer_flits_) {
+        ok = false;
+        os << "link " << t_.node(t_.link(l).src).name << "->" << t_.node(t_.link(l).dst).name << " vc" << v << ": "
+           << credits_[size_t(l) * vcs_ + v] << " of " << buffer_flits_ << "; ";
+      }
+  for (const Fifo& f : fifos_)
+    if (f.size) {
+      ok = false;
+      os << "a buffer still holds " << f.size << " packet(s); ";
+    }
+  if (why) *why = os.str();
+  return ok;
+}
+
+void PacketNetwork::finish_window(double window_ns) {
+  for (int l = 0; l < nlinks_; ++l) link_utilisation_[l] = window_ns > 0 ? link_busy_ns_.at(l) / window_ns : 0;
+}
+
+}  // namespace npusim::noc

@@ -1,0 +1,226 @@
+// Packet-level fabric over a noc::Topology: every node (NPU or switch) has an
+// input-queued router with virtual channels; links serialise flits at their
+// bandwidth and carry credits back with their latency.
+//
+// Flow control is virtual cut-through at packet granularity with flit
+// timing: a packet may leave a router only when the downstream VC has
+// credits (flits) for the whole packet; its head flit then takes one flit
+// time on the link plus the link latency, and the router ahead may forward
+// it before its tail has arrived (never faster than the tail). Each packet
+// therefore costs a few events per hop, not one per flit, and the timing of
+// a lone packet over H equal links is exactly
+//     H x (pipeline + link latency + flit time) + (flits - 1) x flit time.
+// Credits are returned when the packet's tail leaves a buffer (or is
+// ejected), after the link latency. Routers work only when something
+// happens (a head becomes ready, a credit returns, a port frees): idle
+// routers cost nothing.
+//
+// Ports: each in-link is an input port with `vcs` VCs of `buffer_flits`; an
+// NPU also has an injection port fed from its NIC backlog through a queue of
+// `injection_queue_packets`. A link input port sends one packet at a time,
+// read out at its link's rate; the injection port may feed several out-links
+// at once (the NIC has a port per link), through the crossbar allocator on a
+// forwarding NPU, directly on an NPU behind switches (nothing else uses its
+// links). The NIC packetises its messages round-robin, a packet at a time.
+// Ejection is not a bottleneck (a packet leaves at its tail's arrival).
+//
+// Progress is watched: if a VC head waits longer than stall_check_ns, or
+// the events run out while packets are held, run() throws StallError naming
+// every stuck buffer, its head packet and the credits it waits for.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/sim/stats.hpp"
+#include "noc/packet/event_queue.hpp"
+#include "noc/packet/packet_params.hpp"
+#include "noc/packet/packet_routing.hpp"
+#include "noc/packet/switch_allocator.hpp"
+#include "noc/topology.hpp"
+
+namespace npusim::noc {
+
+// Synthetic traffic plugs in here: generate() runs at the times it asks for.
+class TrafficSource {
+ public:
+  virtual ~TrafficSource() = default;
+  virtual void generate(int endpoint_index, uint64_t now_fs) = 0;
+};
+
+struct Message {
+  int src = 0, dst = 0;
+  uint64_t bytes = 0, unpacketised = 0;
+  uint32_t packets = 0, delivered = 0;
+  uint64_t created_fs = 0, done_fs = 0;
+  bool measured = false, live = false;
+  int64_t tag = 0;
+};
+
+class PacketNetwork {
+ public:
+  // ConfigError naming the key (switch.buffer_flits, routing.algorithm...) if
+  // the parameters cannot work on this topology.
+  PacketNetwork(const Topology& t, const PacketParams& p);
+  PacketNetwork(const PacketNetwork&) = delete;
+  PacketNetwork& operator=(const PacketNetwork&) = delete;
+
+  // --- traffic ------------------------------------------------------------
+  // A message of `bytes` from NPU src to NPU dst (node ids), put in the
+  // source NIC's backlog at `at_fs` and packetised at the MTU. `measured`
+  // packets feed the latency distribution. Returns the message id (ids are
+  // reused after on_message_done returns).
+  int send(int src, int dst, uint64_t bytes, uint64_t at_fs, bool measured = true, int64_t tag = 0);
+  std::function<void(int msg, const Message& m)> on_message_done;
+  void set_source(TrafficSource* s) { source_ = s; }
+  void schedule_generate(int endpoint_index, uint64_t at_fs) { q_.push(at_fs, kGen, endpoint_index); }
+  void at(uint64_t fs, std::function<void()> f);  // a timer (window boundaries)
+  // Backlog of an NPU's NIC in packets not yet injected (synthetic sources cap it).
+  uint64_t backlog_packets(int endpoint_index) const { return backlog_pkts_[endpoint_index]; }
+
+  // --- running ------------------------------------------------------------
+  void run();  // until no events remain
+  uint64_t now_fs() const { return now_; }
+  uint64_t events() const { return events_; }
+  uint64_t last_delivery_fs() const { return last_delivery_fs_; }
+
+  // --- model facts ----------------------------------------------------------
+  const Topology& topology() const { return t_; }
+  const PacketParams& params() const { return p_; }
+  const PacketRouting& routing() const { return routing_; }
+  int flits_for(uint64_t payload_bytes) const;
+  uint64_t pipeline_fs() const { return pipeline_fs_; }
+  int buffer_flits() const { return buffer_flits_; }
+  uint64_t flit_fs(int link) const { return flit_fs_[link]; }
+  uint64_t latency_fs(int link) const { return lat_fs_[link]; }
+  double link_bandwidth_gbps(int link) const;
+  // What "rate 1.0" means for an NPU: one link for a forwarding NPU (its
+  // router's local port is one channel wide, as in BookSim), the sum of its
+  // links for an NPU behind switches (its NIC drives them all).
+  double injection_bandwidth_gbps(int endpoint_index) const;
+
+  // --- checks and stats -------------------------------------------------------
+  // Every output VC holds its initial credits (call once drained); *why lists mismatches.
+  bool credits_conserved(std::string* why = nullptr) const;
+  uint64_t packets_created() const { return created_total_; }
+  uint64_t packets_delivered() const { return delivered_total_; }
+  uint64_t packets_outstanding() const { return outstanding_; }
+  stats::Registry& stats() { return registry_; }
+  const stats::Registry& stats() const { return registry_; }
+  // Fills link_utilisation from link_busy_ns over `window_ns`.
+  void finish_window(double window_ns);
+  double link_busy_ns(int link) const { return link_busy_ns_.at(link); }
+  double link_flits(int link) const { return link_flits_.at(link); }
+  const stats::Distribution& latency_ps() const { return latency_ps_; }
+  const stats::Scalar& flits_delivered() const { return flits_delivered_; }
+  const stats::Scalar& packets_delivered_stat() const { return packets_delivered_; }
+
+ private:
+  enum EventType : uint8_t { kAlloc, kArrive, kDeliver, kCredit, kSend, kGen, kTimer, kCheck };
+  struct Packet {
+    int src = 0, dst = 0, msg = -1;
+    uint16_t flits = 0;
+    uint8_t state = 0;  // routing state (PacketRouting)
+    uint8_t vc = 0;     // VC it occupies / will occupy downstream
+    uint32_t payload = 0;
+    uint16_t hops = 0;
+    uint32_t seq = 0;  // creation number (per-packet ECMP hashing)
+    uint64_t ready_fs = 0, tail_fs = 0;
+  };
+  // Packets on a link, in arrival order: (time it joins the next VC, id).
+  struct Flight {
+    std::vector<std::pair<uint64_t, int>> v;
+    size_t head = 0;
+    bool empty() const { return head == v.size(); }
+    const std::pair<uint64_t, int>& front() const { return v[head]; }
+    void push(uint64_t t, int pk) { v.emplace_back(t, pk); }
+    void pop() {
+      if (++head == v.size()) { v.clear(); head = 0; }
+      else if (head >= 256 && head * 2 >= v.size()) { v.erase(v.begin(), v.begin() + head); head = 0; }
+    }
+  };
+  struct Fifo {  // a ring of packet ids in ring_ storage
+    uint32_t off = 0, cap = 0, head = 0, size = 0;
+    uint32_t flits = 0;
+    uint64_t head_since = 0;  // when the current head became ready to leave
+  };
+
+  int alloc_packet();
+  void schedule_alloc(int node, uint64_t t);
+  void fifo_push(int gvc, int pkt, uint64_t t);
+  int fifo_pop(int gvc, uint64_t t);
+  int node_of_inport(int ip) const;
+  void refill(int ep, uint64_t t);
+  void start_message(int id);  // into its NIC's backlog, now
+  void run_alloc(int node, uint64_t t);
+  void grant(int node, int ip, int gvc, int link, int out_vc, uint64_t t);
+  void arrive(int link, uint64_t t);
+  void deliver(int pkt, int link, uint64_t t);
+  void arm_check(uint64_t t);
+  void check(uint64_t t);
+  std::string stuck_report(uint64_t t, bool all_held) const;
+  std::string inport_name(int ip) const;
+
+  const Topology& t_;
+  PacketParams p_;
+  PacketRouting routing_;
+  SwitchAllocator allocator_;
+  FabricEventQueue q_;
+  uint64_t now_ = 0, events_ = 0;
+  uint64_t pipeline_fs_ = 0;
+  int vcs_ = 1, nlinks_ = 0, neps_ = 0;
+  int buffer_flits_ = 0;  // per VC, resolved (auto when the parameter is 0)
+
+  // links (= output ports)
+  std::vector<uint64_t> flit_fs_, lat_fs_, out_free_;
+  std::vector<Flight> flight_;
+  std::vector<int32_t> credits_;  // link * vcs + vc, flits
+  std::vector<int> out_local_;    // link -> index among its source's out-links
+  // input ports: link ids, then one injection port per NPU
+  std::vector<uint64_t> in_free_;
+  // Injection port of an NPU behind switches: its NIC owns its out-links and
+  // starts packets on them without the crossbar allocator.
+  std::vector<char> in_greedy_;
+  std::vector<int> vc_base_;     // inport -> first Fifo
+  std::vector<Fifo> fifos_;
+  std::vector<int> fifo_ip_, fifo_local_;  // FIFO -> input port, its index among the node's inputs
+  // Per router, the FIFOs that hold packets (a router scans only these).
+  std::vector<std::vector<int>> active_;
+  std::vector<int> active_pos_;  // FIFO -> index in its router's active_, -1 when empty
+  std::vector<int32_t> ring_;
+  // routers
+  std::vector<std::vector<int>> node_inports_;
+  std::vector<uint64_t> alloc_at_, last_alloc_;  // pending round; last round (once per cycle)
+  uint64_t cycle_fs_ = 1;
+  std::vector<ArbiterState> arb_;
+  std::vector<int> ep_index_;
+  // NICs
+  std::vector<std::deque<int>> backlog_;
+  std::vector<uint64_t> backlog_pkts_;
+  // pools
+  std::vector<Packet> packets_;
+  std::vector<int> free_packets_;
+  std::vector<Message> messages_;
+  std::vector<int> free_messages_;
+  std::vector<std::function<void()>> timers_;
+  TrafficSource* source_ = nullptr;
+  // scratch of run_alloc
+  std::vector<AllocRequest> reqs_;
+  std::vector<int> req_ip_, req_gvc_, req_link_, grants_, scan_;
+  // progress
+  uint64_t outstanding_ = 0, created_total_ = 0, delivered_total_ = 0, last_delivery_fs_ = 0;
+  bool check_armed_ = false, in_run_ = false;
+  uint64_t check_fs_ = 0;
+
+  stats::Registry registry_;
+  stats::Group group_;
+  stats::Scalar packets_created_, packets_injected_, packets_delivered_, flits_delivered_, bytes_delivered_,
+      credits_returned_;
+  stats::Distribution latency_ps_, hops_;
+  stats::Vector link_flits_, link_busy_ns_, link_utilisation_;
+};
+
+}  // namespace npusim::noc

@@ -1,0 +1,108 @@
+#include "noc/packet/packet_params.hpp"
+
+namespace npusim::noc {
+
+const Schema& PacketLinkParams::schema() {
+  static const Schema s = [] {
+    Schema s("packet_link", "Link of the packet-level fabric");
+    SchemaBuilder<PacketLinkParams>(s)
+        .param(&PacketLinkParams::bandwidth_gbps, "bandwidth_gbps", "GB/s", 0.0,
+               "Per direction; 0 = each link's bandwidth from the topology", {0, 1e9})
+        .param(&PacketLinkParams::latency_ns, "latency_ns", "ns", -1.0,
+               "Propagation latency per traversal; -1 = each link's latency from the topology", {-1, 1e9})
+        .param(&PacketLinkParams::serdes_ns, "serdes_ns", "ns", 0.0,
+               "Serdes + FEC latency added to every traversal (E: 0 by default so closed forms stay simple)",
+               {0, 1e9})
+        .param(&PacketLinkParams::flit_bytes, "flit_bytes", "B", 32,
+               "Flit: the unit of serialisation and of credits (E)", {1, 1 << 16});
+    return s;
+  }();
+  return s;
+}
+
+const Schema& SwitchParams::schema() {
+  static const Schema s = [] {
+    Schema s("packet_switch", "Input-queued virtual-channel switch (also the router of a forwarding NPU)");
+    SchemaBuilder<SwitchParams>(s)
+        .param(&SwitchParams::vcs, "vcs", "", 2, "Virtual channels per input port", {1, 64})
+        .param(&SwitchParams::buffer_flits, "buffer_flits", "flits", 0,
+               "Buffer depth per VC; must hold one whole packet (virtual cut-through). 0 = auto: the longest "
+               "link's credit round trip (bandwidth x (2 x latency + pipeline)) plus one MTU packet, so one VC "
+               "can keep any link busy", {0, 1 << 20})
+        .param(&SwitchParams::pipeline_cycles, "pipeline_cycles", "cycles", 3,
+               "Head-flit latency through the router: route compute, VC alloc, switch alloc, traversal (E)",
+               {0, 1 << 16})
+        .choice(&SwitchParams::allocator, "allocator", "round_robin",
+                "Crossbar allocator: separable input-first round-robin, or iSLIP", {"round_robin", "islip"})
+        .param(&SwitchParams::islip_iterations, "islip_iterations", "", 1, "iSLIP request-grant-accept rounds",
+               {1, 16})
+        .param(&SwitchParams::clock_ghz, "clock_ghz", "GHz", 1.0, "Router clock (pipeline cycles) (E)",
+               {1e-3, 100});
+    return s;
+  }();
+  return s;
+}
+
+const Schema& PacketisationParams::schema() {
+  static const Schema s = [] {
+    Schema s("packetisation", "How messages become packets");
+    SchemaBuilder<PacketisationParams>(s)
+        .param(&PacketisationParams::mtu_bytes, "mtu_bytes", "B", 256, "Payload bytes per packet at most (E)",
+               {1, 1 << 20})
+        .param(&PacketisationParams::header_bytes, "header_bytes", "B", 16,
+               "Header bytes per packet on the wire, so goodput < line rate (E)", {0, 1 << 16});
+    return s;
+  }();
+  return s;
+}
+
+const Schema& RoutingParams::schema() {
+  static const Schema s = [] {
+    Schema s("packet_routing", "Routing function of the packet-level fabric");
+    SchemaBuilder<RoutingParams>(s)
+        .choice(&RoutingParams::algorithm, "algorithm", "auto",
+                "auto (dor on generated meshes/tori/rings, else updown); ecmp: shortest paths, next hop by "
+                "(src,dst) hash; dor: dimension order; updown: shortest legal up*/down* paths, hashed; "
+                "adaptive: the minimal next hop with most free credits (not deadlock-free)",
+                {"auto", "ecmp", "dor", "updown", "adaptive"})
+        .param(&RoutingParams::dateline, "dateline", "", true,
+               "dor on rings/tori: VCs split in two classes, class 1 after crossing the wrap link (needs vcs >= 2)")
+        .param(&RoutingParams::spray, "spray", "", true,
+               "ecmp/updown: hash each packet onto the equal-cost next hops (packet spraying, like the flow "
+               "model's even split); false: one path per (src, dst) flow");
+    return s;
+  }();
+  return s;
+}
+
+const Schema& EndpointParams::schema() {
+  static const Schema s = [] {
+    Schema s("packet_endpoint", "NPU network interface");
+    SchemaBuilder<EndpointParams>(s)
+        .param(&EndpointParams::injection_queue_packets, "injection_queue_packets", "packets", 16,
+               "NIC injection queue between the packetiser and the router (E)", {1, 1 << 20})
+        .param(&EndpointParams::max_backlog_packets, "max_backlog_packets", "packets", 1 << 20,
+               "Synthetic sources pause generation above this backlog (counted in source_paused)", {1, 1 << 30});
+    return s;
+  }();
+  return s;
+}
+
+const Schema& PacketParams::schema() {
+  static const Schema s = [] {
+    Schema s("packet_fabric", "Packet-level (flit-timed, virtual cut-through) fabric");
+    SchemaBuilder<PacketParams>(s)
+        .group(&PacketParams::link, "link", "Links")
+        .group(&PacketParams::sw, "switch", "Switches / routers")
+        .group(&PacketParams::packet, "packet", "Packetisation")
+        .group(&PacketParams::routing, "routing", "Routing")
+        .group(&PacketParams::endpoint, "endpoint", "Endpoints")
+        .param(&PacketParams::seed, "seed", "", uint64_t(1), "Random seed (traffic, hashing)", {0, 9.0e15})
+        .param(&PacketParams::stall_check_ns, "stall_check_ns", "ns", 100000.0,
+               "Watchdog: StallError when no packet moves for this long while packets are held", {1, 1e15});
+    return s;
+  }();
+  return s;
+}
+
+}  // namespace npusim::noc

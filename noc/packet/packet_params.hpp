@@ -1,0 +1,63 @@
+// Parameters of the packet-level fabric, declared once (params.hpp): link,
+// switch, packetisation, routing and endpoint groups under one PacketParams.
+// Every default is an estimate (E) for a generic switched SerDes fabric;
+// none is a published UB figure (/work/shared/reference/hardware.md has no
+// switch-internal numbers). Link bandwidth and propagation latency come from
+// the topology unless overridden here.
+#pragma once
+#include <string>
+
+#include "models/sim/params.hpp"
+
+namespace npusim::noc {
+
+struct PacketLinkParams {
+  double bandwidth_gbps = 0;   // 0: each link's own bandwidth from the topology
+  double latency_ns = -1;      // -1: each link's own latency from the topology
+  double serdes_ns = 0;        // added per traversal (serdes + FEC)
+  int flit_bytes = 32;         // link-level flow-control unit
+  static const Schema& schema();
+};
+
+struct SwitchParams {
+  int vcs = 2;                 // virtual channels per input port
+  int buffer_flits = 0;        // buffer depth per VC, flits; 0 = auto (credit round trip + 1 packet)
+  int pipeline_cycles = 3;     // route compute + VC alloc + switch alloc + traversal
+  std::string allocator = "round_robin";  // round_robin | islip
+  int islip_iterations = 1;
+  double clock_ghz = 1.0;
+  static const Schema& schema();
+};
+
+struct PacketisationParams {
+  int mtu_bytes = 256;   // payload bytes per packet at most
+  int header_bytes = 16; // per-packet header on the wire
+  static const Schema& schema();
+};
+
+struct RoutingParams {
+  // auto: dor on generated meshes/tori/rings, updown elsewhere.
+  std::string algorithm = "auto";  // auto | ecmp | dor | updown | adaptive
+  bool dateline = true;            // dateline VC classes on rings/tori (dor)
+  bool spray = true;               // ecmp/updown hash per packet (true) or per (src, dst) flow
+  static const Schema& schema();
+};
+
+struct EndpointParams {
+  int injection_queue_packets = 16;  // NIC injection queue between the source and the router
+  int max_backlog_packets = 1 << 20; // synthetic source: generation pauses above this (counted)
+  static const Schema& schema();
+};
+
+struct PacketParams {
+  PacketLinkParams link;
+  SwitchParams sw;
+  PacketisationParams packet;
+  RoutingParams routing;
+  EndpointParams endpoint;
+  uint64_t seed = 1;
+  double stall_check_ns = 100000;  // watchdog: no progress over this long while work is held -> StallError
+  static const Schema& schema();
+};
+
+}  // namespace npusim::noc

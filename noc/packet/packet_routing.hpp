@@ -1,0 +1,74 @@
+// Routing functions of the packet-level fabric, chosen by name
+// (RoutingParams::algorithm). Given the node a packet is at, its source,
+// destination and a one-byte routing state, a routing function lists the
+// candidate next hops, each an out-link with the range of downstream VCs the
+// packet may take there.
+//
+// Deadlock freedom (why each bundled topology is safe):
+//  - dor on a mesh: dimension order has no cyclic channel dependency.
+//  - dor on a ring / torus: each ring is cyclic, so VCs split into two
+//    classes and a packet moves to class 1 once it crosses the dimension's
+//    wrap link (the dateline); it returns to class 0 when it turns into the
+//    next dimension (dimension order keeps the dimensions acyclic).
+//  - updown (Clos, fat-tree, star, any switched graph): nodes are ordered by
+//    (hop distance from the nearest NPU, id); a link is "up" when it goes to
+//    a higher node. Legal paths are up* down*, which no cycle can follow; the
+//    shortest legal paths are used, next hop chosen by a (src, dst) hash.
+//  - ecmp: shortest paths by hash; deadlock-free only where shortest paths
+//    are (one-hop full meshes, trees).
+//  - adaptive: the minimal next hop with the most free credits, any VC. Not
+//    deadlock-free on cyclic topologies (no escape VC); the watchdog reports
+//    the deadlock (see the tests).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "noc/packet/packet_params.hpp"
+#include "noc/topology.hpp"
+
+namespace npusim::noc {
+
+struct RouteHop {
+  int link = -1;
+  int vc_lo = 0, vc_hi = 0;  // downstream VCs allowed: [vc_lo, vc_hi)
+};
+
+class PacketRouting {
+ public:
+  static constexpr int kMaxCandidates = 64;
+
+  // ConfigError (naming routing.algorithm / routing.dateline / switch.vcs)
+  // when the algorithm cannot work on this topology.
+  PacketRouting(const Topology& t, const RoutingParams& p, int vcs, uint64_t seed);
+
+  const std::string& algorithm() const { return algo_; }  // resolved (never "auto")
+  bool adaptive() const { return algo_ == "adaptive"; }
+  // Candidates at `node` for a packet src -> dst in `state`; returns how many
+  // were written to `out` (at least 1 unless node == dst).
+  int route(int node, int src, int dst, uint8_t state, uint32_t packet_seq, RouteHop* out) const;
+  // Routing state after the packet takes `link`.
+  uint8_t next_state(uint8_t state, int link) const;
+
+ private:
+  enum class Algo { Ecmp, Dor, UpDown, Adaptive };
+  // Next-hop tables: for destination endpoint index d, phase p and node u,
+  // the links of the shortest legal paths (CSR).
+  void build_tables(bool updown);
+  int dor_route(int node, int src, int dst, uint8_t state, RouteHop* out) const;
+  uint64_t hash(int src, int dst, int node, uint32_t seq) const;
+
+  const Topology& t_;
+  std::string algo_;
+  Algo kind_ = Algo::Ecmp;
+  int vcs_ = 1;
+  bool dateline_ = false, spray_ = true;
+  uint64_t seed_ = 0;
+  int phases_ = 1;
+  std::vector<int> ep_index_;    // node -> endpoint index, -1 for switches
+  std::vector<char> up_;         // link -> goes up (updown)
+  std::vector<uint32_t> offset_; // (d * phases + p) * (nodes + 1) + u -> first entry
+  std::vector<int32_t> hops_;    // next-hop links
+};
+
+}  // namespace npusim::noc

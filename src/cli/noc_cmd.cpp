@@ -1,0 +1,238 @@
+#include "src/cli/noc_cmd.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "models/sim/errors.hpp"
+#include "noc/packet/packet_params.hpp"
+#include "noc/packet/synthetic_traffic.hpp"
+#include "noc/system_presets.hpp"
+
+namespace npusim::cli {
+
+namespace {
+
+using noc::Topology;
+
+// Links of generated topologies (mesh, torus, ring, clos) unless overridden:
+// 32 GB/s and 10 ns per direction (E: a generic board-level SerDes link; at
+// 32-B flits and a 1 GHz router clock one flit per cycle, BookSim's unit).
+constexpr double kGenBwGbps = 32;
+constexpr double kGenLatNs = 10;
+
+const char* kTopoForms =
+    "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), a preset or a topology .json file";
+
+int parse_int(const std::string& flag, const std::string& text) {
+  const std::string want = flag + ": expected a non-negative integer, got '" + text + "'";
+  if (text.empty() || text.size() > 12) throw UsageError(want);
+  for (char c : text)
+    if (!std::isdigit(static_cast<unsigned char>(c))) throw UsageError(want);
+  return static_cast<int>(std::min<long long>(std::stoll(text), 2000000000LL));
+}
+
+double parse_double(const std::string& flag, const std::string& text) {
+  const std::string want = flag + ": expected a number, got '" + text + "'";
+  if (text.empty()) throw UsageError(want);
+  size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &pos);
+  } catch (const std::exception&) {
+    throw UsageError(want);
+  }
+  if (pos != text.size() || !std::isfinite(v)) throw UsageError(want);
+  return v;
+}
+
+std::vector<int> parse_dims(const std::string& spec, const std::string& body, char sep, size_t count) {
+  std::vector<int> out;
+  std::string cur;
+  for (size_t i = 0; i <= body.size(); ++i) {
+    if (i == body.size() || body[i] == sep) {
+      out.push_back(parse_int("--topology " + spec, cur));
+      cur.clear();
+    } else {
+      cur += body[i];
+    }
+  }
+  if (out.size() != count)
+    throw UsageError(std::string("--topology: cannot read '") + spec + "'; expected " + kTopoForms);
+  return out;
+}
+
+bool is_file(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
+Topology parse_topology_spec(const std::string& spec, double bw, double lat, std::string* source) {
+  const size_t colon = spec.find(':');
+  if (colon != std::string::npos && !is_file(spec)) {
+    const std::string kind = spec.substr(0, colon), body = spec.substr(colon + 1);
+    if (source) *source = spec + " (generated; links " + std::to_string(bw) + " GB/s, " + std::to_string(lat) + " ns)";
+    if (kind == "mesh" || kind == "torus") {
+      auto d = parse_dims(spec, body, 'x', 2);
+      return kind == "mesh" ? Topology::mesh(d[0], d[1], bw, lat) : Topology::torus(d[0], d[1], bw, lat);
+    }
+    if (kind == "ring") return Topology::ring(parse_dims(spec, body, 'x', 1)[0], bw, lat);
+    if (kind == "clos") {
+      auto d = parse_dims(spec, body, ':', 3);
+      noc::ClosParams p;
+      p.endpoints = d[0];
+      p.endpoints_per_group = d[1];
+      p.spines = d[2];
+      p.endpoint_bandwidth_gbps = bw;
+      p.endpoint_latency_ns = lat;
+      // Non-blocking: G down-links = S up-links per leaf.
+      p.uplink_bandwidth_gbps = d[2] > 0 ? bw * d[1] / d[2] : bw;
+      p.uplink_latency_ns = lat;
+      json j = to_json(p);  // range checks with key paths
+      return Topology::clos(from_json<noc::ClosParams>(j, "clos"));
+    }
+    throw UsageError("--topology: unknown generator '" + kind + "'; expected " + kTopoForms);
+  }
+  const bool looks_like_file = is_file(spec) || spec.find('/') != std::string::npos ||
+                               (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".json") == 0);
+  if (!looks_like_file) {
+    if (source) *source = noc::system_info(spec).source;  // ConfigError listing presets
+    return noc::build_system(spec);
+  }
+  std::ifstream in(spec);
+  if (!in) throw ConfigError(spec + ": cannot open topology file (expected " + kTopoForms + ")");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw ConfigError(spec + ": not valid JSON (" + e.what() + ")");
+  }
+  if (source) *source = "topology file " + spec;
+  return Topology::from_json(j, spec);
+}
+
+json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
+  std::string topo, config, sweep;
+  bool as_json = false, with_stats = false, have_rate = false;
+  json pj = json::object(), tj = json::object();
+  double gen_bw = kGenBwGbps, gen_lat = kGenLatNs;
+  for (size_t i = 0; i < args.size();) {
+    const std::string& f = args[i];
+    auto value = [&]() {
+      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(f + " needs a value");
+      i += 2;
+      return args[i - 1];
+    };
+    if (f == "--topology") topo = value();
+    else if (f == "--traffic") tj["pattern"] = value();
+    else if (f == "--rate") { tj["rate"] = parse_double(f, value()); have_rate = true; }
+    else if (f == "--packet-bytes") tj["packet_bytes"] = parse_int(f, value());
+    else if (f == "--cycles") tj["measure_cycles"] = parse_int(f, value());
+    else if (f == "--warmup") tj["warmup_cycles"] = parse_int(f, value());
+    else if (f == "--vcs") pj["switch"]["vcs"] = parse_int(f, value());
+    else if (f == "--buffer") pj["switch"]["buffer_flits"] = parse_int(f, value());
+    else if (f == "--pipeline") pj["switch"]["pipeline_cycles"] = parse_int(f, value());
+    else if (f == "--allocator") pj["switch"]["allocator"] = value();
+    else if (f == "--routing") pj["routing"]["algorithm"] = value();
+    else if (f == "--link-latency-ns") { gen_lat = parse_double(f, value()); pj["link"]["latency_ns"] = gen_lat; }
+    else if (f == "--link-bandwidth-gbps") { gen_bw = parse_double(f, value()); pj["link"]["bandwidth_gbps"] = gen_bw; }
+    else if (f == "--seed") pj["seed"] = parse_int(f, value());
+    else if (f == "--config") config = value();
+    else if (f == "--sweep") sweep = value();
+    else if (f == "--stats") { with_stats = true; ++i; }
+    else if (f == "--json") { as_json = true; ++i; }
+    else throw UsageError("unknown argument '" + f + "' for 'noc'");
+  }
+  if (topo.empty()) throw UsageError(std::string("noc: --topology is required (") + kTopoForms + ")");
+  if (!have_rate && sweep.empty()) throw UsageError("noc: --rate R (offered load, fraction of injection bandwidth) or --sweep r1,r2,... is required");
+  if (!tj.contains("pattern")) tj["pattern"] = "uniform";
+  std::vector<double> rates;
+  if (!sweep.empty()) {
+    std::stringstream ss(sweep);
+    std::string r;
+    while (std::getline(ss, r, ',')) rates.push_back(parse_double("--sweep", r));
+    if (rates.empty()) throw UsageError("--sweep: expected a comma-separated list of rates");
+  }
+
+  // Packet parameters: --config file first, then the flags on top.
+  json base = json::object();
+  if (!config.empty()) {
+    std::ifstream in(config);
+    if (!in) throw ConfigError(config + ": cannot open packet-fabric config");
+    try {
+      base = json::parse(in);
+    } catch (const json::parse_error& e) {
+      throw ConfigError(config + ": not valid JSON (" + e.what() + ")");
+    }
+  }
+  noc::PacketParams p = from_json<noc::PacketParams>(base, "noc");
+  noc::PacketParams::schema().read(&p, pj, "noc");
+  noc::TrafficParams tp = defaults_of<noc::TrafficParams>();
+  if (tj.contains("rate") && !rates.empty()) tj.erase("rate");
+  noc::TrafficParams::schema().read(&tp, tj, "traffic");
+  for (double r : rates) {
+    json one = {{"rate", r}};
+    noc::TrafficParams check = tp;
+    noc::TrafficParams::schema().read(&check, one, "traffic(--sweep)");
+  }
+
+  std::string source;
+  Topology t = parse_topology_spec(topo, gen_bw, gen_lat, &source);
+  if (t.endpoints().size() > 4096)
+    throw UsageError("noc: packet level supports at most 4096 NPUs, the topology has " +
+                     std::to_string(t.endpoints().size()) + " (use npusim collective --fidelity flow)");
+  json params = to_json(p);
+  json out;
+  if (rates.empty()) {
+    out = noc::run_synthetic(t, p, tp, with_stats).to_json();
+  } else {
+    json curve = json::array();
+    double sat = -1, best_accepted = 0;
+    for (double r : rates) {
+      tp.rate = r;
+      noc::TrafficResult res = noc::run_synthetic(t, p, tp, with_stats);
+      if (res.saturated && sat < 0) sat = r;
+      best_accepted = std::max(best_accepted, res.accepted_rate);
+      curve.push_back(res.to_json());
+    }
+    out = {{"sweep", curve},
+           {"rate_unit", "fraction of each NPU's injection bandwidth (wire flits: header and padding included)"},
+           {"first_saturated_offered_rate", sat < 0 ? json(nullptr) : json(sat)},
+           {"max_accepted_rate", best_accepted}};
+  }
+  out["topology"] = topo;
+  out["source"] = source;
+  out["params"] = params;
+  out["latency_unit"] = "ns, message creation to tail arrival (source queueing included)";
+  if (as_json_out) *as_json_out = as_json;
+  return out;
+}
+
+int run_noc_command(const std::vector<std::string>& args) {
+  bool as_json = false;
+  const json out = noc_json(args, &as_json);
+  if (as_json) {
+    std::cout << out.dump() << std::endl;
+    return 0;
+  }
+  std::printf("topology   %s\n", out["topology"].get<std::string>().c_str());
+  auto row = [](const json& r) {
+    std::printf("%-10.4f %-10.4f %-12.1f %-12.1f %-9.3f %s\n", r["offered_rate"].get<double>(),
+                r["accepted_rate"].get<double>(), r["avg_latency_ns"].get<double>(), r["p99_latency_ns"].get<double>(),
+                r["avg_hops"].get<double>(), r["saturated"].get<bool>() ? "saturated" : "");
+  };
+  std::printf("%-10s %-10s %-12s %-12s %-9s\n", "offered", "accepted", "avg_lat_ns", "p99_lat_ns", "hops");
+  if (out.contains("sweep"))
+    for (const auto& r : out["sweep"]) row(r);
+  else
+    row(out);
+  std::printf("(rates: fraction of each NPU's injection bandwidth)\n");
+  return 0;
+}
+
+}  // namespace npusim::cli

@@ -1,0 +1,125 @@
+"""`npusim-engine noc` (and `npusim noc`): synthetic traffic on the packet-level fabric."""
+import json
+import os
+import subprocess
+
+from conftest import BUILD, ENGINE, REPO, needs_engine
+
+
+def engine(*args):
+    return subprocess.run([str(ENGINE), "noc", *args], capture_output=True, text=True, timeout=300)
+
+
+@needs_engine
+def test_json_keys_units_and_conservation():
+    p = engine("--topology", "mesh:4x4", "--traffic", "uniform", "--rate", "0.2", "--cycles", "2000", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    for k in ("avg_latency_ns", "p99_latency_ns", "accepted_rate", "offered_rate", "rate_unit",
+              "accepted_flits_per_node_cycle", "latency_unit", "packets_created", "packets_delivered",
+              "credits_conserved", "params", "routing"):
+        assert k in r, k
+    assert "injection bandwidth" in r["rate_unit"]
+    assert r["routing"] == "dor" and r["credits_conserved"] is True
+    assert r["packets_created"] == r["packets_delivered"] > 0
+    assert abs(r["offered_rate"] - 0.2) < 0.03 and abs(r["accepted_rate"] - r["offered_rate"]) < 0.02
+    assert 0 < r["avg_latency_ns"] <= r["p99_latency_ns"]
+
+
+@needs_engine
+def test_flags_reach_the_model():
+    base = ("--topology", "ring:6", "--traffic", "permutation", "--rate", "0.1", "--cycles", "1000", "--json")
+    r1 = json.loads(engine(*base).stdout)
+    r2 = json.loads(engine(*base, "--pipeline", "20", "--link-latency-ns", "50", "--vcs", "4", "--buffer", "64",
+                           "--allocator", "islip", "--packet-bytes", "100", "--seed", "3").stdout)
+    assert r2["params"]["switch"]["pipeline_cycles"] == 20 and r2["params"]["switch"]["vcs"] == 4
+    assert r2["params"]["switch"]["allocator"] == "islip" and r2["params"]["link"]["latency_ns"] == 50
+    assert r2["packet_bytes"] == 100
+    assert r2["avg_latency_ns"] > r1["avg_latency_ns"] + 40  # longer pipeline and links
+    # Same seed -> identical output; the Clos preset runs with up/down routing.
+    assert engine(*base).stdout == engine(*base).stdout
+    p = engine("--topology", "clos:16:4:2", "--traffic", "alltoall", "--rate", "0.3", "--cycles", "1000", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["routing"] == "updown"
+
+
+@needs_engine
+def test_quick_sweep_is_a_latency_load_curve():
+    p = engine("--topology", "mesh:4x4", "--traffic", "uniform", "--sweep", "0.05,0.3,0.9", "--cycles", "2000",
+               "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    curve = r["sweep"]
+    assert [round(c["offered_rate"], 1) for c in curve] == [0.1, 0.3, 0.9]
+    assert curve[0]["avg_latency_ns"] < curve[1]["avg_latency_ns"] < curve[2]["avg_latency_ns"]
+    assert curve[2]["saturated"] and curve[2]["accepted_rate"] < 0.9
+    assert r["first_saturated_offered_rate"] == 0.9
+    # Text output: one row per rate.
+    t = engine("--topology", "mesh:4x4", "--sweep", "0.05,0.3", "--cycles", "1000")
+    assert t.returncode == 0 and "accepted" in t.stdout and len(t.stdout.strip().splitlines()) == 5
+
+
+@needs_engine
+def test_bad_arguments_exit_codes():
+    usage = [
+        (),  # no --topology
+        ("--topology", "mesh:4x4"),  # no --rate
+        ("--topology", "mesh:4x4", "--rate", "abc"),
+        ("--topology", "mesh:4x", "--rate", "0.1"),
+        ("--topology", "cube:4", "--rate", "0.1"),
+        ("--topology", "mesh:4x4", "--rate", "0.1", "--vcs", "two"),
+        ("--topology", "mesh:4x4", "--rate", "0.1", "--bogus"),
+        ("--topology", "mesh:4x4", "--sweep", "0.1,x"),
+    ]
+    for args in usage:
+        p = engine(*args)
+        assert p.returncode == 2, (args, p.stderr)
+        assert "UsageError" in p.stderr
+    config = [
+        (("--topology", "mesh:4x4", "--rate", "0.1", "--vcs", "0"), "switch.vcs"),
+        (("--topology", "mesh:4x4", "--rate", "1.5"), "traffic.rate"),
+        (("--topology", "mesh:4x4", "--rate", "0.1", "--traffic", "tornado"), "traffic.pattern"),
+        (("--topology", "mesh:4x4", "--rate", "0.1", "--routing", "valiant"), "routing.algorithm"),
+        (("--topology", "mesh:4x4", "--rate", "0.1", "--buffer", "3"), "switch.buffer_flits"),
+        (("--topology", "clos:16:4:2", "--rate", "0.1", "--routing", "dor"), "dor"),
+        (("--topology", "mesh:0x4", "--rate", "0.1"), "mesh"),
+        (("--topology", "nosuch", "--rate", "0.1"), "cloudmatrix384"),
+        (("--topology", "mesh:4x2", "--rate", "0.1", "--traffic", "transpose"), "square"),
+    ]
+    for args, key in config:
+        p = engine(*args)
+        assert p.returncode == 3, (args, p.stderr)
+        assert key in p.stderr, (args, p.stderr)
+
+
+@needs_engine
+def test_malformed_topology_file_names_the_link(tmp_path):
+    topo = {"nodes": [{"name": "a", "kind": "npu"}, {"name": "b", "kind": "npu"}],
+            "links": [{"src": "a", "dst": "c", "bandwidth_gbps": 10, "latency_ns": 5}]}
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps(topo))
+    p = engine("--topology", str(f), "--rate", "0.1")
+    assert p.returncode == 3 and "links[0]" in p.stderr and "'c'" in p.stderr
+    topo["links"][0]["dst"] = "b"
+    f.write_text(json.dumps(topo))
+    p = engine("--topology", str(f), "--rate", "0.1", "--cycles", "500", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["routing"] == "updown"
+
+
+@needs_engine
+def test_deadlock_exit_code_and_report():
+    p = engine("--topology", "ring:8", "--routing", "adaptive", "--vcs", "1", "--buffer", "16", "--rate", "1",
+               "--cycles", "20000")
+    assert p.returncode == 6, p.stderr
+    assert "StallError" in p.stderr and "holds" in p.stderr and "waits for link" in p.stderr
+
+
+@needs_engine
+def test_python_cli_forwards_noc():
+    launcher = str(REPO / "tools" / "npusim")
+    p = subprocess.run([launcher, "noc", "--topology", "ring:4", "--rate", "0.1", "--cycles", "500", "--json"],
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(BUILD / "python")})
+    assert p.returncode == 0, p.stderr
+    assert "accepted_rate" in json.loads(p.stdout)
