@@ -122,16 +122,24 @@ class CollectiveRun(dict):
 
     CollectiveRun(systems.nvl72(), op="alltoall", bytes=64 << 20)
     CollectiveRun("cloudmatrix384", op="allreduce", bytes="1G", ranks=64, algo="ring")
+    CollectiveRun("cloudmatrix384", op="allreduce", bytes="1G", algo="hierarchical", group=8)
+    CollectiveRun("cloudmatrix384", op="moe_dispatch", ranks=256, tokens=256, topk=8, experts=256,
+                  token_bytes=7168)
 
     `system`: a System (npusim.configs.systems), a preset name, or a
-    topology .json path. `fidelity`: "flow" (packet level is not built yet;
-    the engine refuses it with a clear error). Values are checked by the
-    engine, which names the offending key.
+    topology .json path. `algo`: ring, direct, halving_doubling or
+    hierarchical (all-reduce; `group` ranks per server). MoE dispatch/combine
+    take the token traffic instead of `bytes`. `fidelity`: "flow", or
+    "packet" for ring/direct on small systems. Values are checked by the
+    engine, which names the offending key. The result has time_us,
+    algbw_gbps, busbw_gbps and `tiers` (per-tier link bytes and utilisation).
     """
 
-    OPS = ("allreduce", "allgather", "reducescatter", "alltoall")
+    OPS = ("allreduce", "allgather", "reducescatter", "alltoall", "broadcast", "moe_dispatch", "moe_combine")
+    MOE_KEYS = ("tokens", "topk", "experts", "token_bytes")
 
-    def __init__(self, system, op, bytes, *, ranks=None, algo=None, fidelity="flow", name=None):  # noqa: A002
+    def __init__(self, system, op, bytes=None, *, ranks=None, algo=None, fidelity="flow", name=None,  # noqa: A002
+                 group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None):
         super().__init__()
         sys_name = getattr(system, "name", system)
         if isinstance(sys_name, os.PathLike) or (isinstance(sys_name, str) and sys_name.endswith(".json")):
@@ -140,10 +148,28 @@ class CollectiveRun(dict):
             raise ConfigError(f"job.system: expected a system, a preset name or a topology .json, got {system!r}")
         if op not in self.OPS:
             raise ConfigError(f"job.op: expected one of {', '.join(self.OPS)}, got {op!r}")
-        self.update(kind="collective", system=sys_name, op=op, bytes=bytes, fidelity=fidelity,
-                    name=name or f"{os.path.splitext(os.path.basename(sys_name))[0]}__{op}__{bytes}")
-        if ranks is not None:
-            self["ranks"] = int(ranks)
+        moe = op.startswith("moe_")
+        given = dict(tokens=tokens, topk=topk, experts=experts, token_bytes=token_bytes)
+        if moe:
+            missing = [k for k, v in given.items() if v is None]
+            if missing:
+                raise ConfigError(f"job.{missing[0]}: required for {op} (tokens per rank, topk, experts, token_bytes)")
+            if bytes is not None:
+                raise ConfigError(f"job.bytes: not used by {op} (the tokens set the traffic)")
+        else:
+            if bytes is None:
+                raise ConfigError("job.bytes: required (e.g. 64 << 20 or '1G')")
+            extra = [k for k, v in given.items() if v is not None]
+            if extra:
+                raise ConfigError(f"job.{extra[0]}: only for moe_dispatch / moe_combine")
+        label = f"{tokens}x{topk}of{experts}" if moe else bytes
+        self.update(kind="collective", system=sys_name, op=op, fidelity=fidelity,
+                    name=name or f"{os.path.splitext(os.path.basename(sys_name))[0]}__{op}__{label}")
+        if not moe:
+            self["bytes"] = bytes
+        for key, value in dict(given, ranks=ranks, group=group, seed=seed).items():
+            if value is not None:
+                self[key] = value if key == "token_bytes" else int(value)
         if algo is not None:
             self["algo"] = algo
 

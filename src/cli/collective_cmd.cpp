@@ -21,7 +21,20 @@ namespace {
 using noc::CollectiveResult;
 using noc::Topology;
 
-const char* kOps = "allreduce, allgather, reducescatter or alltoall";
+const char* kOps = "allreduce, allgather, reducescatter, alltoall, broadcast, moe_dispatch or moe_combine";
+
+int parse_count(const std::string& flag, const std::string& text) {
+  size_t pos = 0;
+  long v = 0;
+  try {
+    v = std::stol(text, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos != text.size() || v < 1 || v > (1L << 30))
+    throw UsageError(flag + ": expected a positive integer, got '" + text + "'");
+  return int(v);
+}
 
 std::string preset_list() {
   std::string s;
@@ -115,6 +128,7 @@ double parse_size(const std::string& flag, const std::string& text) {
 
 json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow";
+  std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text;
   bool as_json = false;
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
@@ -129,22 +143,44 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--ranks") ranks_text = value();
     else if (f == "--algo") algo = value();
     else if (f == "--fidelity") fidelity = value();
+    else if (f == "--group") group_text = value();
+    else if (f == "--tokens") tokens_text = value();
+    else if (f == "--topk") topk_text = value();
+    else if (f == "--experts") experts_text = value();
+    else if (f == "--token-bytes") token_bytes_text = value();
+    else if (f == "--seed") seed_text = value();
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'collective'");
   }
   if (system.empty())
     throw UsageError("collective: --system is required (a preset: " + preset_list() + ", or a topology .json file)");
   if (op.empty()) throw UsageError(std::string("collective: --op is required (") + kOps + ")");
-  if (bytes_text.empty()) throw UsageError("collective: --bytes is required (e.g. 4096, 64K, 1M, 2G)");
-  if (op != "allreduce" && op != "allgather" && op != "reducescatter" && op != "alltoall")
+  const bool moe = op == "moe_dispatch" || op == "moe_combine";
+  if (op != "allreduce" && op != "allgather" && op != "reducescatter" && op != "alltoall" && op != "broadcast" && !moe)
     throw UsageError(std::string("--op: expected ") + kOps + ", got '" + op + "'");
+  if (moe) {
+    if (tokens_text.empty() || topk_text.empty() || experts_text.empty() || token_bytes_text.empty())
+      throw UsageError("collective --op " + op +
+                       ": --tokens T (per rank), --topk K, --experts E and --token-bytes B are required");
+    if (!bytes_text.empty()) throw UsageError("--bytes: not used by " + op + " (the tokens set the traffic)");
+  } else if (bytes_text.empty()) {
+    throw UsageError("collective: --bytes is required (e.g. 4096, 64K, 1M, 2G)");
+  }
   if (fidelity != "flow" && fidelity != "packet")
     throw UsageError("--fidelity: expected flow or packet, got '" + fidelity + "'");
-  if (algo.empty()) algo = op == "alltoall" ? "direct" : "ring";
-  if (algo != "ring" && algo != "direct") throw UsageError("--algo: expected ring or direct, got '" + algo + "'");
-  if (op == "alltoall" && algo != "direct")
-    throw UsageError("--algo: alltoall supports only direct, got '" + algo + "'");
-  const double bytes = parse_size("--bytes", bytes_text);
+  if (algo.empty()) algo = op == "alltoall" || moe ? "direct" : "ring";
+  if (algo != "ring" && algo != "direct" && algo != "halving_doubling" && algo != "hierarchical")
+    throw UsageError("--algo: expected ring, direct, halving_doubling or hierarchical, got '" + algo + "'");
+  if ((op == "alltoall" || moe) && algo != "direct")
+    throw UsageError("--algo: " + op + " supports only direct, got '" + algo + "'");
+  if ((algo == "halving_doubling" || algo == "hierarchical") && op != "allreduce")
+    throw UsageError("--algo " + algo + ": only for allreduce, got --op " + op);
+  if (op == "broadcast" && algo != "ring") throw UsageError("--algo: broadcast supports only ring, got '" + algo + "'");
+  if (!group_text.empty() && algo != "hierarchical") throw UsageError("--group: only with --algo hierarchical");
+  if (fidelity == "packet" && (moe || op == "broadcast" || algo == "halving_doubling" || algo == "hierarchical"))
+    throw UsageError("--fidelity packet: supports ring allreduce/allgather/reducescatter and direct alltoall; use "
+                     "--fidelity flow for " + op + " (" + algo + ")");
+  const double bytes = moe ? 0.0 : parse_size("--bytes", bytes_text);
 
   std::string source;
   Topology t = load_system(system, source);
@@ -157,7 +193,23 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   if (fidelity == "packet") {
     // Packet level with the fabric's default parameters (noc/packet/packet_params.hpp).
     r = noc::packet_collective(t, defaults_of<noc::PacketParams>(), op, algo, bytes, ranks);
-  } else if (algo == "direct") r = direct(t, op, bytes, ranks);
+  } else if (moe) {
+    noc::MoeTraffic mt;
+    mt.tokens = parse_count("--tokens", tokens_text);
+    mt.topk = parse_count("--topk", topk_text);
+    mt.experts = parse_count("--experts", experts_text);
+    mt.token_bytes = parse_size("--token-bytes", token_bytes_text);
+    mt.seed = seed_text.empty() ? 1 : uint64_t(parse_count("--seed", seed_text));
+    mt.combine = op == "moe_combine";
+    if (mt.topk > mt.experts)
+      throw UsageError("--topk: expected at most --experts (" + std::to_string(mt.experts) + "), got " +
+                       std::to_string(mt.topk));
+    r = noc::moe_alltoallv(t, mt, ranks);
+  } else if (op == "broadcast") r = noc::broadcast(t, bytes, ranks);
+  else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(t, bytes, ranks);
+  else if (algo == "hierarchical")
+    r = noc::hierarchical_allreduce(t, bytes, group_text.empty() ? 8 : parse_count("--group", group_text), ranks);
+  else if (algo == "direct") r = direct(t, op, bytes, ranks);
   else if (op == "allreduce") r = noc::ring_allreduce(t, bytes, ranks);
   else if (op == "allgather") r = noc::ring_allgather(t, bytes, ranks);
   else r = noc::ring_reduce_scatter(t, bytes, ranks);
@@ -175,6 +227,12 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
               {"phases", r.phases},
               {"simulated_phases", r.simulated_phases},
               {"source", source}};
+  if (moe) out["bytes"] = r.bytes;  // routed bytes per rank
+  json tiers = json::array();
+  for (const auto& u : r.tiers)
+    tiers.push_back({{"tier", u.tier}, {"links", u.links}, {"bytes", u.bytes}, {"capacity_gbps", u.capacity_gbps},
+                     {"utilization", u.utilization}});
+  out["tiers"] = tiers;
   if (as_json_out) *as_json_out = as_json;
   return out;
 }
@@ -193,25 +251,32 @@ int run_collective_command(const std::vector<std::string>& args) {
                 out["phases"].get<int>(), out["simulated_phases"].get<int>());
     std::printf("algbw       %.2f GB/s\n", out["algbw_gbps"].get<double>());
     std::printf("busbw       %.2f GB/s\n", out["busbw_gbps"].get<double>());
+    for (const auto& u : out["tiers"])
+      std::printf("tier %d      %d links, %.3g bytes, %.1f%% utilised\n", u["tier"].get<int>(), u["links"].get<int>(),
+                  u["bytes"].get<double>(), 100.0 * u["utilization"].get<double>());
   }
   return 0;
 }
 
 json collective_job(const json& job) {
   // The job's keys are the command's flags: one validation path for both.
-  static const char* kKeys[] = {"kind", "name", "system", "op", "bytes", "ranks", "algo", "fidelity"};
+  static const char* kKeys[] = {"kind",  "name",    "system", "op",          "bytes", "ranks", "algo",
+                                "fidelity", "group", "tokens", "topk", "experts", "token_bytes", "seed"};
   std::vector<std::string> args;
   for (auto it = job.begin(); it != job.end(); ++it) {
     bool known = false;
     for (const char* k : kKeys) known = known || it.key() == k;
     if (!known)
       throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: kind, name, "
-                        "system, op, bytes, ranks, algo, fidelity");
+                        "system, op, bytes, ranks, algo, fidelity, group, tokens, topk, experts, token_bytes, seed");
     if (it.key() == "kind" || it.key() == "name") continue;
     const json& v = it.value();
     if (!v.is_string() && !v.is_number())
       throw ConfigError("job." + it.key() + ": expected a string or a number, got " + v.dump());
-    args.push_back("--" + it.key());
+    std::string flag = "--" + it.key();
+    for (auto& ch : flag)
+      if (ch == '_') ch = '-';
+    args.push_back(flag);
     args.push_back(v.is_string() ? v.get<std::string>() : (v.is_number_integer() ? std::to_string(v.get<int64_t>())
                                                                                   : std::to_string(v.get<double>())));
   }

@@ -127,6 +127,13 @@ int cmd_job(Args& a) {
       // The flow model has no component stats yet: the summary is the stats.
       json stats = {{"stats", json::object()}, {"info", json::object()}};
       for (const char* k : {"time_us", "algbw_gbps", "busbw_gbps"}) stats["stats"]["system.collective." + std::string(k)] = r[k];
+      for (const auto& u : r.value("tiers", json::array())) {
+        const std::string tier = "system.fabric.tier" + std::to_string(u["tier"].get<int>()) + ".";
+        stats["stats"][tier + "bytes"] = u["bytes"];
+        stats["stats"][tier + "utilization"] = u["utilization"];
+        stats["info"][tier + "utilization"] = {{"desc", "Bytes carried / (link capacity x time), tier's links"},
+                                               {"unit", "fraction"}};
+      }
       std::ofstream(std::filesystem::path(out) / "stats.json") << stats.dump(1) << "\n";
     } else {
       std::cout << r.dump(1) << std::endl;

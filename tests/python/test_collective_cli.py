@@ -37,7 +37,7 @@ def test_alltoall_ranks_and_text_output():
 
 @needs_engine
 def test_bad_arguments_fail_with_a_message():
-    p = engine("--system", "nvl72", "--op", "broadcast", "--bytes", "1M")
+    p = engine("--system", "nvl72", "--op", "gather", "--bytes", "1M")
     assert p.returncode == 2 and "--op" in p.stderr and "allreduce" in p.stderr
     for bad in ("12Q", "-5", "0", "1.5M", "M", "1BB", "4KX"):
         p = engine("--system", "nvl72", "--op", "allreduce", "--bytes", bad)
@@ -101,11 +101,55 @@ def test_study_fabric_quick(tmp_path):
     p = sp.run([sys.executable, str(REPO / "tools/npusim"), "study", "fabric", "--quick", "--out", str(tmp_path)],
                capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr
-    for f in ("summary.csv", "summary.md", "fabric_busbw.png"):
+    for f in ("summary.csv", "summary.md", "fabric_busbw.png", "fabric_tiers.png"):
         assert (tmp_path / f).exists()
     import pandas as pd
     df = pd.read_csv(tmp_path / "summary.csv")
-    assert set(df["system"]) == {"nvl72", "cloudmatrix384"} and len(df) == 8
+    # 2 systems x (3 collectives x 2 sizes + MoE dispatch and combine).
+    assert set(df["system"]) == {"nvl72", "cloudmatrix384"} and len(df) == 16
+    coll = df[~df["op"].str.startswith("moe")]
     # Bus bandwidth grows with message size (latency amortised) for every series.
-    for _, sub in df.groupby(["system", "op"]):
+    for _, sub in coll.groupby(["system", "op", "algo"]):
         assert list(sub.sort_values("bytes")["busbw GB/s"]) == sorted(sub["busbw GB/s"])
+    # Per-tier utilisation: NVL72 is one tier (GPU-switch links), CloudMatrix384 two.
+    assert "tier1 util %" in df and "tier2 util %" in df
+    assert df["tier1 util %"].between(0, 100.0001).all()
+    cm = df[df["system"] == "cloudmatrix384"]
+    assert cm["tier2 util %"].notna().all() and df[df["system"] == "nvl72"]["tier2 util %"].isna().all()
+    moe = df[df["op"].str.startswith("moe")]
+    assert len(moe) == 4 and (moe["busbw GB/s"] > 0).all()
+    # Combine returns BF16 results: twice the dispatch bytes.
+    for _, sub in moe.groupby("system"):
+        d = sub[sub["op"] == "moe_dispatch"]["bytes"].iloc[0]
+        c = sub[sub["op"] == "moe_combine"]["bytes"].iloc[0]
+        assert c == 2 * d
+
+
+def test_collective_algorithms_and_moe_from_the_cli(tmp_path):
+    import json
+    import subprocess as sp
+    from conftest import ENGINE
+    env = {"SYSTEMC_DISABLE_COPYRIGHT_MESSAGE": "1"}
+
+    def run(*args):
+        p = sp.run([str(ENGINE), "collective", "--system", "cloudmatrix384", *args, "--json"], capture_output=True,
+                   text=True, env=env)
+        assert p.returncode == 0, p.stderr
+        return json.loads(p.stdout)
+
+    ring = run("--op", "allreduce", "--bytes", "256M")
+    hier = run("--op", "allreduce", "--bytes", "256M", "--algo", "hierarchical", "--group", "8")
+    hd = run("--op", "allreduce", "--bytes", "256M", "--algo", "halving_doubling", "--ranks", "256")
+    # Keeping most ring steps inside the server lifts bus bandwidth over the flat ring.
+    assert hier["busbw_gbps"] > ring["busbw_gbps"]
+    assert hd["algo"] == "halving_doubling" and hd["ranks"] == 256
+    assert [t["tier"] for t in ring["tiers"]] == [1, 2]
+    moe = run("--op", "moe_dispatch", "--tokens", "32", "--topk", "8", "--experts", "256", "--token-bytes", "7168",
+              "--ranks", "64")
+    assert moe["bytes"] == 32 * 8 * 7168 and moe["time_us"] > 0
+    bad = sp.run([str(ENGINE), "collective", "--system", "nvl72", "--op", "moe_dispatch", "--tokens", "4"],
+                 capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "--topk K" in bad.stderr
+    bad = sp.run([str(ENGINE), "collective", "--system", "nvl72", "--op", "allgather", "--bytes", "1M", "--algo",
+                  "hierarchical"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "only for allreduce" in bad.stderr
