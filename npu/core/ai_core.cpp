@@ -32,7 +32,20 @@ uint64_t duration(const CoreConfig& cfg, const Instruction& in) {
     case Op::Vadd:
     case Op::Vmul:
     case Op::Vsub:
-    case Op::Vmax:
+    case Op::Vmax: {
+      // Read/read bank conflict: a repeat reads vector_bytes_per_cycle from
+      // each source, one row per bank group per cycle. When the groups the
+      // two sources' rows start in overlap, the repeat takes two cycles (a
+      // source read twice at the same address is one read).
+      const uint64_t base = ceil_div(in.bytes, cfg.vector_bytes_per_cycle);
+      if (cfg.ub_bank_groups == 0 || in.src_off == in.src1_off) return base;
+      const uint64_t groups = cfg.ub_bank_groups, blk = cfg.ub_block_bytes;
+      const uint64_t span = std::min<uint64_t>(groups, ceil_div(cfg.vector_bytes_per_cycle, blk));
+      const uint64_t g0 = (in.src_off / blk) % groups, g1 = (in.src1_off / blk) % groups;
+      const uint64_t gap = (g1 + groups - g0) % groups;  // g1's start, seen from g0
+      const bool overlap = gap < span || groups - gap < span;
+      return overlap ? 2 * base : base;
+    }
     case Op::Vexp:
     case Op::Vcast:
     case Op::Vreduce: return ceil_div(in.bytes, cfg.vector_bytes_per_cycle);

@@ -74,6 +74,13 @@ const Schema& CoreConfig::schema() {
                "(~110 ns at 1.8 GHz, E); a later step replaces it with TLM transactions "
                "through the NoC and HBM models",
                {0, 1 << 24})
+        .param(&CoreConfig::ub_bank_groups, "ub_bank_groups", "", 16,
+               "UB bank groups: 192 KB = 48 banks of 128 x 32 B rows in 16 groups of 3; the vector "
+               "unit reads one 32 B row per group per cycle (V: Ascend C best practices, 'Avoiding Bank "
+               "Conflicts in the Unified Buffer', Atlas A2/A3). 0 = no bank-conflict model",
+               {0, 1024})
+        .param(&CoreConfig::ub_block_bytes, "ub_block_bytes", "B", 32,
+               "UB row (datablock) size that maps to one bank group (V: same source, C0 = 32 B)", {1, 1 << 16})
         .param(&CoreConfig::flag_ids, "flag_ids", "", 8,
                "Flag (event) ids per (src pipe, dst pipe) pair: Ascend C EVENT_ID0..7 (E)", {1, 64})
         .param(&CoreConfig::pipe_queue_depth, "pipe_queue_depth", "instr", 16,

@@ -31,6 +31,10 @@ struct CoreConfig {
   uint32_t gm_latency_cycles;
   // Number of flag (event) ids per (src pipe, dst pipe) pair.
   uint32_t flag_ids;
+  // Unified Buffer banking: 32-byte blocks dealt round-robin over the bank
+  // groups; the vector unit reads one block per group per cycle, so two
+  // source operands whose blocks share groups take two cycles per repeat.
+  uint32_t ub_bank_groups, ub_block_bytes;
   // Depth of each pipe's instruction queue; the scalar unit stops issuing
   // (in order) when the target queue is full.
   uint32_t pipe_queue_depth;

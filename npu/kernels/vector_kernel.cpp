@@ -33,8 +33,13 @@ KernelPlan lower_elementwise(const ChipConfig& chip, const ElementwiseSpec& s) {
   const uint64_t eb = dtype_bits(s.dtype) / 8;
   const uint64_t inputs = reduce ? 1 : 2;
   const uint64_t ub = c.capacity_bytes(Buffer::UB);
+  // The second input sits half a bank-group sweep (16 groups x 32 B / 2)
+  // past the first, so the two sources of a repeat read disjoint bank groups
+  // (no read/read bank conflict, CoreConfig::ub_bank_groups).
+  const uint64_t stagger = reduce ? 0 : uint64_t(c.ub_bank_groups) * c.ub_block_bytes / 2;
   // Largest 512 B-aligned tile with every input ping-ponged.
-  uint64_t tile_bytes = ((ub - (reduce ? kAccBytes : 0)) / (kSlots * inputs)) / 512 * 512;
+  uint64_t tile_bytes =
+      ((ub - (reduce ? kAccBytes : 0) - std::min<uint64_t>(ub, kSlots * stagger)) / (kSlots * inputs)) / 512 * 512;
   if (tile_bytes == 0) throw ConfigError("chip.core.ub_kib: too small to double-buffer a 512-byte tile");
   const uint64_t tile_elems = tile_bytes / eb;
   // Chunks aligned to 512 B so every core's range starts on a block.
@@ -62,13 +67,13 @@ KernelPlan lower_elementwise(const ChipConfig& chip, const ElementwiseSpec& s) {
     const uint64_t tiles = ceil_div(e1 - e0, tile_elems);
     cp.program.reserve(tiles * 12 + 16);
     for (uint32_t i = 0; i < kSlots; ++i) b.set_flag(freer, Pipe::MTE2, i);
-    auto slot_x = [&](uint64_t t) { return (t % kSlots) * inputs * tile_bytes; };
+    auto slot_x = [&](uint64_t t) { return (t % kSlots) * (inputs * tile_bytes + stagger); };
     auto load = [&](uint64_t t) {
       const uint32_t slot = uint32_t(t % kSlots);
       const uint64_t off = (e0 + t * tile_elems) * eb, n = std::min(tile_elems, e1 - e0 - t * tile_elems) * eb;
       b.wait_flag(freer, Pipe::MTE2, slot);
       b.copy_gm_to_ub(x_base + off, slot_x(t), n);
-      if (!reduce) b.copy_gm_to_ub(y_base + off, slot_x(t) + tile_bytes, n);
+      if (!reduce) b.copy_gm_to_ub(y_base + off, slot_x(t) + tile_bytes + stagger, n);
       b.set_flag(Pipe::MTE2, Pipe::V, slot);
     };
     if (tiles > 0) load(0);
@@ -82,7 +87,7 @@ KernelPlan lower_elementwise(const ChipConfig& chip, const ElementwiseSpec& s) {
         b.vec(Op::Vadd, acc, acc, tmp, kBlock);
         b.set_flag(Pipe::V, Pipe::MTE2, slot);
       } else {
-        b.vec(s.kind == "add" ? Op::Vadd : Op::Vmul, slot_x(t), slot_x(t), slot_x(t) + tile_bytes, n);
+        b.vec(s.kind == "add" ? Op::Vadd : Op::Vmul, slot_x(t), slot_x(t), slot_x(t) + tile_bytes + stagger, n);
         b.set_flag(Pipe::V, Pipe::MTE3, slot);
         b.wait_flag(Pipe::V, Pipe::MTE3, slot);
         b.copy_ub_to_gm(slot_x(t), z_base + off, n);

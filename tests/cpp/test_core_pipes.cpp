@@ -95,8 +95,23 @@ TEST_CASE("MTE and vector durations: latency + bytes / bandwidth", "[core]") {
   CoreConfig c = cfg_default();
   CHECK(run_body("copy_gm_to_l1 gm=0 dst=0 bytes=1000\n") == c.gm_latency_cycles + (1000 + 127) / 128);
   CHECK(run_body("copy_l1_to_l0a src=0 dst=0 bytes=4096\n") == 4096 / c.mte1_bytes_per_cycle);
-  CHECK(run_body("vadd dst=0 src0=4096 src1=8192 bytes=4096\n") == 4096 / 256);
+  // Sources half a bank-group sweep apart (256 B): no conflict.
+  CHECK(run_body("vadd dst=0 src0=4096 src1=8448 bytes=4096\n") == 4096 / 256);
   CHECK(run_body("copy_ub_to_gm src=0 gm=0x100 bytes=256\n") == c.gm_latency_cycles + 2);
+}
+
+TEST_CASE("UB bank conflicts: two sources in the same bank groups take two cycles a repeat", "[core]") {
+  // UB layout (Ascend C best practices, V): 32 B rows dealt over 16 bank
+  // groups, so groups repeat every 512 B; a 256 B repeat reads 8 groups per
+  // source. The documented examples: 0x10020 vs 0x10000 -> different
+  // groups; 0x10020 vs 0x10E20 -> same bank group (conflict).
+  const uint64_t clean = 8192 / 256;
+  CHECK(run_body("vadd dst=0 src0=0x10000 src1=0x10100 bytes=8192\n") == clean);      // groups 0-7 vs 8-15
+  CHECK(run_body("vmul dst=0 src0=0x10020 src1=0x10E20 bytes=8192\n") == 2 * clean);  // same start group
+  CHECK(run_body("vsub dst=0 src0=0x10000 src1=0x10020 bytes=8192\n") == 2 * clean);  // 7 groups shared
+  CHECK(run_body("vmax dst=0 src0=0x10000 src1=0x100E0 bytes=8192\n") == 2 * clean);  // group 7 shared
+  CHECK(run_body("vmax dst=0 src0=0x10000 src1=0x10000 bytes=8192\n") == clean);      // one read serves both
+  CHECK(run_body("vexp dst=0 src=0x10000 bytes=8192\n") == clean);                     // one source
 }
 
 TEST_CASE("independent pipes overlap: total is max, not sum", "[core]") {
