@@ -66,6 +66,7 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
 
   flit_fs_.resize(nlinks_);
   flight_.resize(nlinks_);
+  credit_flight_.resize(nlinks_);
   lat_fs_.resize(nlinks_);
   out_free_.assign(nlinks_, 0);
   credits_.assign(size_t(nlinks_) * vcs_, buffer_flits_);
@@ -366,7 +367,7 @@ void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t)
   if (ip < nlinks_) {
     // The buffer space frees as the tail leaves it; the credit travels
     // back over the input link.
-    q_.push(in_end + lat_fs_[ip], kCredit, ip, gvc - vc_base_[ip], static_cast<int32_t>(F));
+    return_credit(ip, gvc - vc_base_[ip], static_cast<int>(F), in_end + lat_fs_[ip]);
   }
   P.state = routing_.next_state(P.state, l);
   P.vc = static_cast<uint8_t>(out_vc);
@@ -406,7 +407,7 @@ void PacketNetwork::arrive(int l, uint64_t t) {
 
 void PacketNetwork::deliver(int pk, int l, uint64_t t) {
   Packet& P = packets_[pk];
-  q_.push(t + lat_fs_[l], kCredit, l, P.vc, P.flits);
+  return_credit(l, P.vc, P.flits, t + lat_fs_[l]);
   ++packets_delivered_;
   flits_delivered_ += P.flits;
   bytes_delivered_ += P.payload;
@@ -484,6 +485,29 @@ std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
   return os.str();
 }
 
+void PacketNetwork::return_credit(int link, int vc, int flits, uint64_t at) {
+  // Credits on one link nearly always return in time order: they wait in a
+  // per-link FIFO behind one heap event. One that would overtake the FIFO's
+  // tail (a forwarding NPU mixes ejections and departures) takes the heap.
+  Flight& fc = credit_flight_[link];
+  const int code = vc * 65536 + flits;
+  if (fc.empty()) {
+    q_.push(at, kCreditLink, link);
+    fc.push(at, code);
+  } else if (fc.back().first <= at) {
+    fc.push(at, code);
+  } else {
+    q_.push(at, kCredit, link, vc, flits);
+  }
+}
+
+void PacketNetwork::credit(int link, int vc, int flits) {
+  credits_[size_t(link) * vcs_ + vc] += flits;
+  credits_returned_ += flits;
+  // Only a router holding packets can use the credit.
+  if (!active_[t_.link(link).src].empty()) schedule_alloc(t_.link(link).src, now_);
+}
+
 void PacketNetwork::start_message(int id) {
   const Message& m = messages_[id];
   const int ep = ep_index_[m.src];
@@ -509,12 +533,15 @@ void PacketNetwork::run() {
         break;
       case kArrive: arrive(e.a, now_); break;
       case kDeliver: deliver(e.a, e.b, now_); break;
-      case kCredit:
-        credits_[size_t(e.a) * vcs_ + e.b] += e.c;
-        credits_returned_ += e.c;
-        // Only a router holding packets can use the credit.
-        if (!active_[t_.link(e.a).src].empty()) schedule_alloc(t_.link(e.a).src, now_);
+      case kCredit: credit(e.a, e.b, e.c); break;
+      case kCreditLink: {
+        Flight& fc = credit_flight_[e.a];
+        const int code = fc.front().second;
+        fc.pop();
+        if (!fc.empty()) q_.push(fc.front().first, kCreditLink, e.a);
+        credit(e.a, code / 65536, code % 65536);
         break;
+      }
       case kSend: start_message(e.a); break;
       case kGen:
         if (source_) source_->generate(e.a, now_);

@@ -119,7 +119,7 @@ class PacketNetwork {
   const stats::Scalar& packets_delivered_stat() const { return packets_delivered_; }
 
  private:
-  enum EventType : uint8_t { kAlloc, kArrive, kDeliver, kCredit, kSend, kGen, kTimer, kCheck };
+  enum EventType : uint8_t { kAlloc, kArrive, kDeliver, kCredit, kCreditLink, kSend, kGen, kTimer, kCheck };
   struct Packet {
     int src = 0, dst = 0, msg = -1;
     uint16_t flits = 0;
@@ -136,6 +136,7 @@ class PacketNetwork {
     size_t head = 0;
     bool empty() const { return head == v.size(); }
     const std::pair<uint64_t, int>& front() const { return v[head]; }
+    const std::pair<uint64_t, int>& back() const { return v.back(); }
     void push(uint64_t t, int pk) { v.emplace_back(t, pk); }
     void pop() {
       if (++head == v.size()) { v.clear(); head = 0; }
@@ -155,6 +156,8 @@ class PacketNetwork {
   int node_of_inport(int ip) const;
   void refill(int ep, uint64_t t);
   void start_message(int id);  // into its NIC's backlog, now
+  void return_credit(int link, int vc, int flits, uint64_t at);
+  void credit(int link, int vc, int flits);
   void run_alloc(int node, uint64_t t);
   void grant(int node, int ip, int gvc, int link, int out_vc, uint64_t t);
   void arrive(int link, uint64_t t);
@@ -176,7 +179,7 @@ class PacketNetwork {
 
   // links (= output ports)
   std::vector<uint64_t> flit_fs_, lat_fs_, out_free_;
-  std::vector<Flight> flight_;
+  std::vector<Flight> flight_, credit_flight_;  // packets / credits on each link
   std::vector<int32_t> credits_;  // link * vcs + vc, flits
   std::vector<int> out_local_;    // link -> index among its source's out-links
   // input ports: link ids, then one injection port per NPU
