@@ -13,6 +13,12 @@ namespace {
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 constexpr double kFsPerNs = 1e6;
 
+std::string fmt_ns(double ns) {
+  std::ostringstream os;
+  os << ns;
+  return os.str();
+}
+
 std::vector<std::string> link_names(const Topology& t) {
   std::vector<std::string> v;
   v.reserve(t.num_links());
@@ -455,7 +461,7 @@ std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
   std::ostringstream os;
   const uint64_t limit = static_cast<uint64_t>(p_.stall_check_ns * kFsPerNs);
   os << "packet fabric stalled at " << t / kFsPerNs << " ns: " << outstanding_ << " packet(s) outstanding, "
-     << (all_held ? "no events left" : "a buffer head has not moved for " + std::to_string(p_.stall_check_ns) + " ns")
+     << (all_held ? std::string("no events left") : "a buffer head has not moved for " + fmt_ns(p_.stall_check_ns) + " ns")
      << " (routing " << routing_.algorithm() << ", " << vcs_ << " VC(s)); who holds what:";
   int shown = 0, stuck = 0;
   RouteHop hops[PacketRouting::kMaxCandidates];

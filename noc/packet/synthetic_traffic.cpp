@@ -156,6 +156,7 @@ TrafficResult run_synthetic(const Topology& t, const PacketParams& p, const Traf
   TrafficResult r;
   r.traffic = tp;
   r.routing = net.routing().algorithm();
+  r.buffer_flits = net.buffer_flits();
   r.endpoints = static_cast<int>(t.endpoints().size());
   r.active_sources = src.active_count_;
   const double window_ns = (src.end_fs_ - src.warm_fs_) / 1e6;
@@ -201,6 +202,7 @@ TrafficResult run_synthetic(const Topology& t, const PacketParams& p, const Traf
 json TrafficResult::to_json() const {
   json j = {{"pattern", traffic.pattern},
             {"routing", routing},
+            {"buffer_flits", buffer_flits},
             {"endpoints", endpoints},
             {"active_sources", active_sources},
             {"packet_bytes", traffic.packet_bytes},
