@@ -59,7 +59,7 @@ int sc_main(int argc, char* argv[]) {
                    quick ? 5000 : 50000});
   cases.push_back({"8x8 mesh (dor, 32 GB/s, 10 ns)", Topology::mesh(8, 8, 32, 10), "uniform", 0.10,
                    quick ? 5000 : 50000});
-  cases.push_back({"CloudMatrix384 Clos (updown)", build_system("cloudmatrix384"), "uniform", 0.5,
+  cases.push_back({"CloudMatrix384 Clos (updown)", build_system("cloudmatrix384"), "uniform", 0.6,
                    quick ? 300 : 1500});
   std::printf("| topology | traffic | offered | accepted | packets | flits | events | wall s | packets/s | "
               "flits/s | events/s | events/s vs plain loop |\n");
