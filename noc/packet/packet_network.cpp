@@ -297,14 +297,26 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
         wake = std::min(wake, in_free_[ip]);
         break;
       }
-      const Packet& P = packets_[ring_[f.off + f.head]];
+      Packet& P = packets_[ring_[f.off + f.head]];
       if (P.ready_fs > t) {
         wake = std::min(wake, P.ready_fs);
         break;
       }
-      const int k = routing_.route(n, P.src, P.dst, P.state, P.seq, hops);
-      if (k == 0)
-        throw ProtocolError("packet fabric: no route at '" + t_.node(n).name + "' toward '" + t_.node(P.dst).name + "'");
+      int k;
+      if (P.route_link >= 0) {
+        hops[0] = {P.route_link, P.route_vc_lo, P.route_vc_hi};
+        k = 1;
+      } else {
+        k = routing_.route(n, P.src, P.dst, P.state, P.seq, hops);
+        if (k == 0)
+          throw ProtocolError("packet fabric: no route at '" + t_.node(n).name + "' toward '" + t_.node(P.dst).name +
+                              "'");
+        if (k == 1) {
+          P.route_link = hops[0].link;
+          P.route_vc_lo = static_cast<uint8_t>(hops[0].vc_lo);
+          P.route_vc_hi = static_cast<uint8_t>(hops[0].vc_hi);
+        }
+      }
       int best_l = -1, best_vc = -1;
       int32_t best_cr = -1;
       for (int h = 0; h < k; ++h) {
@@ -376,6 +388,7 @@ void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t)
     return_credit(ip, gvc - vc_base_[ip], static_cast<int>(F), in_end + lat_fs_[ip]);
   }
   P.state = routing_.next_state(P.state, l);
+  P.route_link = -1;  // the next router computes its own
   P.vc = static_cast<uint8_t>(out_vc);
   ++P.hops;
   P.tail_fs = end + lat_fs_[l];

@@ -128,6 +128,10 @@ class PacketNetwork {
     uint32_t payload = 0;
     uint16_t hops = 0;
     uint32_t seq = 0;  // creation number (per-packet ECMP hashing)
+    // This hop's deterministic route, computed once while the packet heads
+    // its VC (-1: not yet, or several candidates to weigh each round).
+    int32_t route_link = -1;
+    uint8_t route_vc_lo = 0, route_vc_hi = 0;
     uint64_t ready_fs = 0, tail_fs = 0;
   };
   // Packets on a link, in arrival order: (time it joins the next VC, id).
