@@ -27,6 +27,19 @@ constexpr double kGenLatNs = 10;
 const char* kTopoForms =
     "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), a preset or a topology .json file";
 
+const char* kNocHelp =
+    "npusim noc: synthetic traffic on the packet-level fabric\n"
+    "  --topology T        mesh:XxY | torus:XxY | ring:N | clos:E:G:S (E NPUs, G per leaf, S spines) |\n"
+    "                      a system preset | a topology .json file (generated links: 32 GB/s, 10 ns, E)\n"
+    "  --traffic P         uniform | permutation | transpose | hotspot | alltoall | incast (default uniform)\n"
+    "  --rate R            offered load: fraction of each NPU's injection bandwidth, in (0, 1]\n"
+    "  --sweep r1,r2,...   a latency-load curve instead of one rate\n"
+    "  --packet-bytes B    payload per packet (default 240, <= MTU 256)\n"
+    "  --vcs V --buffer F --pipeline C --allocator round_robin|islip\n"
+    "  --routing auto|ecmp|dor|updown|adaptive  --link-latency-ns L --link-bandwidth-gbps B\n"
+    "  --seed S --cycles N (measurement window) --warmup N --config packet.json --stats --json\n"
+    "Exit codes: 2 usage, 3 config, 6 stall (deadlock: the report names who holds what).\n";
+
 int parse_int(const std::string& flag, const std::string& text) {
   const std::string want = flag + ": expected a non-negative integer, got '" + text + "'";
   if (text.empty() || text.size() > 12) throw UsageError(want);
@@ -214,6 +227,11 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
 }
 
 int run_noc_command(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::fputs(kNocHelp, stdout);
+      return 0;
+    }
   bool as_json = false;
   const json out = noc_json(args, &as_json);
   if (as_json) {

@@ -123,3 +123,20 @@ def test_python_cli_forwards_noc():
                        env={**os.environ, "PYTHONPATH": str(BUILD / "python")})
     assert p.returncode == 0, p.stderr
     assert "accepted_rate" in json.loads(p.stdout)
+
+
+@needs_engine
+def test_help_and_config_file(tmp_path):
+    p = engine("--help")
+    assert p.returncode == 0 and "--topology" in p.stdout and "injection bandwidth" in p.stdout
+    cfg = tmp_path / "packet.json"
+    cfg.write_text(json.dumps({"switch": {"vcs": 3, "pipeline_cycles": 5}, "packet": {"mtu_bytes": 512}}))
+    p = engine("--topology", "mesh:3x3", "--rate", "0.1", "--cycles", "500", "--config", str(cfg), "--vcs", "4",
+               "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["params"]["switch"]["vcs"] == 4  # the flag wins over the file
+    assert r["params"]["switch"]["pipeline_cycles"] == 5 and r["params"]["packet"]["mtu_bytes"] == 512
+    cfg.write_text(json.dumps({"switch": {"depth": 3}}))
+    p = engine("--topology", "mesh:3x3", "--rate", "0.1", "--config", str(cfg))
+    assert p.returncode == 3 and "noc.switch.depth" in p.stderr
