@@ -128,7 +128,6 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   active_.resize(t.num_nodes());
   active_pos_.assign(fifos_.size(), -1);
   alloc_at_.assign(t.num_nodes(), kNever);
-  last_alloc_.assign(t.num_nodes(), kNever);
   cycle_fs_ = static_cast<uint64_t>(std::llround(kFsPerNs / p.sw.clock_ghz));
   backlog_.resize(neps_);
   backlog_pkts_.assign(neps_, 0);
@@ -244,12 +243,12 @@ int PacketNetwork::fifo_pop(int gvc, uint64_t t) {
 }
 
 void PacketNetwork::refill(int ep, uint64_t t) {
-  // The NIC packetises its oldest message into the injection queue while
-  // there is room; route computation starts as a packet enters the queue.
+  // The NIC packetises into the injection queue while there is room, one
+  // packet per message in turn (a queue pair per message), so a NIC with
+  // many messages spreads over their paths. The router pipeline starts as a
+  // packet enters the queue.
   const int ip = nlinks_ + ep, gvc = vc_base_[ip], node = t_.endpoints()[ep];
   auto& bl = backlog_[ep];
-  // Messages are served round-robin, a packet each (one queue pair per
-  // message), so a NIC with many messages spreads over their paths.
   while (fifos_[gvc].size < fifos_[gvc].cap && !bl.empty()) {
     Message& m = messages_[bl.front()];
     const uint64_t payload = std::min<uint64_t>(m.unpacketised, uint64_t(p_.packet.mtu_bytes));
@@ -547,7 +546,6 @@ void PacketNetwork::run() {
       case kAlloc:
         if (alloc_at_[e.a] != e.time_fs) break;  // superseded by an earlier round
         alloc_at_[e.a] = kNever;
-        last_alloc_[e.a] = now_;
         run_alloc(e.a, now_);
         break;
       case kArrive: arrive(e.a, now_); break;

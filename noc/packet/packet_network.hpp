@@ -200,8 +200,8 @@ class PacketNetwork {
   std::vector<int32_t> ring_;
   // routers
   std::vector<std::vector<int>> node_inports_;
-  std::vector<uint64_t> alloc_at_, last_alloc_;  // pending round; last round (once per cycle)
-  uint64_t cycle_fs_ = 1;
+  std::vector<uint64_t> alloc_at_;  // time of the router's pending allocation round (kNever: none)
+  uint64_t cycle_fs_ = 1;  // router clock: an unmatched request retries after one cycle
   std::vector<ArbiterState> arb_;
   std::vector<int> ep_index_;
   // NICs
