@@ -128,6 +128,8 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   active_.resize(t.num_nodes());
   active_pos_.assign(fifos_.size(), -1);
   alloc_at_.assign(t.num_nodes(), kNever);
+  credit_wait_.assign(t.num_nodes(), 0);
+  queued_.resize(t.num_nodes());
   cycle_fs_ = static_cast<uint64_t>(std::llround(kFsPerNs / p.sw.clock_ghz));
   backlog_.resize(neps_);
   backlog_pkts_.assign(neps_, 0);
@@ -206,6 +208,11 @@ int PacketNetwork::node_of_inport(int ip) const {
 void PacketNetwork::schedule_alloc(int node, uint64_t t) {
   if (alloc_at_[node] <= t) return;  // an earlier round will look again (and reschedule)
   alloc_at_[node] = t;
+  // A router may have a superseded (later) event still queued; reuse it if
+  // it is for this very time rather than queue a twin.
+  auto& q = queued_[node];
+  if (std::find(q.begin(), q.end(), t) != q.end()) return;
+  q.push_back(t);
   q_.push(t, kAlloc, node);
 }
 
@@ -284,6 +291,7 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
   grants_.clear();
   uint64_t wake = kNever;
   RouteHop hops[PacketRouting::kMaxCandidates];
+  credit_wait_[n] = 0;
   // Only FIFOs holding packets, in a stable copy (grants change the set).
   scan_.assign(active_[n].begin(), active_[n].end());
   std::sort(scan_.begin(), scan_.end());
@@ -333,7 +341,10 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
           }
         }
       }
-      if (best_l < 0) break;  // waits for a credit (its return schedules a round) or a port
+      if (best_l < 0) {  // waits for a port (wake above) or a credit (its return schedules a round)
+        credit_wait_[n] = 1;
+        break;
+      }
       if (in_greedy_[ip]) {
         // The NIC of an NPU behind switches owns its out-links (nothing
         // else at the node forwards): it starts a packet on every free link
@@ -522,8 +533,9 @@ void PacketNetwork::return_credit(int link, int vc, int flits, uint64_t at) {
 void PacketNetwork::credit(int link, int vc, int flits) {
   credits_[size_t(link) * vcs_ + vc] += flits;
   credits_returned_ += flits;
-  // Only a router holding packets can use the credit.
-  if (!active_[t_.link(link).src].empty()) schedule_alloc(t_.link(link).src, now_);
+  // Only a router with a head packet short of credits needs a new round.
+  const int n = t_.link(link).src;
+  if (credit_wait_[n]) schedule_alloc(n, now_);
 }
 
 void PacketNetwork::start_message(int id) {
@@ -543,11 +555,14 @@ void PacketNetwork::run() {
     now_ = e.time_fs;
     ++events_;
     switch (e.type) {
-      case kAlloc:
+      case kAlloc: {
+        auto& q = queued_[e.a];
+        q.erase(std::find(q.begin(), q.end(), e.time_fs));
         if (alloc_at_[e.a] != e.time_fs) break;  // superseded by an earlier round
         alloc_at_[e.a] = kNever;
         run_alloc(e.a, now_);
         break;
+      }
       case kArrive: arrive(e.a, now_); break;
       case kDeliver: deliver(e.a, e.b, now_); break;
       case kCredit: credit(e.a, e.b, e.c); break;

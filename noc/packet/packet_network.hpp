@@ -201,6 +201,8 @@ class PacketNetwork {
   // routers
   std::vector<std::vector<int>> node_inports_;
   std::vector<uint64_t> alloc_at_;  // time of the router's pending allocation round (kNever: none)
+  std::vector<char> credit_wait_;   // a head found no credits in the router's last round
+  std::vector<std::vector<uint64_t>> queued_;  // times of the router's queued kAlloc events
   uint64_t cycle_fs_ = 1;  // router clock: an unmatched request retries after one cycle
   std::vector<ArbiterState> arb_;
   std::vector<int> ep_index_;
