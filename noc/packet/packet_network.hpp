@@ -108,6 +108,9 @@ class PacketNetwork {
   uint64_t packets_created() const { return created_total_; }
   uint64_t packets_delivered() const { return delivered_total_; }
   uint64_t packets_outstanding() const { return outstanding_; }
+  // Counters count from the last reset_all() (synthetic traffic resets at
+  // the end of warm-up) to now, drain included; link_utilisation covers the
+  // measurement window only (finish_window).
   stats::Registry& stats() { return registry_; }
   const stats::Registry& stats() const { return registry_; }
   // Fills link_utilisation from link_busy_ns over `window_ns`.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "noc/packet/packet_network.hpp"
 #include "noc/packet/rng.hpp"
@@ -195,6 +196,10 @@ TrafficResult run_synthetic(const Topology& t, const PacketParams& p, const Traf
     json s = json::object();
     for (const auto& [name, v] : net.stats().flatten()) s[name] = v;
     r.stats = s;
+    r.stats_json = net.stats().dump_json();
+    std::ostringstream os;
+    net.stats().dump_text(os);
+    r.stats_text = os.str();
   }
   return r;
 }

@@ -52,7 +52,9 @@ struct TrafficResult {
   bool saturated = false;  // accepted < 95% of offered
   uint64_t events = 0;
   double sim_time_ns = 0;
-  json stats;  // the fabric's stats registry (flattened), when asked for
+  json stats;              // the fabric's stats registry (flattened), when asked for
+  json stats_json;         // Registry::dump_json (values, descriptions, units), when asked for
+  std::string stats_text;  // gem5-like stats.txt, when asked for
   json to_json() const;
 };
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -37,7 +38,8 @@ const char* kNocHelp =
     "  --packet-bytes B    payload per packet (default 240, <= MTU 256)\n"
     "  --vcs V --buffer F --pipeline C --allocator round_robin|islip\n"
     "  --routing auto|ecmp|dor|updown|adaptive  --link-latency-ns L --link-bandwidth-gbps B\n"
-    "  --seed S --cycles N (measurement window) --warmup N --config packet.json --stats --json\n"
+    "  --seed S --cycles N (measurement window) --warmup N --config packet.json --json\n"
+    "  --stats (stats in the JSON) | --stats-dir DIR (stats.txt, stats.json, config.json; rate_<r>/ per sweep rate)\n"
     "Exit codes: 2 usage, 3 config, 6 stall (deadlock: the report names who holds what).\n";
 
 int parse_int(const std::string& flag, const std::string& text) {
@@ -130,7 +132,7 @@ Topology parse_topology_spec(const std::string& spec, double bw, double lat, std
 }
 
 json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
-  std::string topo, config, sweep;
+  std::string topo, config, sweep, stats_dir;
   bool as_json = false, with_stats = false, have_rate = false;
   json pj = json::object(), tj = json::object();
   double gen_bw = kGenBwGbps, gen_lat = kGenLatNs;
@@ -158,6 +160,7 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--config") config = value();
     else if (f == "--sweep") sweep = value();
     else if (f == "--stats") { with_stats = true; ++i; }
+    else if (f == "--stats-dir") { stats_dir = value(); with_stats = true; }
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'noc'");
   }
@@ -200,9 +203,25 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
     throw UsageError("noc: packet level supports at most 4096 NPUs, the topology has " +
                      std::to_string(t.endpoints().size()) + " (use npusim collective --fidelity flow)");
   json params = to_json(p);
+  // gem5-style outputs: stats.txt, stats.json and the resolved config.json
+  // (one directory per rate for a sweep).
+  auto write_stats = [&](const noc::TrafficResult& res, const std::string& dir) {
+    if (stats_dir.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw ConfigError("--stats-dir: cannot create '" + dir + "': " + ec.message());
+    std::ofstream(std::filesystem::path(dir) / "stats.txt") << res.stats_text;
+    std::ofstream(std::filesystem::path(dir) / "stats.json") << res.stats_json.dump(1) << "\n";
+    json cfg = {{"topology", topo}, {"packet", params}, {"traffic", to_json(res.traffic)}};
+    std::ofstream(std::filesystem::path(dir) / "config.json") << cfg.dump(1) << "\n";
+  };
   json out;
   if (rates.empty()) {
-    out = noc::run_synthetic(t, p, tp, with_stats).to_json();
+    noc::TrafficResult res = noc::run_synthetic(t, p, tp, with_stats);
+    write_stats(res, stats_dir);
+    res.stats_json = nullptr;
+    out = res.to_json();
+    if (!stats_dir.empty()) out.erase("stats");
   } else {
     json curve = json::array();
     double sat = -1, best_accepted = 0;
@@ -211,7 +230,12 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
       noc::TrafficResult res = noc::run_synthetic(t, p, tp, with_stats);
       if (res.saturated && sat < 0) sat = r;
       best_accepted = std::max(best_accepted, res.accepted_rate);
-      curve.push_back(res.to_json());
+      std::ostringstream sub;
+      sub << "rate_" << r;
+      write_stats(res, (std::filesystem::path(stats_dir) / sub.str()).string());
+      json one = res.to_json();
+      if (!stats_dir.empty()) one.erase("stats");
+      curve.push_back(one);
     }
     out = {{"sweep", curve},
            {"rate_unit", "fraction of each NPU's injection bandwidth (wire flits: header and padding included)"},

@@ -140,3 +140,19 @@ def test_help_and_config_file(tmp_path):
     cfg.write_text(json.dumps({"switch": {"depth": 3}}))
     p = engine("--topology", "mesh:3x3", "--rate", "0.1", "--config", str(cfg))
     assert p.returncode == 3 and "noc.switch.depth" in p.stderr
+
+
+@needs_engine
+def test_stats_dir_writes_gem5_style_stats(tmp_path):
+    out = tmp_path / "run"
+    p = engine("--topology", "mesh:4x4", "--rate", "0.2", "--cycles", "1000", "--stats-dir", str(out), "--json")
+    assert p.returncode == 0, p.stderr
+    text = (out / "stats.txt").read_text()
+    assert "noc.latency_ps::p99" in text and "noc.link_utilisation::npu0->npu1" in text and "# " in text
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["stats"]["noc.credits_returned"] > 0
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["topology"] == "mesh:4x4" and cfg["traffic"]["rate"] == 0.2 and "switch" in cfg["packet"]
+    p = engine("--topology", "mesh:4x4", "--sweep", "0.1,0.2", "--cycles", "500", "--stats-dir", str(tmp_path / "s"))
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "s" / "rate_0.1" / "stats.txt").exists() and (tmp_path / "s" / "rate_0.2" / "stats.json").exists()
