@@ -24,6 +24,7 @@ using noc::Topology;
 // 32-B flits and a 1 GHz router clock one flit per cycle, BookSim's unit).
 constexpr double kGenBwGbps = 32;
 constexpr double kGenLatNs = 10;
+constexpr int kMaxNocNpus = 4096;
 
 const char* kTopoForms =
     "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), a preset or a topology .json file";
@@ -92,13 +93,26 @@ Topology parse_topology_spec(const std::string& spec, double bw, double lat, std
   if (colon != std::string::npos && !is_file(spec)) {
     const std::string kind = spec.substr(0, colon), body = spec.substr(colon + 1);
     if (source) *source = spec + " (generated; links " + std::to_string(bw) + " GB/s, " + std::to_string(lat) + " ns)";
+    // Refuse oversized generators before building them (the packet level
+    // stops at kMaxNocNpus anyway).
+    auto cap = [&](long long npus) {
+      if (npus > kMaxNocNpus)
+        throw UsageError("--topology " + spec + ": " + std::to_string(npus) + " NPUs, above the packet-level limit of " +
+                         std::to_string(kMaxNocNpus));
+    };
     if (kind == "mesh" || kind == "torus") {
       auto d = parse_dims(spec, body, 'x', 2);
+      cap(1LL * d[0] * d[1]);
       return kind == "mesh" ? Topology::mesh(d[0], d[1], bw, lat) : Topology::torus(d[0], d[1], bw, lat);
     }
-    if (kind == "ring") return Topology::ring(parse_dims(spec, body, 'x', 1)[0], bw, lat);
+    if (kind == "ring") {
+      const int n = parse_dims(spec, body, 'x', 1)[0];
+      cap(n);
+      return Topology::ring(n, bw, lat);
+    }
     if (kind == "clos") {
       auto d = parse_dims(spec, body, ':', 3);
+      cap(d[0]);
       noc::ClosParams p;
       p.endpoints = d[0];
       p.endpoints_per_group = d[1];
@@ -199,8 +213,8 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
 
   std::string source;
   Topology t = parse_topology_spec(topo, gen_bw, gen_lat, &source);
-  if (t.endpoints().size() > 4096)
-    throw UsageError("noc: packet level supports at most 4096 NPUs, the topology has " +
+  if (t.endpoints().size() > size_t(kMaxNocNpus))
+    throw UsageError("noc: packet level supports at most " + std::to_string(kMaxNocNpus) + " NPUs, the topology has " +
                      std::to_string(t.endpoints().size()) + " (use npusim collective --fidelity flow)");
   json params = to_json(p);
   // gem5-style outputs: stats.txt, stats.json and the resolved config.json

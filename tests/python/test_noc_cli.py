@@ -70,6 +70,8 @@ def test_bad_arguments_exit_codes():
         ("--topology", "mesh:4x4", "--rate", "0.1", "--vcs", "two"),
         ("--topology", "mesh:4x4", "--rate", "0.1", "--bogus"),
         ("--topology", "mesh:4x4", "--sweep", "0.1,x"),
+        ("--topology", "mesh:100000x100000", "--rate", "0.1"),  # above the packet-level limit
+        ("--topology", "atlas960_superpod", "--rate", "0.1"),
     ]
     for args in usage:
         p = engine(*args)
