@@ -45,7 +45,10 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
       link_busy_ns_(group_, "link_busy_ns", "Time each link spent serialising flits", "ns", t.num_links(),
                     link_names(t)),
       link_utilisation_(group_, "link_utilisation", "Busy time / measurement window per link", "", t.num_links(),
-                        link_names(t)) {
+                        link_names(t)),
+      credit_stalls_(group_, "credit_stalls",
+                     "Allocation rounds in which a ready packet found the link idle but no VC ahead with room "
+                     "(back-pressure)", "rounds", t.num_links(), link_names(t)) {
   vcs_ = p.sw.vcs;
   nlinks_ = t.num_links();
   neps_ = static_cast<int>(t.endpoints().size());
@@ -332,14 +335,17 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
           wake = std::min(wake, out_free_[l]);
           continue;
         }
+        bool fits = false;
         for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) {
           const int32_t cr = credits_[size_t(l) * vcs_ + dv];
+          fits = fits || cr >= P.flits;
           if (cr >= P.flits && cr > best_cr) {
             best_cr = cr;
             best_l = l;
             best_vc = dv;
           }
         }
+        if (!fits) credit_stalls_[l] += 1;  // back-pressure: the link is free, the buffer ahead is not
       }
       if (best_l < 0) {  // waits for a port (wake above) or a credit (its return schedules a round)
         credit_wait_[n] = 1;

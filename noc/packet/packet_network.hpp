@@ -232,7 +232,7 @@ class PacketNetwork {
   stats::Scalar packets_created_, packets_injected_, packets_delivered_, flits_delivered_, bytes_delivered_,
       credits_returned_;
   stats::Distribution latency_ps_, hops_;
-  stats::Vector link_flits_, link_busy_ns_, link_utilisation_;
+  stats::Vector link_flits_, link_busy_ns_, link_utilisation_, credit_stalls_;
 };
 
 }  // namespace npusim::noc
