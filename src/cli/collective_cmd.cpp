@@ -114,7 +114,7 @@ double parse_size(const std::string& flag, const std::string& text) {
 }
 
 json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
-  std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow";
+  std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config;
   bool as_json = false;
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
@@ -129,6 +129,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--ranks") ranks_text = value();
     else if (f == "--algo") algo = value();
     else if (f == "--fidelity") fidelity = value();
+    else if (f == "--packet-config") packet_config = value();
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'collective'");
   }
@@ -140,6 +141,8 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
     throw UsageError(std::string("--op: expected ") + kOps + ", got '" + op + "'");
   if (fidelity != "flow" && fidelity != "packet")
     throw UsageError("--fidelity: expected flow or packet, got '" + fidelity + "'");
+  if (!packet_config.empty() && fidelity != "packet")
+    throw UsageError("--packet-config: only with --fidelity packet");
   if (algo.empty()) algo = op == "alltoall" ? "direct" : "ring";
   if (algo != "ring" && algo != "direct") throw UsageError("--algo: expected ring or direct, got '" + algo + "'");
   if (op == "alltoall" && algo != "direct")
@@ -155,8 +158,19 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
 
   CollectiveResult r;
   if (fidelity == "packet") {
-    // Packet level with the fabric's default parameters (noc/packet/packet_params.hpp).
-    r = noc::packet_collective(t, defaults_of<noc::PacketParams>(), op, algo, bytes, ranks);
+    // Packet level with the fabric's defaults (noc/packet/packet_params.hpp),
+    // or a packet_fabric JSON over them.
+    json pj = json::object();
+    if (!packet_config.empty()) {
+      std::ifstream in(packet_config);
+      if (!in) throw ConfigError(packet_config + ": cannot open packet-fabric config");
+      try {
+        pj = json::parse(in);
+      } catch (const json::parse_error& e) {
+        throw ConfigError(packet_config + ": not valid JSON (" + e.what() + ")");
+      }
+    }
+    r = noc::packet_collective(t, from_json<noc::PacketParams>(pj, "packet"), op, algo, bytes, ranks);
   } else if (algo == "direct") r = direct(t, op, bytes, ranks);
   else if (op == "allreduce") r = noc::ring_allreduce(t, bytes, ranks);
   else if (op == "allgather") r = noc::ring_allgather(t, bytes, ranks);
@@ -199,19 +213,19 @@ int run_collective_command(const std::vector<std::string>& args) {
 
 json collective_job(const json& job) {
   // The job's keys are the command's flags: one validation path for both.
-  static const char* kKeys[] = {"kind", "name", "system", "op", "bytes", "ranks", "algo", "fidelity"};
+  static const char* kKeys[] = {"kind", "name", "system", "op", "bytes", "ranks", "algo", "fidelity", "packet_config"};
   std::vector<std::string> args;
   for (auto it = job.begin(); it != job.end(); ++it) {
     bool known = false;
     for (const char* k : kKeys) known = known || it.key() == k;
     if (!known)
       throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: kind, name, "
-                        "system, op, bytes, ranks, algo, fidelity");
+                        "system, op, bytes, ranks, algo, fidelity, packet_config");
     if (it.key() == "kind" || it.key() == "name") continue;
     const json& v = it.value();
     if (!v.is_string() && !v.is_number())
       throw ConfigError("job." + it.key() + ": expected a string or a number, got " + v.dump());
-    args.push_back("--" + it.key());
+    args.push_back(it.key() == "packet_config" ? "--packet-config" : "--" + it.key());
     args.push_back(v.is_string() ? v.get<std::string>() : (v.is_number_integer() ? std::to_string(v.get<int64_t>())
                                                                                   : std::to_string(v.get<double>())));
   }

@@ -158,3 +158,30 @@ def test_stats_dir_writes_gem5_style_stats(tmp_path):
     p = engine("--topology", "mesh:4x4", "--sweep", "0.1,0.2", "--cycles", "500", "--stats-dir", str(tmp_path / "s"))
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "s" / "rate_0.1" / "stats.txt").exists() and (tmp_path / "s" / "rate_0.2" / "stats.json").exists()
+
+
+@needs_engine
+def test_collective_at_packet_fidelity(tmp_path):
+    def coll(*args):
+        return subprocess.run([str(ENGINE), "collective", *args], capture_output=True, text=True, timeout=300)
+
+    base = ("--system", "nvl72", "--ranks", "8", "--op", "allreduce", "--bytes", "1M", "--json")
+    flow = json.loads(coll(*base).stdout)
+    p = coll(*base, "--fidelity", "packet")
+    assert p.returncode == 0, p.stderr
+    pk = json.loads(p.stdout)
+    assert pk["fidelity"] == "packet" and pk["phases"] == 14 and pk["simulated_phases"] == 14
+    for k in ("time_us", "algbw_gbps", "busbw_gbps"):
+        assert pk[k] > 0
+    assert 0.8 < flow["time_us"] / pk["time_us"] < 1.2  # headers, pipelines: within 20% here
+    cfg = tmp_path / "slow.json"
+    cfg.write_text(json.dumps({"switch": {"pipeline_cycles": 50}}))
+    slow = json.loads(coll(*base, "--fidelity", "packet", "--packet-config", str(cfg)).stdout)
+    assert slow["time_us"] > pk["time_us"] + 14 * 2 * 0.04  # 47 more cycles at 2 routers per step
+    cfg.write_text(json.dumps({"switch": {"pipe": 50}}))
+    p = coll(*base, "--fidelity", "packet", "--packet-config", str(cfg))
+    assert p.returncode == 3 and "packet.switch.pipe" in p.stderr
+    p = coll(*base, "--packet-config", str(cfg))
+    assert p.returncode == 2 and "--fidelity packet" in p.stderr
+    p = coll("--system", "cloudmatrix384", "--op", "allreduce", "--bytes", "16M", "--fidelity", "packet")
+    assert p.returncode == 2 and "packet-level limit" in p.stderr
