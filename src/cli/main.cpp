@@ -35,8 +35,7 @@ const char* kUsage =
     "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--packet-config F] [--json]\n"
     "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"
     "                    [--m M --n N --k K] [--fidelity cycle|fast] [--json] [--out DIR]  (op --help)\n"
-    "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|preset|topology.json> --traffic P --rate R\n"
-    "                    [--sweep r1,r2,...] [--vcs V --buffer F --pipeline C --routing R --allocator A ...] [--json]\n"
+    "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|preset|file> --rate R|--sweep r,... [--json]  (noc --help)\n"
     "  npusim-engine presets\n";
 
 struct Args {
