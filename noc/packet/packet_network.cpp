@@ -13,6 +13,12 @@ namespace {
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 constexpr double kFsPerNs = 1e6;
 
+std::string fmt_ns(double ns) {
+  std::ostringstream os;
+  os << ns;
+  return os.str();
+}
+
 std::vector<std::string> link_names(const Topology& t) {
   std::vector<std::string> v;
   v.reserve(t.num_links());
@@ -39,7 +45,10 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
       link_busy_ns_(group_, "link_busy_ns", "Time each link spent serialising flits", "ns", t.num_links(),
                     link_names(t)),
       link_utilisation_(group_, "link_utilisation", "Busy time / measurement window per link", "", t.num_links(),
-                        link_names(t)) {
+                        link_names(t)),
+      credit_stalls_(group_, "credit_stalls",
+                     "Allocation rounds in which a ready packet found the link idle but no VC ahead with room "
+                     "(back-pressure)", "rounds", t.num_links(), link_names(t)) {
   vcs_ = p.sw.vcs;
   nlinks_ = t.num_links();
   neps_ = static_cast<int>(t.endpoints().size());
@@ -66,6 +75,7 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
 
   flit_fs_.resize(nlinks_);
   flight_.resize(nlinks_);
+  credit_flight_.resize(nlinks_);
   lat_fs_.resize(nlinks_);
   out_free_.assign(nlinks_, 0);
   credits_.assign(size_t(nlinks_) * vcs_, buffer_flits_);
@@ -121,7 +131,8 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   active_.resize(t.num_nodes());
   active_pos_.assign(fifos_.size(), -1);
   alloc_at_.assign(t.num_nodes(), kNever);
-  last_alloc_.assign(t.num_nodes(), kNever);
+  credit_wait_.assign(t.num_nodes(), 0);
+  queued_.resize(t.num_nodes());
   cycle_fs_ = static_cast<uint64_t>(std::llround(kFsPerNs / p.sw.clock_ghz));
   backlog_.resize(neps_);
   backlog_pkts_.assign(neps_, 0);
@@ -200,6 +211,11 @@ int PacketNetwork::node_of_inport(int ip) const {
 void PacketNetwork::schedule_alloc(int node, uint64_t t) {
   if (alloc_at_[node] <= t) return;  // an earlier round will look again (and reschedule)
   alloc_at_[node] = t;
+  // A router may have a superseded (later) event still queued; reuse it if
+  // it is for this very time rather than queue a twin.
+  auto& q = queued_[node];
+  if (std::find(q.begin(), q.end(), t) != q.end()) return;
+  q.push_back(t);
   q_.push(t, kAlloc, node);
 }
 
@@ -237,12 +253,12 @@ int PacketNetwork::fifo_pop(int gvc, uint64_t t) {
 }
 
 void PacketNetwork::refill(int ep, uint64_t t) {
-  // The NIC packetises its oldest message into the injection queue while
-  // there is room; route computation starts as a packet enters the queue.
+  // The NIC packetises into the injection queue while there is room, one
+  // packet per message in turn (a queue pair per message), so a NIC with
+  // many messages spreads over their paths. The router pipeline starts as a
+  // packet enters the queue.
   const int ip = nlinks_ + ep, gvc = vc_base_[ip], node = t_.endpoints()[ep];
   auto& bl = backlog_[ep];
-  // Messages are served round-robin, a packet each (one queue pair per
-  // message), so a NIC with many messages spreads over their paths.
   while (fifos_[gvc].size < fifos_[gvc].cap && !bl.empty()) {
     Message& m = messages_[bl.front()];
     const uint64_t payload = std::min<uint64_t>(m.unpacketised, uint64_t(p_.packet.mtu_bytes));
@@ -278,6 +294,7 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
   grants_.clear();
   uint64_t wake = kNever;
   RouteHop hops[PacketRouting::kMaxCandidates];
+  credit_wait_[n] = 0;
   // Only FIFOs holding packets, in a stable copy (grants change the set).
   scan_.assign(active_[n].begin(), active_[n].end());
   std::sort(scan_.begin(), scan_.end());
@@ -290,14 +307,26 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
         wake = std::min(wake, in_free_[ip]);
         break;
       }
-      const Packet& P = packets_[ring_[f.off + f.head]];
+      Packet& P = packets_[ring_[f.off + f.head]];
       if (P.ready_fs > t) {
         wake = std::min(wake, P.ready_fs);
         break;
       }
-      const int k = routing_.route(n, P.src, P.dst, P.state, P.seq, hops);
-      if (k == 0)
-        throw ProtocolError("packet fabric: no route at '" + t_.node(n).name + "' toward '" + t_.node(P.dst).name + "'");
+      int k;
+      if (P.route_link >= 0) {
+        hops[0] = {P.route_link, P.route_vc_lo, P.route_vc_hi};
+        k = 1;
+      } else {
+        k = routing_.route(n, P.src, P.dst, P.state, P.seq, hops);
+        if (k == 0)
+          throw ProtocolError("packet fabric: no route at '" + t_.node(n).name + "' toward '" + t_.node(P.dst).name +
+                              "'");
+        if (k == 1) {
+          P.route_link = hops[0].link;
+          P.route_vc_lo = static_cast<uint8_t>(hops[0].vc_lo);
+          P.route_vc_hi = static_cast<uint8_t>(hops[0].vc_hi);
+        }
+      }
       int best_l = -1, best_vc = -1;
       int32_t best_cr = -1;
       for (int h = 0; h < k; ++h) {
@@ -306,16 +335,22 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
           wake = std::min(wake, out_free_[l]);
           continue;
         }
+        bool fits = false;
         for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) {
           const int32_t cr = credits_[size_t(l) * vcs_ + dv];
+          fits = fits || cr >= P.flits;
           if (cr >= P.flits && cr > best_cr) {
             best_cr = cr;
             best_l = l;
             best_vc = dv;
           }
         }
+        if (!fits) credit_stalls_[l] += 1;  // back-pressure: the link is free, the buffer ahead is not
       }
-      if (best_l < 0) break;  // waits for a credit (its return schedules a round) or a port
+      if (best_l < 0) {  // waits for a port (wake above) or a credit (its return schedules a round)
+        credit_wait_[n] = 1;
+        break;
+      }
       if (in_greedy_[ip]) {
         // The NIC of an NPU behind switches owns its out-links (nothing
         // else at the node forwards): it starts a packet on every free link
@@ -366,9 +401,10 @@ void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t)
   if (ip < nlinks_) {
     // The buffer space frees as the tail leaves it; the credit travels
     // back over the input link.
-    q_.push(in_end + lat_fs_[ip], kCredit, ip, gvc - vc_base_[ip], static_cast<int32_t>(F));
+    return_credit(ip, gvc - vc_base_[ip], static_cast<int>(F), in_end + lat_fs_[ip]);
   }
   P.state = routing_.next_state(P.state, l);
+  P.route_link = -1;  // the next router computes its own
   P.vc = static_cast<uint8_t>(out_vc);
   ++P.hops;
   P.tail_fs = end + lat_fs_[l];
@@ -406,7 +442,7 @@ void PacketNetwork::arrive(int l, uint64_t t) {
 
 void PacketNetwork::deliver(int pk, int l, uint64_t t) {
   Packet& P = packets_[pk];
-  q_.push(t + lat_fs_[l], kCredit, l, P.vc, P.flits);
+  return_credit(l, P.vc, P.flits, t + lat_fs_[l]);
   ++packets_delivered_;
   flits_delivered_ += P.flits;
   bytes_delivered_ += P.payload;
@@ -454,7 +490,7 @@ std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
   std::ostringstream os;
   const uint64_t limit = static_cast<uint64_t>(p_.stall_check_ns * kFsPerNs);
   os << "packet fabric stalled at " << t / kFsPerNs << " ns: " << outstanding_ << " packet(s) outstanding, "
-     << (all_held ? "no events left" : "a buffer head has not moved for " + std::to_string(p_.stall_check_ns) + " ns")
+     << (all_held ? std::string("no events left") : "a buffer head has not moved for " + fmt_ns(p_.stall_check_ns) + " ns")
      << " (routing " << routing_.algorithm() << ", " << vcs_ << " VC(s)); who holds what:";
   int shown = 0, stuck = 0;
   RouteHop hops[PacketRouting::kMaxCandidates];
@@ -484,6 +520,30 @@ std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
   return os.str();
 }
 
+void PacketNetwork::return_credit(int link, int vc, int flits, uint64_t at) {
+  // Credits on one link nearly always return in time order: they wait in a
+  // per-link FIFO behind one heap event. One that would overtake the FIFO's
+  // tail (a forwarding NPU mixes ejections and departures) takes the heap.
+  Flight& fc = credit_flight_[link];
+  const int code = vc * 65536 + flits;
+  if (fc.empty()) {
+    q_.push(at, kCreditLink, link);
+    fc.push(at, code);
+  } else if (fc.back().first <= at) {
+    fc.push(at, code);
+  } else {
+    q_.push(at, kCredit, link, vc, flits);
+  }
+}
+
+void PacketNetwork::credit(int link, int vc, int flits) {
+  credits_[size_t(link) * vcs_ + vc] += flits;
+  credits_returned_ += flits;
+  // Only a router with a head packet short of credits needs a new round.
+  const int n = t_.link(link).src;
+  if (credit_wait_[n]) schedule_alloc(n, now_);
+}
+
 void PacketNetwork::start_message(int id) {
   const Message& m = messages_[id];
   const int ep = ep_index_[m.src];
@@ -501,20 +561,25 @@ void PacketNetwork::run() {
     now_ = e.time_fs;
     ++events_;
     switch (e.type) {
-      case kAlloc:
+      case kAlloc: {
+        auto& q = queued_[e.a];
+        q.erase(std::find(q.begin(), q.end(), e.time_fs));
         if (alloc_at_[e.a] != e.time_fs) break;  // superseded by an earlier round
         alloc_at_[e.a] = kNever;
-        last_alloc_[e.a] = now_;
         run_alloc(e.a, now_);
         break;
+      }
       case kArrive: arrive(e.a, now_); break;
       case kDeliver: deliver(e.a, e.b, now_); break;
-      case kCredit:
-        credits_[size_t(e.a) * vcs_ + e.b] += e.c;
-        credits_returned_ += e.c;
-        // Only a router holding packets can use the credit.
-        if (!active_[t_.link(e.a).src].empty()) schedule_alloc(t_.link(e.a).src, now_);
+      case kCredit: credit(e.a, e.b, e.c); break;
+      case kCreditLink: {
+        Flight& fc = credit_flight_[e.a];
+        const int code = fc.front().second;
+        fc.pop();
+        if (!fc.empty()) q_.push(fc.front().first, kCreditLink, e.a);
+        credit(e.a, code / 65536, code % 65536);
         break;
+      }
       case kSend: start_message(e.a); break;
       case kGen:
         if (source_) source_->generate(e.a, now_);

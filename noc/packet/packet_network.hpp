@@ -108,6 +108,9 @@ class PacketNetwork {
   uint64_t packets_created() const { return created_total_; }
   uint64_t packets_delivered() const { return delivered_total_; }
   uint64_t packets_outstanding() const { return outstanding_; }
+  // Counters count from the last reset_all() (synthetic traffic resets at
+  // the end of warm-up) to now, drain included; link_utilisation covers the
+  // measurement window only (finish_window).
   stats::Registry& stats() { return registry_; }
   const stats::Registry& stats() const { return registry_; }
   // Fills link_utilisation from link_busy_ns over `window_ns`.
@@ -119,7 +122,7 @@ class PacketNetwork {
   const stats::Scalar& packets_delivered_stat() const { return packets_delivered_; }
 
  private:
-  enum EventType : uint8_t { kAlloc, kArrive, kDeliver, kCredit, kSend, kGen, kTimer, kCheck };
+  enum EventType : uint8_t { kAlloc, kArrive, kDeliver, kCredit, kCreditLink, kSend, kGen, kTimer, kCheck };
   struct Packet {
     int src = 0, dst = 0, msg = -1;
     uint16_t flits = 0;
@@ -128,6 +131,10 @@ class PacketNetwork {
     uint32_t payload = 0;
     uint16_t hops = 0;
     uint32_t seq = 0;  // creation number (per-packet ECMP hashing)
+    // This hop's deterministic route, computed once while the packet heads
+    // its VC (-1: not yet, or several candidates to weigh each round).
+    int32_t route_link = -1;
+    uint8_t route_vc_lo = 0, route_vc_hi = 0;
     uint64_t ready_fs = 0, tail_fs = 0;
   };
   // Packets on a link, in arrival order: (time it joins the next VC, id).
@@ -136,6 +143,7 @@ class PacketNetwork {
     size_t head = 0;
     bool empty() const { return head == v.size(); }
     const std::pair<uint64_t, int>& front() const { return v[head]; }
+    const std::pair<uint64_t, int>& back() const { return v.back(); }
     void push(uint64_t t, int pk) { v.emplace_back(t, pk); }
     void pop() {
       if (++head == v.size()) { v.clear(); head = 0; }
@@ -155,6 +163,8 @@ class PacketNetwork {
   int node_of_inport(int ip) const;
   void refill(int ep, uint64_t t);
   void start_message(int id);  // into its NIC's backlog, now
+  void return_credit(int link, int vc, int flits, uint64_t at);
+  void credit(int link, int vc, int flits);
   void run_alloc(int node, uint64_t t);
   void grant(int node, int ip, int gvc, int link, int out_vc, uint64_t t);
   void arrive(int link, uint64_t t);
@@ -176,7 +186,7 @@ class PacketNetwork {
 
   // links (= output ports)
   std::vector<uint64_t> flit_fs_, lat_fs_, out_free_;
-  std::vector<Flight> flight_;
+  std::vector<Flight> flight_, credit_flight_;  // packets / credits on each link
   std::vector<int32_t> credits_;  // link * vcs + vc, flits
   std::vector<int> out_local_;    // link -> index among its source's out-links
   // input ports: link ids, then one injection port per NPU
@@ -193,8 +203,10 @@ class PacketNetwork {
   std::vector<int32_t> ring_;
   // routers
   std::vector<std::vector<int>> node_inports_;
-  std::vector<uint64_t> alloc_at_, last_alloc_;  // pending round; last round (once per cycle)
-  uint64_t cycle_fs_ = 1;
+  std::vector<uint64_t> alloc_at_;  // time of the router's pending allocation round (kNever: none)
+  std::vector<char> credit_wait_;   // a head found no credits in the router's last round
+  std::vector<std::vector<uint64_t>> queued_;  // times of the router's queued kAlloc events
+  uint64_t cycle_fs_ = 1;  // router clock: an unmatched request retries after one cycle
   std::vector<ArbiterState> arb_;
   std::vector<int> ep_index_;
   // NICs
@@ -220,7 +232,7 @@ class PacketNetwork {
   stats::Scalar packets_created_, packets_injected_, packets_delivered_, flits_delivered_, bytes_delivered_,
       credits_returned_;
   stats::Distribution latency_ps_, hops_;
-  stats::Vector link_flits_, link_busy_ns_, link_utilisation_;
+  stats::Vector link_flits_, link_busy_ns_, link_utilisation_, credit_stalls_;
 };
 
 }  // namespace npusim::noc

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "noc/packet/packet_network.hpp"
 #include "noc/packet/rng.hpp"
@@ -156,6 +157,7 @@ TrafficResult run_synthetic(const Topology& t, const PacketParams& p, const Traf
   TrafficResult r;
   r.traffic = tp;
   r.routing = net.routing().algorithm();
+  r.buffer_flits = net.buffer_flits();
   r.endpoints = static_cast<int>(t.endpoints().size());
   r.active_sources = src.active_count_;
   const double window_ns = (src.end_fs_ - src.warm_fs_) / 1e6;
@@ -194,6 +196,10 @@ TrafficResult run_synthetic(const Topology& t, const PacketParams& p, const Traf
     json s = json::object();
     for (const auto& [name, v] : net.stats().flatten()) s[name] = v;
     r.stats = s;
+    r.stats_json = net.stats().dump_json();
+    std::ostringstream os;
+    net.stats().dump_text(os);
+    r.stats_text = os.str();
   }
   return r;
 }
@@ -201,6 +207,7 @@ TrafficResult run_synthetic(const Topology& t, const PacketParams& p, const Traf
 json TrafficResult::to_json() const {
   json j = {{"pattern", traffic.pattern},
             {"routing", routing},
+            {"buffer_flits", buffer_flits},
             {"endpoints", endpoints},
             {"active_sources", active_sources},
             {"packet_bytes", traffic.packet_bytes},

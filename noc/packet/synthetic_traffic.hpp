@@ -39,6 +39,7 @@ struct TrafficResult {
   TrafficParams traffic;
   std::string routing;
   int endpoints = 0, active_sources = 0;
+  int buffer_flits = 0;  // per VC, as resolved (auto when the parameter is 0)
   double offered_rate = 0, accepted_rate = 0;  // fraction of injection bandwidth
   double offered_flits_per_node_cycle = 0, accepted_flits_per_node_cycle = 0;
   double accepted_gbps_per_node = 0;  // payload
@@ -51,7 +52,9 @@ struct TrafficResult {
   bool saturated = false;  // accepted < 95% of offered
   uint64_t events = 0;
   double sim_time_ns = 0;
-  json stats;  // the fabric's stats registry (flattened), when asked for
+  json stats;              // the fabric's stats registry (flattened), when asked for
+  json stats_json;         // Registry::dump_json (values, descriptions, units), when asked for
+  std::string stats_text;  // gem5-like stats.txt, when asked for
   json to_json() const;
 };
 

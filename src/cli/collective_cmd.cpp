@@ -127,7 +127,7 @@ double parse_size(const std::string& flag, const std::string& text) {
 }
 
 json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
-  std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow";
+  std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config;
   std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text;
   bool as_json = false;
   for (size_t i = 0; i < args.size();) {
@@ -149,6 +149,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--experts") experts_text = value();
     else if (f == "--token-bytes") token_bytes_text = value();
     else if (f == "--seed") seed_text = value();
+    else if (f == "--packet-config") packet_config = value();
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'collective'");
   }
@@ -168,6 +169,8 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   }
   if (fidelity != "flow" && fidelity != "packet")
     throw UsageError("--fidelity: expected flow or packet, got '" + fidelity + "'");
+  if (!packet_config.empty() && fidelity != "packet")
+    throw UsageError("--packet-config: only with --fidelity packet");
   if (algo.empty()) algo = op == "alltoall" || moe ? "direct" : "ring";
   if (algo != "ring" && algo != "direct" && algo != "halving_doubling" && algo != "hierarchical")
     throw UsageError("--algo: expected ring, direct, halving_doubling or hierarchical, got '" + algo + "'");
@@ -191,8 +194,19 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
 
   CollectiveResult r;
   if (fidelity == "packet") {
-    // Packet level with the fabric's default parameters (noc/packet/packet_params.hpp).
-    r = noc::packet_collective(t, defaults_of<noc::PacketParams>(), op, algo, bytes, ranks);
+    // Packet level with the fabric's defaults (noc/packet/packet_params.hpp),
+    // or a packet_fabric JSON over them.
+    json pj = json::object();
+    if (!packet_config.empty()) {
+      std::ifstream in(packet_config);
+      if (!in) throw ConfigError(packet_config + ": cannot open packet-fabric config");
+      try {
+        pj = json::parse(in);
+      } catch (const json::parse_error& e) {
+        throw ConfigError(packet_config + ": not valid JSON (" + e.what() + ")");
+      }
+    }
+    r = noc::packet_collective(t, from_json<noc::PacketParams>(pj, "packet"), op, algo, bytes, ranks);
   } else if (moe) {
     noc::MoeTraffic mt;
     mt.tokens = parse_count("--tokens", tokens_text);
@@ -260,15 +274,16 @@ int run_collective_command(const std::vector<std::string>& args) {
 
 json collective_job(const json& job) {
   // The job's keys are the command's flags: one validation path for both.
-  static const char* kKeys[] = {"kind",  "name",    "system", "op",          "bytes", "ranks", "algo",
-                                "fidelity", "group", "tokens", "topk", "experts", "token_bytes", "seed"};
+  static const char* kKeys[] = {"kind",  "name",   "system", "op",      "bytes",       "ranks", "algo",         "fidelity",
+                                "group", "tokens", "topk",   "experts", "token_bytes", "seed",  "packet_config"};
   std::vector<std::string> args;
   for (auto it = job.begin(); it != job.end(); ++it) {
     bool known = false;
     for (const char* k : kKeys) known = known || it.key() == k;
     if (!known)
       throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: kind, name, "
-                        "system, op, bytes, ranks, algo, fidelity, group, tokens, topk, experts, token_bytes, seed");
+                        "system, op, bytes, ranks, algo, fidelity, group, tokens, topk, experts, token_bytes, seed, "
+                        "packet_config");
     if (it.key() == "kind" || it.key() == "name") continue;
     const json& v = it.value();
     if (!v.is_string() && !v.is_number())

@@ -2,7 +2,7 @@
 // topology.json, through the flow-level fabric model.
 //   npusim-engine collective --system <preset|topology.json>
 //       --op <allreduce|allgather|reducescatter|alltoall> --bytes S
-//       [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--json]
+//       [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--packet-config packet.json] [--json]
 #pragma once
 #include <string>
 #include <vector>

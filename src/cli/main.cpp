@@ -32,11 +32,10 @@ const char* kUsage =
     "  npusim-engine job <job.json> [--out DIR]\n"
     "  npusim-engine core --trace <file.core> [--config core.json] [--json] [--stats-dir DIR]\n"
     "  npusim-engine collective --system <preset|topology.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
-    "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--json]\n"
+    "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--packet-config F] [--json]\n"
     "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"
     "                    [--m M --n N --k K] [--fidelity cycle|fast] [--json] [--out DIR]  (op --help)\n"
-    "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|preset|topology.json> --traffic P --rate R\n"
-    "                    [--sweep r1,r2,...] [--vcs V --buffer F --pipeline C --routing R --allocator A ...] [--json]\n"
+    "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|preset|file> --rate R|--sweep r,... [--json]  (noc --help)\n"
     "  npusim-engine presets\n";
 
 struct Args {

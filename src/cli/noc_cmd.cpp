@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -23,9 +24,24 @@ using noc::Topology;
 // 32-B flits and a 1 GHz router clock one flit per cycle, BookSim's unit).
 constexpr double kGenBwGbps = 32;
 constexpr double kGenLatNs = 10;
+constexpr int kMaxNocNpus = 4096;
 
 const char* kTopoForms =
     "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), a preset or a topology .json file";
+
+const char* kNocHelp =
+    "npusim noc: synthetic traffic on the packet-level fabric\n"
+    "  --topology T        mesh:XxY | torus:XxY | ring:N | clos:E:G:S (E NPUs, G per leaf, S spines) |\n"
+    "                      a system preset | a topology .json file (generated links: 32 GB/s, 10 ns, E)\n"
+    "  --traffic P         uniform | permutation | transpose | hotspot | alltoall | incast (default uniform)\n"
+    "  --rate R            offered load: fraction of each NPU's injection bandwidth, in (0, 1]\n"
+    "  --sweep r1,r2,...   a latency-load curve instead of one rate\n"
+    "  --packet-bytes B    payload per packet (default 240, <= MTU 256)\n"
+    "  --vcs V --buffer F --pipeline C --allocator round_robin|islip\n"
+    "  --routing auto|ecmp|dor|updown|adaptive  --link-latency-ns L --link-bandwidth-gbps B\n"
+    "  --seed S --cycles N (measurement window) --warmup N --config packet.json --json\n"
+    "  --stats (stats in the JSON) | --stats-dir DIR (stats.txt, stats.json, config.json; rate_<r>/ per sweep rate)\n"
+    "Exit codes: 2 usage, 3 config, 6 stall (deadlock: the report names who holds what).\n";
 
 int parse_int(const std::string& flag, const std::string& text) {
   const std::string want = flag + ": expected a non-negative integer, got '" + text + "'";
@@ -77,13 +93,26 @@ Topology parse_topology_spec(const std::string& spec, double bw, double lat, std
   if (colon != std::string::npos && !is_file(spec)) {
     const std::string kind = spec.substr(0, colon), body = spec.substr(colon + 1);
     if (source) *source = spec + " (generated; links " + std::to_string(bw) + " GB/s, " + std::to_string(lat) + " ns)";
+    // Refuse oversized generators before building them (the packet level
+    // stops at kMaxNocNpus anyway).
+    auto cap = [&](long long npus) {
+      if (npus > kMaxNocNpus)
+        throw UsageError("--topology " + spec + ": " + std::to_string(npus) + " NPUs, above the packet-level limit of " +
+                         std::to_string(kMaxNocNpus));
+    };
     if (kind == "mesh" || kind == "torus") {
       auto d = parse_dims(spec, body, 'x', 2);
+      cap(1LL * d[0] * d[1]);
       return kind == "mesh" ? Topology::mesh(d[0], d[1], bw, lat) : Topology::torus(d[0], d[1], bw, lat);
     }
-    if (kind == "ring") return Topology::ring(parse_dims(spec, body, 'x', 1)[0], bw, lat);
+    if (kind == "ring") {
+      const int n = parse_dims(spec, body, 'x', 1)[0];
+      cap(n);
+      return Topology::ring(n, bw, lat);
+    }
     if (kind == "clos") {
       auto d = parse_dims(spec, body, ':', 3);
+      cap(d[0]);
       noc::ClosParams p;
       p.endpoints = d[0];
       p.endpoints_per_group = d[1];
@@ -117,7 +146,7 @@ Topology parse_topology_spec(const std::string& spec, double bw, double lat, std
 }
 
 json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
-  std::string topo, config, sweep;
+  std::string topo, config, sweep, stats_dir;
   bool as_json = false, with_stats = false, have_rate = false;
   json pj = json::object(), tj = json::object();
   double gen_bw = kGenBwGbps, gen_lat = kGenLatNs;
@@ -145,6 +174,7 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--config") config = value();
     else if (f == "--sweep") sweep = value();
     else if (f == "--stats") { with_stats = true; ++i; }
+    else if (f == "--stats-dir") { stats_dir = value(); with_stats = true; }
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'noc'");
   }
@@ -183,13 +213,29 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
 
   std::string source;
   Topology t = parse_topology_spec(topo, gen_bw, gen_lat, &source);
-  if (t.endpoints().size() > 4096)
-    throw UsageError("noc: packet level supports at most 4096 NPUs, the topology has " +
+  if (t.endpoints().size() > size_t(kMaxNocNpus))
+    throw UsageError("noc: packet level supports at most " + std::to_string(kMaxNocNpus) + " NPUs, the topology has " +
                      std::to_string(t.endpoints().size()) + " (use npusim collective --fidelity flow)");
   json params = to_json(p);
+  // gem5-style outputs: stats.txt, stats.json and the resolved config.json
+  // (one directory per rate for a sweep).
+  auto write_stats = [&](const noc::TrafficResult& res, const std::string& dir) {
+    if (stats_dir.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw ConfigError("--stats-dir: cannot create '" + dir + "': " + ec.message());
+    std::ofstream(std::filesystem::path(dir) / "stats.txt") << res.stats_text;
+    std::ofstream(std::filesystem::path(dir) / "stats.json") << res.stats_json.dump(1) << "\n";
+    json cfg = {{"topology", topo}, {"packet", params}, {"traffic", to_json(res.traffic)}};
+    std::ofstream(std::filesystem::path(dir) / "config.json") << cfg.dump(1) << "\n";
+  };
   json out;
   if (rates.empty()) {
-    out = noc::run_synthetic(t, p, tp, with_stats).to_json();
+    noc::TrafficResult res = noc::run_synthetic(t, p, tp, with_stats);
+    write_stats(res, stats_dir);
+    res.stats_json = nullptr;
+    out = res.to_json();
+    if (!stats_dir.empty()) out.erase("stats");
   } else {
     json curve = json::array();
     double sat = -1, best_accepted = 0;
@@ -198,7 +244,12 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
       noc::TrafficResult res = noc::run_synthetic(t, p, tp, with_stats);
       if (res.saturated && sat < 0) sat = r;
       best_accepted = std::max(best_accepted, res.accepted_rate);
-      curve.push_back(res.to_json());
+      std::ostringstream sub;
+      sub << "rate_" << r;
+      write_stats(res, (std::filesystem::path(stats_dir) / sub.str()).string());
+      json one = res.to_json();
+      if (!stats_dir.empty()) one.erase("stats");
+      curve.push_back(one);
     }
     out = {{"sweep", curve},
            {"rate_unit", "fraction of each NPU's injection bandwidth (wire flits: header and padding included)"},
@@ -214,6 +265,11 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
 }
 
 int run_noc_command(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::fputs(kNocHelp, stdout);
+      return 0;
+    }
   bool as_json = false;
   const json out = noc_json(args, &as_json);
   if (as_json) {

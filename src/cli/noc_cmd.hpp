@@ -3,7 +3,7 @@
 //       --traffic <uniform|permutation|transpose|hotspot|alltoall|incast> --rate R
 //       [--packet-bytes B] [--vcs V] [--buffer F] [--pipeline C] [--link-latency-ns L]
 //       [--link-bandwidth-gbps B] [--routing R] [--allocator A] [--seed S] [--cycles N]
-//       [--warmup N] [--config packet.json] [--stats] [--json] [--sweep r1,r2,...]
+//       [--warmup N] [--config packet.json] [--stats | --stats-dir DIR] [--json] [--sweep r1,r2,...]
 // Prints one JSON object (--json) or a table. Rates are fractions of each
 // NPU's injection bandwidth (see noc/packet/synthetic_traffic.hpp).
 #pragma once

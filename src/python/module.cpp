@@ -9,6 +9,8 @@
 
 #include "memory/hbm_presets.hpp"
 #include "memory/patterns.hpp"
+#include "noc/packet/packet_params.hpp"
+#include "noc/packet/synthetic_traffic.hpp"
 #include "npu/chip/chip_config.hpp"
 #include "npu/chip/chip_presets.hpp"
 #include "npu/core/core_config.hpp"
@@ -61,7 +63,10 @@ PYBIND11_MODULE(_core, m) {
     if (kind == "pattern") return to_py(npusim::memory::PatternSpec::schema().describe());
     if (kind == "chip") return to_py(npusim::npu::ChipConfig::schema().describe());
     if (kind == "core") return to_py(npusim::npu::CoreConfig::schema().describe());
-    throw npusim::ConfigError("unknown schema kind '" + kind + "'; expected 'memory', 'pattern', 'chip' or 'core'");
+    if (kind == "packet_fabric") return to_py(npusim::noc::PacketParams::schema().describe());
+    if (kind == "traffic") return to_py(npusim::noc::TrafficParams::schema().describe());
+    throw npusim::ConfigError("unknown schema kind '" + kind +
+                              "'; expected 'memory', 'pattern', 'chip', 'core', 'packet_fabric' or 'traffic'");
   }, py::arg("kind"), "Parameter declarations (type, unit, default, doc, range) of a config kind.");
   m.def("memory_presets", &npusim::memory::memory_preset_names, "Names of the bundled memory presets.");
   m.def("memory_preset", [](const std::string& n) { return to_py(npusim::memory::memory_preset(n)); },

@@ -70,6 +70,8 @@ def test_bad_arguments_exit_codes():
         ("--topology", "mesh:4x4", "--rate", "0.1", "--vcs", "two"),
         ("--topology", "mesh:4x4", "--rate", "0.1", "--bogus"),
         ("--topology", "mesh:4x4", "--sweep", "0.1,x"),
+        ("--topology", "mesh:100000x100000", "--rate", "0.1"),  # above the packet-level limit
+        ("--topology", "atlas960_superpod", "--rate", "0.1"),
     ]
     for args in usage:
         p = engine(*args)
@@ -123,3 +125,63 @@ def test_python_cli_forwards_noc():
                        env={**os.environ, "PYTHONPATH": str(BUILD / "python")})
     assert p.returncode == 0, p.stderr
     assert "accepted_rate" in json.loads(p.stdout)
+
+
+@needs_engine
+def test_help_and_config_file(tmp_path):
+    p = engine("--help")
+    assert p.returncode == 0 and "--topology" in p.stdout and "injection bandwidth" in p.stdout
+    cfg = tmp_path / "packet.json"
+    cfg.write_text(json.dumps({"switch": {"vcs": 3, "pipeline_cycles": 5}, "packet": {"mtu_bytes": 512}}))
+    p = engine("--topology", "mesh:3x3", "--rate", "0.1", "--cycles", "500", "--config", str(cfg), "--vcs", "4",
+               "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["params"]["switch"]["vcs"] == 4  # the flag wins over the file
+    assert r["params"]["switch"]["pipeline_cycles"] == 5 and r["params"]["packet"]["mtu_bytes"] == 512
+    cfg.write_text(json.dumps({"switch": {"depth": 3}}))
+    p = engine("--topology", "mesh:3x3", "--rate", "0.1", "--config", str(cfg))
+    assert p.returncode == 3 and "noc.switch.depth" in p.stderr
+
+
+@needs_engine
+def test_stats_dir_writes_gem5_style_stats(tmp_path):
+    out = tmp_path / "run"
+    p = engine("--topology", "mesh:4x4", "--rate", "0.2", "--cycles", "1000", "--stats-dir", str(out), "--json")
+    assert p.returncode == 0, p.stderr
+    text = (out / "stats.txt").read_text()
+    assert "noc.latency_ps::p99" in text and "noc.link_utilisation::npu0->npu1" in text and "# " in text
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["stats"]["noc.credits_returned"] > 0
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["topology"] == "mesh:4x4" and cfg["traffic"]["rate"] == 0.2 and "switch" in cfg["packet"]
+    p = engine("--topology", "mesh:4x4", "--sweep", "0.1,0.2", "--cycles", "500", "--stats-dir", str(tmp_path / "s"))
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "s" / "rate_0.1" / "stats.txt").exists() and (tmp_path / "s" / "rate_0.2" / "stats.json").exists()
+
+
+@needs_engine
+def test_collective_at_packet_fidelity(tmp_path):
+    def coll(*args):
+        return subprocess.run([str(ENGINE), "collective", *args], capture_output=True, text=True, timeout=300)
+
+    base = ("--system", "nvl72", "--ranks", "8", "--op", "allreduce", "--bytes", "1M", "--json")
+    flow = json.loads(coll(*base).stdout)
+    p = coll(*base, "--fidelity", "packet")
+    assert p.returncode == 0, p.stderr
+    pk = json.loads(p.stdout)
+    assert pk["fidelity"] == "packet" and pk["phases"] == 14 and pk["simulated_phases"] == 14
+    for k in ("time_us", "algbw_gbps", "busbw_gbps"):
+        assert pk[k] > 0
+    assert 0.8 < flow["time_us"] / pk["time_us"] < 1.2  # headers, pipelines: within 20% here
+    cfg = tmp_path / "slow.json"
+    cfg.write_text(json.dumps({"switch": {"pipeline_cycles": 50}}))
+    slow = json.loads(coll(*base, "--fidelity", "packet", "--packet-config", str(cfg)).stdout)
+    assert slow["time_us"] > pk["time_us"] + 14 * 2 * 0.04  # 47 more cycles at 2 routers per step
+    cfg.write_text(json.dumps({"switch": {"pipe": 50}}))
+    p = coll(*base, "--fidelity", "packet", "--packet-config", str(cfg))
+    assert p.returncode == 3 and "packet.switch.pipe" in p.stderr
+    p = coll(*base, "--packet-config", str(cfg))
+    assert p.returncode == 2 and "--fidelity packet" in p.stderr
+    p = coll("--system", "cloudmatrix384", "--op", "allreduce", "--bytes", "16M", "--fidelity", "packet")
+    assert p.returncode == 2 and "packet-level limit" in p.stderr
