@@ -110,7 +110,7 @@ def parser():
     pr.set_defaults(func=cmd_presets)
 
     pa = sub.add_parser("params", help="list every parameter of a config kind with unit, default, doc")
-    pa.add_argument("kind", choices=["memory", "chip", "core", "pattern"])
+    pa.add_argument("kind", choices=["memory", "chip", "core", "pattern", "packet_fabric", "traffic"])
     pa.set_defaults(func=cmd_params)
     return p
 
