@@ -13,7 +13,7 @@ import runpy
 import sys
 
 STUDIES = {"memory": "npusim.studies.memory_compare", "fabric": "npusim.studies.fabric",
-           "roadmap": "npusim.studies.roadmap"}
+           "roadmap": "npusim.studies.roadmap", "noc": "npusim.studies.noc"}
 
 
 def cmd_run(args):

@@ -185,3 +185,24 @@ def test_collective_at_packet_fidelity(tmp_path):
     assert p.returncode == 2 and "--fidelity packet" in p.stderr
     p = coll("--system", "cloudmatrix384", "--op", "allreduce", "--bytes", "16M", "--fidelity", "packet")
     assert p.returncode == 2 and "packet-level limit" in p.stderr
+
+
+def test_study_noc_quick(tmp_path):
+    import subprocess as sp
+    import sys
+    from conftest import BUILD, REPO
+    env = dict(__import__("os").environ, PYTHONPATH=str(BUILD / "python"))
+    p = sp.run([sys.executable, str(REPO / "tools/npusim"), "study", "noc", "--quick", "--out", str(tmp_path)],
+               capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    for f in ("summary.csv", "saturation.md", "latency_load.png"):
+        assert (tmp_path / f).exists()
+    import pandas as pd
+    df = pd.read_csv(tmp_path / "summary.csv")
+    for _, sub in df.groupby("config"):
+        sub = sub.sort_values("offered")
+        # Latency-load shape: latency grows with load; accepted never exceeds offered
+        # (5% slack for the finite window), and saturates below full load.
+        assert sub["avg latency ns"].iloc[-1] > sub["avg latency ns"].iloc[0]
+        assert (sub["accepted"] <= sub["offered"] * 1.05).all()
+        assert sub["accepted"].max() < 1.0
