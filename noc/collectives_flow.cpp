@@ -1,7 +1,9 @@
 #include "noc/collectives_flow.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
+#include <map>
 #include <random>
 
 namespace npusim::noc {
@@ -237,22 +239,86 @@ CollectiveResult moe_alltoallv(const Topology& t, const MoeTraffic& mt, std::vec
       }
     }
   }
-  FlowModel m(t);
+  // Flows are grouped by (path hop count, token count): members of a group
+  // move at one per-flow rate (FlowGroup), so the fluid model handles
+  // n^2 pairs with a few groups. Exact when members are interchangeable under
+  // the topology's symmetry (a Clos with full groups), the group's slowest
+  // member's pace otherwise.
+  std::map<std::pair<long, int>, std::map<int, double>> group_links;
+  std::map<std::pair<long, int>, std::pair<double, double>> group_stats;  // members, summed latency
   double routed = 0;
   for (int s = 0; s < n; ++s)
     for (int d = 0; d < n; ++d) {
-      const double b = count[size_t(s) * size_t(n) + size_t(d)] * mt.token_bytes;
-      routed += b;
-      if (s == d || b <= 0) continue;
-      if (mt.combine) m.add_flow(ranks[size_t(d)], ranks[size_t(s)], b, 0.0);
-      else m.add_flow(ranks[size_t(s)], ranks[size_t(d)], b, 0.0);
+      const double c = count[size_t(s) * size_t(n) + size_t(d)];
+      routed += c * mt.token_bytes;
+      if (s == d || c <= 0) continue;
+      const int from = mt.combine ? ranks[size_t(d)] : ranks[size_t(s)], to = mt.combine ? ranks[size_t(s)] : ranks[size_t(d)];
+      const std::vector<LinkShare> path = t.route(from, to);
+      double hops = 0, lat = 0;
+      for (const auto& ls : path) {
+        hops += ls.fraction;
+        lat += ls.fraction * t.link(ls.link).latency_ns;
+      }
+      const std::pair<long, int> key{std::lround(hops * 1000), int(c)};
+      auto& links = group_links[key];
+      for (const auto& ls : path) links[ls.link] += ls.fraction;
+      auto& st = group_stats[key];
+      st.first += 1;
+      st.second += lat;
     }
+  FlowModel m(t);
+  for (const auto& [key, links] : group_links) {
+    FlowGroup g;
+    for (const auto& [l, f] : links) g.links.push_back({l, f});
+    const auto& st = group_stats[key];
+    g.multiplicity = st.first;
+    g.bytes = double(key.second) * mt.token_bytes;
+    g.latency_ns = st.second / st.first;
+    m.add_group(std::move(g));
+  }
   m.run();
   Accum acc(t);
   acc.add(m, m.max_finish_ns(), 1);
   return with_tiers(finish(mt.combine ? "moe_combine" : "moe_dispatch", n, routed / n, m.max_finish_ns(),
                            double(n - 1) / n, 1, 1),
                     acc, "direct");
+}
+
+CollectiveResult double_tree_allreduce(const Topology& t, double bytes, std::vector<int> ranks) {
+  ranks = resolve(t, std::move(ranks), "allreduce");
+  const int n = static_cast<int>(ranks.size());
+  // Two binary trees over the ranks (heap order: node i's parent is
+  // (i-1)/2), the second mirrored (rank i -> n-1-i) so most interior nodes
+  // of one are leaves of the other and no edge is shared in the same
+  // direction (NCCL's double binary tree, simplified). Each
+  // tree reduces half the buffer up, then broadcasts it down; in the fluid
+  // limit a phase's edges stream at once (pipelined chunks), so a phase
+  // costs its slowest edge's drain plus the tree depth's latency.
+  int depth = 0;
+  while ((2 << depth) - 1 < n) ++depth;  // levels below the root
+  Accum acc(t);
+  double total = 0;
+  for (int phase = 0; phase < 2; ++phase) {
+    FlowModel m(t);
+    std::vector<int> ids;
+    double max_lat = 0;
+    for (int tree = 0; tree < 2; ++tree)
+      for (int i = 1; i < n; ++i) {
+        const int ci = tree ? n - 1 - i : i, pi = tree ? n - 1 - (i - 1) / 2 : (i - 1) / 2;
+        const int child = ranks[size_t(ci)], parent = ranks[size_t(pi)];
+        ids.push_back(phase == 0 ? m.add_flow(child, parent, bytes / 2, 0.0) : m.add_flow(parent, child, bytes / 2, 0.0));
+      }
+    m.run();
+    double drain = 0;
+    for (int id : ids) {
+      drain = std::max(drain, m.finish_ns(id) - m.group(id).latency_ns);
+      max_lat = std::max(max_lat, m.group(id).latency_ns);
+    }
+    const double ns = drain + depth * max_lat;
+    acc.add(m, ns, 1);
+    total += ns;
+  }
+  return with_tiers(finish("allreduce", n, bytes, total, 2.0 * (n - 1) / n, 2, 2), acc, "double_tree");
 }
 
 }  // namespace npusim::noc

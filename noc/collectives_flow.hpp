@@ -61,6 +61,11 @@ CollectiveResult halving_doubling_allreduce(const Topology& t, double bytes, std
 // shard across groups (one ring per shard index, all at once), ring
 // all-gather inside each group. n must be a multiple of group.
 CollectiveResult hierarchical_allreduce(const Topology& t, double bytes, int group, std::vector<int> ranks = {});
+// Double binary tree all-reduce (NCCL's tree algorithm in the fluid limit):
+// two trees each reduce half the buffer up and broadcast it down, edges
+// streaming at once; time = per phase the slowest edge's drain + depth x
+// the slowest edge latency.
+CollectiveResult double_tree_allreduce(const Topology& t, double bytes, std::vector<int> ranks = {});
 // Pipelined chain broadcast from ranks[0] (NCCL's ring broadcast in the
 // fluid limit): every hop carries S at once; time = slowest hop's drain +
 // the chain's latency. busbw factor 1.

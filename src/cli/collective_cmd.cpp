@@ -172,15 +172,18 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   if (!packet_config.empty() && fidelity != "packet")
     throw UsageError("--packet-config: only with --fidelity packet");
   if (algo.empty()) algo = op == "alltoall" || moe ? "direct" : "ring";
-  if (algo != "ring" && algo != "direct" && algo != "halving_doubling" && algo != "hierarchical")
-    throw UsageError("--algo: expected ring, direct, halving_doubling or hierarchical, got '" + algo + "'");
+  if (algo != "ring" && algo != "direct" && algo != "halving_doubling" && algo != "hierarchical" &&
+      algo != "double_tree")
+    throw UsageError("--algo: expected ring, direct, halving_doubling, hierarchical or double_tree, got '" + algo +
+                     "'");
   if ((op == "alltoall" || moe) && algo != "direct")
     throw UsageError("--algo: " + op + " supports only direct, got '" + algo + "'");
-  if ((algo == "halving_doubling" || algo == "hierarchical") && op != "allreduce")
+  if ((algo == "halving_doubling" || algo == "hierarchical" || algo == "double_tree") && op != "allreduce")
     throw UsageError("--algo " + algo + ": only for allreduce, got --op " + op);
   if (op == "broadcast" && algo != "ring") throw UsageError("--algo: broadcast supports only ring, got '" + algo + "'");
   if (!group_text.empty() && algo != "hierarchical") throw UsageError("--group: only with --algo hierarchical");
-  if (fidelity == "packet" && (moe || op == "broadcast" || algo == "halving_doubling" || algo == "hierarchical"))
+  if (fidelity == "packet" &&
+      (moe || op == "broadcast" || algo == "halving_doubling" || algo == "hierarchical" || algo == "double_tree"))
     throw UsageError("--fidelity packet: supports ring allreduce/allgather/reducescatter and direct alltoall; use "
                      "--fidelity flow for " + op + " (" + algo + ")");
   const double bytes = moe ? 0.0 : parse_size("--bytes", bytes_text);
@@ -221,6 +224,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
     r = noc::moe_alltoallv(t, mt, ranks);
   } else if (op == "broadcast") r = noc::broadcast(t, bytes, ranks);
   else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(t, bytes, ranks);
+  else if (algo == "double_tree") r = noc::double_tree_allreduce(t, bytes, ranks);
   else if (algo == "hierarchical")
     r = noc::hierarchical_allreduce(t, bytes, group_text.empty() ? 8 : parse_count("--group", group_text), ranks);
   else if (algo == "direct") r = direct(t, op, bytes, ranks);

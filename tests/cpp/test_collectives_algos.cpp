@@ -104,3 +104,20 @@ TEST_CASE("MoE dispatch: every routed token is counted once, time is the busiest
   mt.topk = 0;
   CHECK_THROWS_WITH(moe_alltoallv(t, mt), Contains("topk"));
 }
+
+TEST_CASE("double binary tree all-reduce = S/B + 2 depth alpha on a full mesh", "[flow][collectives]") {
+  // Every tree edge has its own link on a full mesh, but a node sends up
+  // (or down) in both trees at once on different links: each phase drains
+  // S/2 per edge at B, then pays depth x alpha of pipeline fill.
+  const double B = 50, alpha = 400, S = 64e6;
+  for (int n : {3, 8, 13}) {
+    int depth = 0;
+    while ((2 << depth) - 1 < n) ++depth;
+    CollectiveResult r = double_tree_allreduce(Topology::full_mesh(n, B, alpha), S);
+    CHECK(r.time_us * 1000 == Approx(2 * (S / 2 / B + depth * alpha)).epsilon(1e-9));
+    CHECK(r.algo == "double_tree");
+  }
+  // Large n: log-depth latency beats the ring's 2(n-1) alpha for small buffers.
+  Topology big = Topology::full_mesh(64, B, alpha);
+  CHECK(double_tree_allreduce(big, 4096).time_us < ring_allreduce(big, 4096).time_us);
+}
