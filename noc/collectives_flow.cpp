@@ -216,11 +216,7 @@ CollectiveResult broadcast(const Topology& t, double bytes, std::vector<int> ran
   return with_tiers(finish("broadcast", n, bytes, drain + chain, 1.0, 1, 1), acc, "ring");
 }
 
-CollectiveResult moe_alltoallv(const Topology& t, const MoeTraffic& mt, std::vector<int> ranks) {
-  ranks = resolve(t, std::move(ranks), "moe");
-  const int n = static_cast<int>(ranks.size());
-  if (n > 1024)
-    throw ConfigError("moe: " + std::to_string(n) + " ranks; expected at most 1024 (one flow per rank pair)");
+std::vector<double> moe_token_counts(int n, const MoeTraffic& mt) {
   if (mt.tokens < 1 || mt.topk < 1 || mt.experts < mt.topk || !(mt.token_bytes > 0))
     throw ConfigError("moe: expected tokens >= 1, 1 <= topk <= experts and token_bytes > 0 (got tokens " +
                       std::to_string(mt.tokens) + ", topk " + std::to_string(mt.topk) + ", experts " +
@@ -239,6 +235,15 @@ CollectiveResult moe_alltoallv(const Topology& t, const MoeTraffic& mt, std::vec
       }
     }
   }
+  return count;
+}
+
+CollectiveResult moe_alltoallv(const Topology& t, const MoeTraffic& mt, std::vector<int> ranks) {
+  ranks = resolve(t, std::move(ranks), "moe");
+  const int n = static_cast<int>(ranks.size());
+  if (n > 1024)
+    throw ConfigError("moe: " + std::to_string(n) + " ranks; expected at most 1024 (one flow per rank pair)");
+  const std::vector<double> count = moe_token_counts(n, mt);
   // Flows are grouped by (path hop count, token count): members of a group
   // move at one per-flow rate (FlowGroup), so the fluid model handles
   // n^2 pairs with a few groups. Exact when members are interchangeable under

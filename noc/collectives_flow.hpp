@@ -86,5 +86,8 @@ struct MoeTraffic {
   bool combine = false;
 };
 CollectiveResult moe_alltoallv(const Topology& t, const MoeTraffic& m, std::vector<int> ranks = {});
+// The token matrix behind it: n x n tokens, [src * n + dst] (ConfigError on
+// bad parameters). Shared with the packet-level MoE.
+std::vector<double> moe_token_counts(int n, const MoeTraffic& m);
 
 }  // namespace npusim::noc

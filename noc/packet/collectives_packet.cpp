@@ -80,4 +80,45 @@ CollectiveResult packet_collective(const Topology& t, const PacketParams& p, con
   return result(op, n, bytes, phases * last_fs / 1e6, phases, 1);
 }
 
+CollectiveResult packet_moe(const Topology& t, const PacketParams& p, const MoeTraffic& mt, std::vector<int> ranks) {
+  if (t.endpoints().size() > size_t(kPacketMaxEndpoints))
+    throw UsageError("--fidelity packet: packet level supports at most " + std::to_string(kPacketMaxEndpoints) +
+                     " NPUs, the system has " + std::to_string(t.endpoints().size()) + "; use --fidelity flow");
+  if (ranks.empty()) ranks = t.endpoints();
+  const int n = static_cast<int>(ranks.size());
+  if (n < 2) throw ConfigError("moe: needs at least 2 ranks");
+  const std::vector<double> count = moe_token_counts(n, mt);
+  const double mtu = p.packet.mtu_bytes;
+  double packets = 0, routed = 0;
+  for (int s = 0; s < n; ++s)
+    for (int d = 0; d < n; ++d) {
+      const double b = count[size_t(s) * size_t(n) + size_t(d)] * mt.token_bytes;
+      routed += b;
+      if (s != d) packets += std::ceil(b / mtu);
+    }
+  check_size(packets);
+  PacketNetwork net(t, p);
+  uint64_t last_fs = 0, done = 0, posted = 0;
+  net.on_message_done = [&](int, const Message& m) {
+    ++done;
+    last_fs = std::max(last_fs, m.done_fs);
+  };
+  for (int s = 0; s < n; ++s)
+    for (int k = 1; k < n; ++k) {
+      const int d = (s + k) % n;
+      const double b = count[size_t(s) * size_t(n) + size_t(d)] * mt.token_bytes;
+      if (b <= 0) continue;
+      if (mt.combine) net.send(ranks[size_t(d)], ranks[size_t(s)], uint64_t(b), 0);
+      else net.send(ranks[size_t(s)], ranks[size_t(d)], uint64_t(b), 0);
+      ++posted;
+    }
+  net.run();
+  if (done != posted)
+    throw ProtocolError("packet moe: " + std::to_string(done) + " of " + std::to_string(posted) + " messages arrived");
+  CollectiveResult r = result(mt.combine ? "moe_combine" : "moe_dispatch", n, routed / n, last_fs / 1e6, 1, 1);
+  r.busbw_gbps = r.algbw_gbps * double(n - 1) / n;
+  r.algo = "direct";
+  return r;
+}
+
 }  // namespace npusim::noc

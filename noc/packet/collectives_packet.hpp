@@ -28,5 +28,9 @@ constexpr double kPacketMaxPackets = 2e7;
 // direct (alltoall: direct only). `ranks` as in collectives_flow.hpp.
 CollectiveResult packet_collective(const Topology& t, const PacketParams& p, const std::string& op,
                                    const std::string& algo, double bytes, std::vector<int> ranks = {});
+// MoE dispatch/combine (the token matrix of collectives_flow.hpp's
+// moe_alltoallv, same seed): every rank posts one message per peer at time
+// 0, its NIC sending to peers in turn. Same result keys as the flow level.
+CollectiveResult packet_moe(const Topology& t, const PacketParams& p, const MoeTraffic& m, std::vector<int> ranks = {});
 
 }  // namespace npusim::noc

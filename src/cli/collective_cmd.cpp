@@ -183,9 +183,9 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   if (op == "broadcast" && algo != "ring") throw UsageError("--algo: broadcast supports only ring, got '" + algo + "'");
   if (!group_text.empty() && algo != "hierarchical") throw UsageError("--group: only with --algo hierarchical");
   if (fidelity == "packet" &&
-      (moe || op == "broadcast" || algo == "halving_doubling" || algo == "hierarchical" || algo == "double_tree"))
-    throw UsageError("--fidelity packet: supports ring allreduce/allgather/reducescatter and direct alltoall; use "
-                     "--fidelity flow for " + op + " (" + algo + ")");
+      (op == "broadcast" || algo == "halving_doubling" || algo == "hierarchical" || algo == "double_tree"))
+    throw UsageError("--fidelity packet: supports ring allreduce/allgather/reducescatter, direct alltoall and MoE "
+                     "dispatch/combine; use --fidelity flow for " + op + " (" + algo + ")");
   const double bytes = moe ? 0.0 : parse_size("--bytes", bytes_text);
 
   std::string source;
@@ -195,6 +195,19 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   const int n = ranks_text.empty() ? npus : parse_ranks(ranks_text, npus);
   std::vector<int> ranks(t.endpoints().begin(), t.endpoints().begin() + n);
 
+  auto moe_traffic = [&] {
+    noc::MoeTraffic mt;
+    mt.tokens = parse_count("--tokens", tokens_text);
+    mt.topk = parse_count("--topk", topk_text);
+    mt.experts = parse_count("--experts", experts_text);
+    mt.token_bytes = parse_size("--token-bytes", token_bytes_text);
+    mt.seed = seed_text.empty() ? 1 : uint64_t(parse_count("--seed", seed_text));
+    mt.combine = op == "moe_combine";
+    if (mt.topk > mt.experts)
+      throw UsageError("--topk: expected at most --experts (" + std::to_string(mt.experts) + "), got " +
+                       std::to_string(mt.topk));
+    return mt;
+  };
   CollectiveResult r;
   if (fidelity == "packet") {
     // Packet level with the fabric's defaults (noc/packet/packet_params.hpp),
@@ -209,19 +222,10 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
         throw ConfigError(packet_config + ": not valid JSON (" + e.what() + ")");
       }
     }
-    r = noc::packet_collective(t, from_json<noc::PacketParams>(pj, "packet"), op, algo, bytes, ranks);
+    const noc::PacketParams pp = from_json<noc::PacketParams>(pj, "packet");
+    r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks) : noc::packet_collective(t, pp, op, algo, bytes, ranks);
   } else if (moe) {
-    noc::MoeTraffic mt;
-    mt.tokens = parse_count("--tokens", tokens_text);
-    mt.topk = parse_count("--topk", topk_text);
-    mt.experts = parse_count("--experts", experts_text);
-    mt.token_bytes = parse_size("--token-bytes", token_bytes_text);
-    mt.seed = seed_text.empty() ? 1 : uint64_t(parse_count("--seed", seed_text));
-    mt.combine = op == "moe_combine";
-    if (mt.topk > mt.experts)
-      throw UsageError("--topk: expected at most --experts (" + std::to_string(mt.experts) + "), got " +
-                       std::to_string(mt.topk));
-    r = noc::moe_alltoallv(t, mt, ranks);
+    r = noc::moe_alltoallv(t, moe_traffic(), ranks);
   } else if (op == "broadcast") r = noc::broadcast(t, bytes, ranks);
   else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(t, bytes, ranks);
   else if (algo == "double_tree") r = noc::double_tree_allreduce(t, bytes, ranks);

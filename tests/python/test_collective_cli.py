@@ -153,3 +153,16 @@ def test_collective_algorithms_and_moe_from_the_cli(tmp_path):
     bad = sp.run([str(ENGINE), "collective", "--system", "nvl72", "--op", "allgather", "--bytes", "1M", "--algo",
                   "hierarchical"], capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and "only for allreduce" in bad.stderr
+
+
+def test_moe_at_packet_level_from_the_cli():
+    import json
+    import subprocess as sp
+    from conftest import ENGINE
+    args = [str(ENGINE), "collective", "--system", "nvl72", "--op", "moe_combine", "--tokens", "16", "--topk", "4",
+            "--experts", "32", "--token-bytes", "14336", "--ranks", "8", "--json"]
+    env = {"SYSTEMC_DISABLE_COPYRIGHT_MESSAGE": "1"}
+    flow = json.loads(sp.run(args, capture_output=True, text=True, env=env, check=True).stdout)
+    pkt = json.loads(sp.run(args + ["--fidelity", "packet"], capture_output=True, text=True, env=env, check=True).stdout)
+    assert pkt["fidelity"] == "packet" and pkt["bytes"] == flow["bytes"] == 16 * 4 * 14336
+    assert pkt["time_us"] >= flow["time_us"]
