@@ -5,6 +5,8 @@
 // process. One SystemC simulation per process (SystemC elaborates once).
 //   build/bench_chip [--chip ascend_950pr] [--m 2048 --n 2048 --k 2048] [--dtype bf16]
 #include <chrono>
+
+#include "bench/event_loop_baseline.hpp"
 #include <cstdio>
 #include <cstdlib>
 #include <queue>
@@ -21,27 +23,6 @@
 
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-double pq_events_per_s(uint64_t n) {
-  using Ev = std::pair<uint64_t, uint32_t>;
-  std::priority_queue<Ev, std::vector<Ev>, std::greater<Ev>> q;
-  for (uint32_t i = 0; i < 1000; ++i) q.push({i, i});
-  uint64_t x = 0;
-  const auto t0 = Clock::now();
-  for (uint64_t k = 0; k < n; ++k) {
-    Ev e = q.top();
-    q.pop();
-    x += e.second;
-    q.push({e.first + 1 + (e.second * 7 + k) % 13, e.second});
-  }
-  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (x == 42) std::puts("");
-  return double(n) / s;
-}
-
-}  // namespace
-
 int sc_main(int argc, char* argv[]) {
   std::string chip = "ascend_950pr", dtype = "bf16";
   uint64_t m = 2048, n = 2048, k = 2048;
@@ -57,7 +38,7 @@ int sc_main(int argc, char* argv[]) {
       return 2;
     }
   }
-  const double pq = pq_events_per_s(20000000);
+  const double pq = npusim::bench::pq_events_per_s(20000000);
   std::printf("baseline  plain C++ priority-queue loop: %.2f M events/s\n", pq / 1e6);
 
   // (1) One core: the same GEMM shape on a one-core copy of the chip.

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+
+#include "bench/event_loop_baseline.hpp"
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -22,24 +24,6 @@
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Baseline 1: the cheapest event loop a simulator could have.
-double pq_events_per_s(uint64_t n) {
-  using Ev = std::pair<uint64_t, uint32_t>;
-  std::priority_queue<Ev, std::vector<Ev>, std::greater<Ev>> q;
-  for (uint32_t i = 0; i < 1000; ++i) q.push({i, i});
-  uint64_t x = 0;
-  const auto t0 = Clock::now();
-  for (uint64_t k = 0; k < n; ++k) {
-    Ev e = q.top();
-    q.pop();
-    x += e.second;
-    q.push({e.first + 1 + (e.second * 7 + k) % 13, e.second});
-  }
-  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (x == 42) std::puts("");  // keep the loop
-  return double(n) / s;
-}
 
 // Baseline 2: a SystemC method that re-notifies itself.
 struct Ticker : sc_core::sc_module {
@@ -87,7 +71,7 @@ int sc_main(int argc, char* argv[]) {
     else if (!std::strcmp(argv[i], "--preset")) preset = argv[i + 1];
     else if (!std::strcmp(argv[i], "--patterns")) patterns = argv[i + 1];
   }
-  const double pq = pq_events_per_s(20000000);
+  const double pq = npusim::bench::pq_events_per_s(20000000);
   const std::string sc = in_child([] {
     Ticker t("ticker", 10000000);
     const auto t0 = Clock::now();

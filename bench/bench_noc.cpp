@@ -5,6 +5,8 @@
 // needed; each case is one run_synthetic() call.
 //   bench_noc [--quick]
 #include <chrono>
+
+#include "bench/event_loop_baseline.hpp"
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
@@ -22,24 +24,6 @@ using namespace npusim::noc;
 
 namespace {
 
-// The cheapest event loop a simulator could have (as in bench_memory).
-double pq_events_per_s(uint64_t n) {
-  using Ev = std::pair<uint64_t, uint32_t>;
-  std::priority_queue<Ev, std::vector<Ev>, std::greater<Ev>> q;
-  for (uint32_t i = 0; i < 1000; ++i) q.push({i, i});
-  uint64_t x = 0;
-  const auto t0 = Clock::now();
-  for (uint64_t k = 0; k < n; ++k) {
-    Ev e = q.top();
-    q.pop();
-    x += e.second;
-    q.push({e.first + 1 + (e.second * 7 + k) % 13, e.second});
-  }
-  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (x == 42) std::puts("");
-  return double(n) / s;
-}
-
 struct Case {
   const char* name;
   Topology topo;
@@ -52,7 +36,7 @@ struct Case {
 
 int sc_main(int argc, char* argv[]) {
   const bool quick = argc > 1 && !std::strcmp(argv[1], "--quick");
-  const double pq = pq_events_per_s(20000000);
+  const double pq = npusim::bench::pq_events_per_s(20000000);
   std::printf("baseline  plain C++ priority-queue loop: %.2f M events/s\n\n", pq / 1e6);
   std::vector<Case> cases;
   cases.push_back({"8x8 mesh (dor, 32 GB/s, 10 ns)", Topology::mesh(8, 8, 32, 10), "uniform", 0.40,
