@@ -1,5 +1,7 @@
 #include "models/system/memory_job.hpp"
 
+#include "models/system/job_files.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -31,22 +33,6 @@ bool ends_with(const std::string& s, const std::string& suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
-json read_json_file(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw ConfigError(path + ": cannot open config file");
-  try {
-    return json::parse(f);
-  } catch (const json::parse_error& e) {
-    throw ConfigError(path + ": not valid JSON (" + e.what() + "); expected a memory config object");
-  }
-}
-
-void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream f(p);
-  if (!f) throw ConfigError(p.string() + ": cannot write output file");
-  f << text;
-}
-
 const std::set<std::string> kJobKeys = {"kind", "name", "memory", "trace", "seed", "timeline", "watchdog_us", "warmup_requests"};
 
 }  // namespace
@@ -54,7 +40,7 @@ const std::set<std::string> kJobKeys = {"kind", "name", "memory", "trace", "seed
 json load_memory_config_json(const std::string& spec) {
   if (ends_with(spec, ".ini")) return memory::dramsim3_ini_to_memory_json(spec);
   if (ends_with(spec, ".json")) {
-    json j = read_json_file(spec);
+    json j = read_json_file(spec, "config", "a memory config object");
     if (j.is_object() && j.contains("memory")) j = j["memory"];
     return to_json(resolve_memory(j, spec + ": memory"));
   }

@@ -14,6 +14,7 @@
 #include "models/sim/timeline.hpp"
 #include "models/sim/watchdog.hpp"
 #include "models/system/chip_sim.hpp"
+#include "models/system/job_files.hpp"
 #include "models/system/memory_job.hpp"
 #include "models/system/ub_endpoint.hpp"
 #include "npu/chip/chip_presets.hpp"
@@ -28,22 +29,6 @@
 namespace npusim {
 
 namespace {
-
-json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open chip file");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw ConfigError(path + ": not valid JSON (" + e.what() + ")");
-  }
-}
-
-void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream out(p);
-  out << text;
-  if (!out) throw Error(p.string() + ": cannot write");
-}
 
 // Keys each op takes (besides kind/name/chip/op/dtype/fidelity/timeline/watchdog_us).
 const std::set<std::string>& op_keys(const std::string& op) {
@@ -97,7 +82,7 @@ ResolvedChip resolve_chip(const json& v, const std::string& path) {
   if (v.is_string()) {
     const std::string s = v.get<std::string>();
     if (s.size() > 5 && s.compare(s.size() - 5, 5, ".json") == 0) {
-      j = read_json_file(s);
+      j = read_json_file(s, "chip", "a chip config object or {\"compute\", \"hbm\"}");
       where = s;
     } else {
       j = npu::chip_preset(s);

@@ -13,6 +13,7 @@
 
 #include "memory/hbm_presets.hpp"
 #include "models/sim/errors.hpp"
+#include "models/system/job_files.hpp"
 #include "models/system/memory_job.hpp"
 #include "src/cli/collective_cmd.hpp"
 #include "src/cli/core_cmd.hpp"
@@ -109,20 +110,13 @@ int cmd_job(Args& a) {
     if (f == "--out") out = a.value(f);
     else throw npusim::UsageError("unknown argument '" + f + "' for 'job'");
   }
-  std::ifstream in(path);
-  if (!in) throw npusim::ConfigError(path + ": cannot open job file");
-  json job;
-  try {
-    job = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw npusim::ConfigError(path + ": not valid JSON (" + e.what() + ")");
-  }
+  const json job = npusim::read_json_file(path, "job", "a job object");
   if (job.is_object() && job.value("kind", std::string("memory")) == "collective") {
     json r = npusim::cli::collective_job(job);
     if (!out.empty()) {
       std::filesystem::create_directories(out);
-      std::ofstream(std::filesystem::path(out) / "result.json") << r.dump(1) << "\n";
-      std::ofstream(std::filesystem::path(out) / "config.json") << job.dump(1) << "\n";
+      npusim::write_file(std::filesystem::path(out) / "result.json", r.dump(1) + "\n");
+      npusim::write_file(std::filesystem::path(out) / "config.json", job.dump(1) + "\n");
       // The flow model has no component stats yet: the summary is the stats.
       json stats = {{"stats", json::object()}, {"info", json::object()}};
       for (const char* k : {"time_us", "algbw_gbps", "busbw_gbps"}) stats["stats"]["system.collective." + std::string(k)] = r[k];
@@ -133,7 +127,7 @@ int cmd_job(Args& a) {
         stats["info"][tier + "utilization"] = {{"desc", "Bytes carried / (link capacity x time), tier's links"},
                                                {"unit", "fraction"}};
       }
-      std::ofstream(std::filesystem::path(out) / "stats.json") << stats.dump(1) << "\n";
+      npusim::write_file(std::filesystem::path(out) / "stats.json", stats.dump(1) + "\n");
     } else {
       std::cout << r.dump(1) << std::endl;
     }
