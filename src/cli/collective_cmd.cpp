@@ -2,17 +2,17 @@
 
 #include <cctype>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sys/stat.h>
 
 #include "models/sim/errors.hpp"
+#include "models/system/job_files.hpp"
 #include "noc/collectives_flow.hpp"
 #include "noc/flow_model.hpp"
 #include "noc/packet/collectives_packet.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/system_presets.hpp"
 #include "noc/topology.hpp"
+#include "src/cli/cli_common.hpp"
 
 namespace npusim::cli {
 
@@ -24,47 +24,13 @@ using noc::Topology;
 const char* kOps = "allreduce, allgather, reducescatter, alltoall, broadcast, moe_dispatch or moe_combine";
 
 int parse_count(const std::string& flag, const std::string& text) {
-  size_t pos = 0;
-  long v = 0;
-  try {
-    v = std::stol(text, &pos);
-  } catch (const std::exception&) {
-    pos = 0;
-  }
-  if (pos != text.size() || v < 1 || v > (1L << 30))
-    throw UsageError(flag + ": expected a positive integer, got '" + text + "'");
-  return int(v);
+  return static_cast<int>(parse_positive(flag, text, uint64_t(1) << 30));
 }
 
 std::string preset_list() {
   std::string s;
   for (const auto& n : noc::system_names()) s += (s.empty() ? "" : ", ") + n;
   return s;
-}
-
-bool is_file(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-Topology load_system(const std::string& sys, std::string& source) {
-  const bool looks_like_file = is_file(sys) || sys.find('/') != std::string::npos ||
-                               (sys.size() > 5 && sys.compare(sys.size() - 5, 5, ".json") == 0);
-  if (!looks_like_file) {
-    source = noc::system_info(sys).source;  // ConfigError listing presets if unknown
-    return noc::build_system(sys);
-  }
-  std::ifstream in(sys);
-  if (!in) throw ConfigError(sys + ": cannot open topology file (expected a preset: " + preset_list() +
-                             ", or a topology .json file)");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw ConfigError(sys + ": not valid JSON (" + e.what() + ")");
-  }
-  source = "topology file " + sys;
-  return Topology::from_json(j, sys);
 }
 
 int parse_ranks(const std::string& text, int npus) {
@@ -189,7 +155,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   const double bytes = moe ? 0.0 : parse_size("--bytes", bytes_text);
 
   std::string source;
-  Topology t = load_system(system, source);
+  Topology t = load_system_or_file(system, "a preset: " + preset_list() + ", or a topology .json file", &source);
   const int npus = static_cast<int>(t.endpoints().size());
   if (npus < 2) throw ConfigError(system + ": a collective needs at least 2 NPUs, the system has " + std::to_string(npus));
   const int n = ranks_text.empty() ? npus : parse_ranks(ranks_text, npus);
@@ -212,16 +178,9 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   if (fidelity == "packet") {
     // Packet level with the fabric's defaults (noc/packet/packet_params.hpp),
     // or a packet_fabric JSON over them.
-    json pj = json::object();
-    if (!packet_config.empty()) {
-      std::ifstream in(packet_config);
-      if (!in) throw ConfigError(packet_config + ": cannot open packet-fabric config");
-      try {
-        pj = json::parse(in);
-      } catch (const json::parse_error& e) {
-        throw ConfigError(packet_config + ": not valid JSON (" + e.what() + ")");
-      }
-    }
+    const json pj = packet_config.empty()
+                        ? json::object()
+                        : read_json_file(packet_config, "packet-fabric config", "a packet_fabric object");
     const noc::PacketParams pp = from_json<noc::PacketParams>(pj, "packet");
     r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks) : noc::packet_collective(t, pp, op, algo, bytes, ranks);
   } else if (moe) {

@@ -2,11 +2,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "models/sim/errors.hpp"
+#include "models/system/job_files.hpp"
 #include "models/sim/stats.hpp"
 #include "npu/core/ai_core.hpp"
 #include "npu/core/core_trace.hpp"
@@ -31,15 +31,7 @@ int run_core_command(const std::vector<std::string>& args) {
   if (trace.empty()) throw UsageError("core: --trace is required (a core instruction trace, see traces/core.md)");
 
   json cj = json::object();
-  if (!config.empty()) {
-    std::ifstream in(config);
-    if (!in) throw ConfigError(config + ": cannot open core config file");
-    try {
-      cj = json::parse(in);
-    } catch (const json::parse_error& e) {
-      throw ConfigError(config + ": not valid JSON (" + e.what() + "); expected a core config object");
-    }
-  }
+  if (!config.empty()) cj = read_json_file(config, "core config", "a core config object");
   const npu::CoreConfig cfg = from_json<npu::CoreConfig>(cj, config.empty() ? "core" : config + ": core");
   std::vector<npu::Instruction> program = npu::read_core_trace(trace, cfg);
 
@@ -62,11 +54,11 @@ int run_core_command(const std::vector<std::string>& args) {
   r["pipes"] = pipes;
   if (!stats_dir.empty()) {
     std::filesystem::create_directories(stats_dir);
-    std::ofstream(std::filesystem::path(stats_dir) / "stats.json") << registry.dump_json().dump(1) << "\n";
+    write_file(std::filesystem::path(stats_dir) / "stats.json", registry.dump_json().dump(1) + "\n");
     std::ostringstream txt;
     registry.dump_text(txt);
-    std::ofstream(std::filesystem::path(stats_dir) / "stats.txt") << txt.str();
-    std::ofstream(std::filesystem::path(stats_dir) / "config.json") << to_json(cfg).dump(1) << "\n";
+    write_file(std::filesystem::path(stats_dir) / "stats.txt", txt.str());
+    write_file(std::filesystem::path(stats_dir) / "config.json", to_json(cfg).dump(1) + "\n");
   }
   if (as_json) {
     std::cout << r.dump() << std::endl;

@@ -3,15 +3,15 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "models/sim/errors.hpp"
+#include "models/system/job_files.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/packet/synthetic_traffic.hpp"
 #include "noc/system_presets.hpp"
+#include "src/cli/cli_common.hpp"
 
 namespace npusim::cli {
 
@@ -81,10 +81,6 @@ std::vector<int> parse_dims(const std::string& spec, const std::string& body, ch
   return out;
 }
 
-bool is_file(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 }  // namespace
 
@@ -127,22 +123,7 @@ Topology parse_topology_spec(const std::string& spec, double bw, double lat, std
     }
     throw UsageError("--topology: unknown generator '" + kind + "'; expected " + kTopoForms);
   }
-  const bool looks_like_file = is_file(spec) || spec.find('/') != std::string::npos ||
-                               (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".json") == 0);
-  if (!looks_like_file) {
-    if (source) *source = noc::system_info(spec).source;  // ConfigError listing presets
-    return noc::build_system(spec);
-  }
-  std::ifstream in(spec);
-  if (!in) throw ConfigError(spec + ": cannot open topology file (expected " + kTopoForms + ")");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw ConfigError(spec + ": not valid JSON (" + e.what() + ")");
-  }
-  if (source) *source = "topology file " + spec;
-  return Topology::from_json(j, spec);
+  return load_system_or_file(spec, kTopoForms, source);
 }
 
 json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
@@ -191,15 +172,7 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
 
   // Packet parameters: --config file first, then the flags on top.
   json base = json::object();
-  if (!config.empty()) {
-    std::ifstream in(config);
-    if (!in) throw ConfigError(config + ": cannot open packet-fabric config");
-    try {
-      base = json::parse(in);
-    } catch (const json::parse_error& e) {
-      throw ConfigError(config + ": not valid JSON (" + e.what() + ")");
-    }
-  }
+  if (!config.empty()) base = read_json_file(config, "packet-fabric config", "a packet_fabric object");
   noc::PacketParams p = from_json<noc::PacketParams>(base, "noc");
   noc::PacketParams::schema().read(&p, pj, "noc");
   noc::TrafficParams tp = defaults_of<noc::TrafficParams>();
@@ -224,10 +197,10 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw ConfigError("--stats-dir: cannot create '" + dir + "': " + ec.message());
-    std::ofstream(std::filesystem::path(dir) / "stats.txt") << res.stats_text;
-    std::ofstream(std::filesystem::path(dir) / "stats.json") << res.stats_json.dump(1) << "\n";
+    write_file(std::filesystem::path(dir) / "stats.txt", res.stats_text);
+    write_file(std::filesystem::path(dir) / "stats.json", res.stats_json.dump(1) + "\n");
     json cfg = {{"topology", topo}, {"packet", params}, {"traffic", to_json(res.traffic)}};
-    std::ofstream(std::filesystem::path(dir) / "config.json") << cfg.dump(1) << "\n";
+    write_file(std::filesystem::path(dir) / "config.json", cfg.dump(1) + "\n");
   };
   json out;
   if (rates.empty()) {

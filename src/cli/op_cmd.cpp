@@ -5,6 +5,7 @@
 
 #include "models/sim/errors.hpp"
 #include "models/system/op_job.hpp"
+#include "src/cli/cli_common.hpp"
 
 namespace npusim::cli {
 
@@ -19,21 +20,6 @@ const char* kOpUsage =
     "[--no-causal]\n"
     "       npusim op ... --op elementwise --elements N [--kind add|mul|reduce_sum]\n";
 
-uint64_t parse_count(const std::string& flag, const std::string& text) {
-  size_t pos = 0;
-  unsigned long long v = 0;
-  bool ok = !text.empty() && text[0] != '-';
-  if (ok) {
-    try {
-      v = std::stoull(text, &pos, 0);
-    } catch (const std::exception&) {
-      ok = false;
-    }
-  }
-  if (!ok || pos != text.size() || v == 0)
-    throw UsageError(flag + ": expected a positive integer, got '" + text + "'");
-  return v;
-}
 
 }  // namespace
 
@@ -47,7 +33,7 @@ nlohmann::json op_job_from_args(const std::vector<std::string>& args, bool* as_j
       i += 2;
       return args[i - 1];
     };
-    auto count = [&](const char* key) { job[key] = parse_count(f, value()); };
+    auto count = [&](const char* key) { job[key] = parse_positive(f, value()); };
     if (f == "--chip") job["chip"] = value();
     else if (f == "--op") job["op"] = op = value();
     else if (f == "--dtype") job["dtype"] = value();

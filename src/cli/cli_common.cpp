@@ -1,0 +1,40 @@
+#include "src/cli/cli_common.hpp"
+
+#include <cctype>
+#include <sys/stat.h>
+
+#include "models/sim/errors.hpp"
+#include "models/system/job_files.hpp"
+#include "noc/system_presets.hpp"
+
+namespace npusim::cli {
+
+bool is_file(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max) {
+  const std::string want = flag + ": expected a positive integer, got '" + text + "'";
+  if (text.empty() || text.size() > 19) throw UsageError(want);
+  for (char c : text)
+    if (!std::isdigit(static_cast<unsigned char>(c))) throw UsageError(want);
+  const uint64_t v = std::stoull(text);
+  if (v == 0 || v > max) throw UsageError(want);
+  return v;
+}
+
+noc::Topology load_system_or_file(const std::string& spec, const std::string& expected, std::string* source) {
+  const bool looks_like_file = is_file(spec) || spec.find('/') != std::string::npos ||
+                               (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".json") == 0);
+  if (!looks_like_file) {
+    if (source) *source = noc::system_info(spec).source;  // ConfigError listing the presets
+    return noc::build_system(spec);
+  }
+  if (!is_file(spec)) throw ConfigError(spec + ": cannot open topology file (expected " + expected + ")");
+  const json j = read_json_file(spec, "topology", "a topology object {nodes, links}");
+  if (source) *source = "topology file " + spec;
+  return noc::Topology::from_json(j, spec);
+}
+
+}  // namespace npusim::cli

@@ -1,0 +1,23 @@
+// Argument helpers shared by the engine's commands (collective, noc, op):
+// one reading of a positive count, one way to find a system by preset name
+// or topology file.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "noc/topology.hpp"
+
+namespace npusim::cli {
+
+bool is_file(const std::string& path);
+
+// A decimal integer in [1, max]; UsageError naming `flag` otherwise.
+uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max = UINT64_MAX);
+
+// A system preset (noc/system_presets.hpp) or a topology .json file (a path
+// with '/', ending in .json, or an existing file). `expected` completes the
+// "cannot open topology file (expected ...)" error; *source says where the
+// topology came from.
+noc::Topology load_system_or_file(const std::string& spec, const std::string& expected, std::string* source);
+
+}  // namespace npusim::cli
