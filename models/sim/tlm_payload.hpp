@@ -48,6 +48,24 @@ class PayloadPool : public tlm::tlm_mm_interface {
     ++live_;
     return p;
   }
+  // A timing-only request (no data): command, address and length set, the
+  // response status incomplete, the extension's id and issue time filled.
+  tlm::tlm_generic_payload* acquire_request(bool write, uint64_t addr, uint32_t bytes, uint64_t id,
+                                            uint64_t issue_ps) {
+    tlm::tlm_generic_payload* gp = acquire();
+    gp->set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    gp->set_address(addr);
+    gp->set_data_length(bytes);
+    gp->set_streaming_width(bytes);
+    gp->set_data_ptr(nullptr);
+    gp->set_byte_enable_ptr(nullptr);
+    gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    RequestExt* e = nullptr;
+    gp->get_extension(e);
+    e->id = id;
+    e->issue_ps = issue_ps;
+    return gp;
+  }
   void free(tlm::tlm_generic_payload* p) override {
     p->reset();  // drops auto extensions only; ours stays attached
     free_.push_back(p);

@@ -3,16 +3,13 @@
 #include <algorithm>
 
 #include "models/sim/errors.hpp"
+#include "models/sim/int_math.hpp"
 #include "models/sim/timeline.hpp"
 
 namespace npusim {
 
 using npu::Op;
 using npu::Pipe;
-
-namespace {
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-}  // namespace
 
 ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::vector<CoreProgramSpec> programs,
                  uint64_t hbm_capacity, stats::Group& parent, Timeline* timeline)
@@ -344,18 +341,8 @@ void ChipSim::hbm_send() {
   while (!waiting_end_req_ && !hbm_queue_.empty()) {
     const HbmOp op = hbm_queue_.front();
     hbm_queue_.pop_front();
-    tlm::tlm_generic_payload* gp = pool_.acquire();
-    gp->set_command(op.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    gp->set_address(op.line * lb);
-    gp->set_data_length(lb);
-    gp->set_streaming_width(lb);
-    gp->set_data_ptr(nullptr);  // timing only
-    gp->set_byte_enable_ptr(nullptr);
-    gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    RequestExt& e = ext_of(*gp);
-    e.id = hbm_ids_++;
-    e.source = 0;
-    e.issue_ps = ClockDomain::now_ps();
+    tlm::tlm_generic_payload* gp =
+        pool_.acquire_request(op.write, op.line * lb, lb, hbm_ids_++, ClockDomain::now_ps());
     ++hbm_inflight_;
     if (op.write) hbm_write_bytes_ += lb;
     else hbm_read_bytes_ += lb;
@@ -374,17 +361,9 @@ void ChipSim::ub_send() {
   while (!ub_waiting_end_req_ && !ub_queue_.empty()) {
     const UbOp op = ub_queue_.front();
     ub_queue_.pop_front();
-    tlm::tlm_generic_payload* gp = pool_.acquire();
-    gp->set_command(op.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    gp->set_address(op.addr);
-    gp->set_data_length(uint32_t(op.bytes));
-    gp->set_streaming_width(uint32_t(op.bytes));
-    gp->set_data_ptr(nullptr);
-    gp->set_byte_enable_ptr(nullptr);
-    gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    RequestExt& e = ext_of(*gp);
-    e.id = op.xfer;
-    e.issue_ps = ClockDomain::now_ps();
+    // The transfer index travels as the request id: the response names it.
+    tlm::tlm_generic_payload* gp =
+        pool_.acquire_request(op.write, op.addr, uint32_t(op.bytes), op.xfer, ClockDomain::now_ps());
     ++ub_inflight_;
     tlm::tlm_phase phase = tlm::BEGIN_REQ;
     sc_core::sc_time t = sc_core::SC_ZERO_TIME;

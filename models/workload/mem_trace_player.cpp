@@ -33,17 +33,8 @@ void MemTracePlayer::issue() {
       return;
     }
     const memory::MemTraceRecord& r = trace_.records[next_];
-    tlm::tlm_generic_payload* gp = pool_.acquire();
-    gp->set_command(r.is_write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    gp->set_address(r.addr);
-    gp->set_data_length(r.size);
-    gp->set_streaming_width(r.size);
-    gp->set_data_ptr(nullptr);  // timing only: no data is modelled
-    gp->set_byte_enable_ptr(nullptr);
-    gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    RequestExt& e = ext_of(*gp);
-    e.id = next_;
-    e.issue_ps = times_ps_[next_];
+    tlm::tlm_generic_payload* gp = pool_.acquire_request(r.is_write, r.addr, r.size, next_, times_ps_[next_]);
+    const RequestExt& e = ext_of(*gp);
     ++next_;
     ++sent_;
     sent_stat_ += 1;

@@ -4,13 +4,13 @@
 #include <cctype>
 
 #include "models/sim/errors.hpp"
+#include "models/sim/int_math.hpp"
 #include "models/sim/timeline.hpp"
 
 namespace npusim::npu {
 
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 std::string lower(const char* s) {
   std::string r(s);

@@ -7,14 +7,13 @@
 #include <queue>
 
 #include "models/sim/errors.hpp"
+#include "models/sim/int_math.hpp"
 #include "npu/kernels/program_builder.hpp"
 
 namespace npusim::npu {
 
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-uint64_t round_up(uint64_t a, uint64_t b) { return ceil_div(a, b) * b; }
 uint64_t l0_bytes(DType d, uint64_t rows, uint64_t cols) { return (rows * cols * dtype_bits(d) + 7) / 8; }
 constexpr uint64_t kGiB = uint64_t(1) << 30;
 constexpr uint64_t kF32 = 4, kOutBytes = 2;

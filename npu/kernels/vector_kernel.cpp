@@ -3,14 +3,13 @@
 #include <algorithm>
 
 #include "models/sim/errors.hpp"
+#include "models/sim/int_math.hpp"
 #include "npu/kernels/program_builder.hpp"
 
 namespace npusim::npu {
 
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-uint64_t round_up(uint64_t a, uint64_t b) { return ceil_div(a, b) * b; }
 constexpr uint64_t kGiB = uint64_t(1) << 30;
 constexpr uint64_t kBlock = 32;     // UB block / smallest GM write
 constexpr uint64_t kAccBytes = 1024;  // UB kept for reduction accumulators
