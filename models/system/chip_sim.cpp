@@ -298,12 +298,12 @@ void ChipSim::serve(uint32_t x, uint64_t line, uint64_t now) {
   }
   l2_misses_ += 1;
   auto [it, fresh] = mshr_.try_emplace(line);
-  it->second.push_back(x);
+  it->second.waiters.push_back(x);
   if (!fresh) {
     mshr_merges_ += 1;
     return;
   }
-  miss_start_[line] = now;
+  it->second.start = now;
   hbm_enqueue(line, false);
 }
 
@@ -424,19 +424,15 @@ void ChipSim::on_hbm_response(tlm::tlm_generic_payload& gp) {
   gp.release();
   if (!write) {
     const uint64_t now = clk_.next_cycle_at_or_after_now();
-    auto ms = miss_start_.find(line);
-    if (ms != miss_start_.end()) {
-      miss_latency_.sample(now - ms->second);
-      miss_start_.erase(ms);
-    }
     if (!tags_.contains(line)) {
       const memory::L2Tags::Victim v = tags_.insert(line, false);
       if (v.dirty) hbm_enqueue(v.line, true);
     }
     auto it = mshr_.find(line);
     if (it != mshr_.end()) {
+      miss_latency_.sample(now - it->second.start);
       const uint64_t at = now + cfg_.l2.hit_latency_cycles + cfg_.noc.hop_latency_cycles;
-      for (uint32_t x : it->second) push(at, kLineDone, x);
+      for (uint32_t x : it->second.waiters) push(at, kLineDone, x);
       mshr_.erase(it);
     }
   }

@@ -165,7 +165,11 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   memory::L2Tags tags_;
   std::vector<uint64_t> slice_free_;  // first cycle each slice can take a line
   uint64_t slice_bytes_per_cycle_;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> mshr_;  // line -> waiting transfers
+  struct Mshr {
+    uint64_t start = 0;              // cycle its memory read was queued
+    std::vector<uint32_t> waiters;   // transfers waiting for the line
+  };
+  std::unordered_map<uint64_t, Mshr> mshr_;  // line -> its outstanding read miss
 
   struct HbmOp {
     uint64_t line;
@@ -190,7 +194,6 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   stats::Scalar l2_lines_, l2_req_bytes_, l2_hits_, l2_misses_, mshr_merges_, writebacks_, hbm_read_bytes_, hbm_write_bytes_,
       slice_wait_cycles_;
   stats::Distribution miss_latency_;
-  std::unordered_map<uint64_t, uint64_t> miss_start_;  // line -> cycle its HBM read was queued
 };
 
 }  // namespace npusim
