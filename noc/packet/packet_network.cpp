@@ -554,43 +554,55 @@ void PacketNetwork::start_message(int id) {
   refill(ep, now_);
 }
 
+void PacketNetwork::step(const FabricEvent& e) {
+  now_ = e.time_fs;
+  ++events_;
+  switch (e.type) {
+    case kAlloc: {
+      auto& q = queued_[e.a];
+      q.erase(std::find(q.begin(), q.end(), e.time_fs));
+      if (alloc_at_[e.a] != e.time_fs) break;  // superseded by an earlier round
+      alloc_at_[e.a] = kNever;
+      run_alloc(e.a, now_);
+      break;
+    }
+    case kArrive: arrive(e.a, now_); break;
+    case kDeliver: deliver(e.a, e.b, now_); break;
+    case kCredit: credit(e.a, e.b, e.c); break;
+    case kCreditLink: {
+      Flight& fc = credit_flight_[e.a];
+      const int code = fc.front().second;
+      fc.pop();
+      if (!fc.empty()) q_.push(fc.front().first, kCreditLink, e.a);
+      credit(e.a, code / 65536, code % 65536);
+      break;
+    }
+    case kSend: start_message(e.a); break;
+    case kGen:
+      if (source_) source_->generate(e.a, now_);
+      break;
+    case kTimer: timers_[e.a](); break;
+    case kCheck: check(now_); break;
+  }
+}
+
 void PacketNetwork::run() {
   in_run_ = true;
-  while (!q_.empty()) {
-    const FabricEvent e = q_.pop();
-    now_ = e.time_fs;
-    ++events_;
-    switch (e.type) {
-      case kAlloc: {
-        auto& q = queued_[e.a];
-        q.erase(std::find(q.begin(), q.end(), e.time_fs));
-        if (alloc_at_[e.a] != e.time_fs) break;  // superseded by an earlier round
-        alloc_at_[e.a] = kNever;
-        run_alloc(e.a, now_);
-        break;
-      }
-      case kArrive: arrive(e.a, now_); break;
-      case kDeliver: deliver(e.a, e.b, now_); break;
-      case kCredit: credit(e.a, e.b, e.c); break;
-      case kCreditLink: {
-        Flight& fc = credit_flight_[e.a];
-        const int code = fc.front().second;
-        fc.pop();
-        if (!fc.empty()) q_.push(fc.front().first, kCreditLink, e.a);
-        credit(e.a, code / 65536, code % 65536);
-        break;
-      }
-      case kSend: start_message(e.a); break;
-      case kGen:
-        if (source_) source_->generate(e.a, now_);
-        break;
-      case kTimer: timers_[e.a](); break;
-      case kCheck: check(now_); break;
-    }
-  }
+  while (!q_.empty()) step(q_.pop());
   in_run_ = false;
   if (outstanding_) throw StallError(stuck_report(now_, true));
 }
+
+void PacketNetwork::run_until(uint64_t until_fs) {
+  in_run_ = true;
+  while (!q_.empty() && q_.top().time_fs <= until_fs) step(q_.pop());
+  in_run_ = false;
+  // The caller's clock has reached until_fs even when nothing happened then:
+  // a message sent next starts no earlier.
+  if (until_fs > now_) now_ = until_fs;
+}
+
+uint64_t PacketNetwork::next_event_fs() const { return q_.empty() ? UINT64_MAX : q_.top().time_fs; }
 
 bool PacketNetwork::credits_conserved(std::string* why) const {
   bool ok = true;

@@ -82,7 +82,12 @@ class PacketNetwork {
   uint64_t backlog_packets(int endpoint_index) const { return backlog_pkts_[endpoint_index]; }
 
   // --- running ------------------------------------------------------------
-  void run();  // until no events remain
+  void run();  // until no events remain; StallError if packets are still held
+  // Runs the events due at or before `until_fs` and advances the clock to
+  // it: how a SystemC wrapper (noc/tlm_fabric.hpp) steps the fabric under
+  // sc_time. Held packets are not an error here; the watchdog still is.
+  void run_until(uint64_t until_fs);
+  uint64_t next_event_fs() const;  // UINT64_MAX when nothing is pending
   uint64_t now_fs() const { return now_; }
   uint64_t events() const { return events_; }
   uint64_t last_delivery_fs() const { return last_delivery_fs_; }
@@ -156,6 +161,7 @@ class PacketNetwork {
     uint64_t head_since = 0;  // when the current head became ready to leave
   };
 
+  void step(const FabricEvent& e);
   int alloc_packet();
   void schedule_alloc(int node, uint64_t t);
   void fifo_push(int gvc, int pkt, uint64_t t);
