@@ -174,6 +174,67 @@ class CollectiveRun(dict):
             self["algo"] = algo
 
 
+class RemoteRun(dict):
+    """A job: NPUs load from / store to each other's memory over the packet fabric.
+
+    RemoteRun("clos:16:8:4", pattern="alltoall", op="read", bytes="1M", access_bytes=512)
+    RemoteRun(systems.cloudmatrix384(), pattern="pairs", op="write", bytes=4 << 20, access_bytes=64 << 10)
+
+    Every source NPU moves `bytes` through TLM transactions of `access_bytes`
+    (up to a few KiB: memory-semantic loads/stores; larger: bulk RDMA-like
+    transfers split by the far end's DMA engine). `pattern`: one, pairs,
+    neighbour, alltoall or incast. `memory`: a memory preset (fast model by
+    default; memory_fidelity="cycle" for the HBM controller). `link`:
+    {"bandwidth_gbps", "latency_ns"} of generated topologies (ring:N,
+    mesh:XxY, torus:XxY, clos:E:G:S). `packet` and `tlm_fabric`: parameter
+    overrides (npusim params). The result has time_us, per_npu_gbps,
+    aggregate_gbps, avg/p99 latency and the busiest link.
+    """
+
+    PATTERNS = ("one", "pairs", "neighbour", "alltoall", "incast")
+
+    def __init__(self, system, pattern="pairs", op="read", bytes="1M", *, access_bytes=512,  # noqa: A002
+                 memory="ascend_910c", memory_fidelity="fast", link=None, packet=None, tlm_fabric=None, name=None):
+        super().__init__()
+        sys_name = getattr(system, "name", system)
+        if isinstance(sys_name, os.PathLike) or (isinstance(sys_name, str) and sys_name.endswith(".json")):
+            sys_name = os.path.abspath(os.fspath(sys_name))
+        if not isinstance(sys_name, str) or not sys_name:
+            raise ConfigError(f"job.system: expected a system, a preset, a generator or a topology .json, got {system!r}")
+        if pattern not in self.PATTERNS:
+            raise ConfigError(f"job.pattern: expected one of {', '.join(self.PATTERNS)}, got {pattern!r}")
+        if op not in ("read", "write"):
+            raise ConfigError(f"job.op: expected read or write, got {op!r}")
+        if memory_fidelity not in ("fast", "cycle"):
+            raise ConfigError(f"job.memory.fidelity: expected fast or cycle, got {memory_fidelity!r}")
+        self.update(kind="remote", system=sys_name, pattern=pattern, op=op,
+                    bytes=_byte_count("job.bytes", bytes), access_bytes=_byte_count("job.access_bytes", access_bytes),
+                    memory={"preset": memory, "fidelity": memory_fidelity},
+                    name=name or f"{os.path.splitext(os.path.basename(sys_name))[0].replace(':', '_')}__{pattern}_{op}")
+        for key, value in (("link", link), ("packet", packet), ("tlm_fabric", tlm_fabric)):
+            if value is not None:
+                if not isinstance(value, dict):
+                    raise ConfigError(f"job.{key}: expected a dict of parameters, got {value!r}")
+                self[key] = dict(value)
+
+
+def _byte_count(key, value):
+    """An int, or a string with an optional binary suffix K, M or G ("64K", "1M")."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{key}: expected a byte count, got {value!r}")
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, str) and value[:-1].isdigit() and value[-1] in "KMG":
+        n = int(value[:-1]) << {"K": 10, "M": 20, "G": 30}[value[-1]]
+    elif isinstance(value, str) and value.isdigit():
+        n = int(value)
+    else:
+        raise ConfigError(f"{key}: expected a byte count (an int or e.g. '64K', '1M', '2G'), got {value!r}")
+    if n < 1:
+        raise ConfigError(f"{key}: expected a positive byte count, got {value!r}")
+    return n
+
+
 # The number formats an operator can run in (dense cube peaks per format:
 # ComputeConfig.peak_tflops, which takes the same names).
 OP_DTYPES = ("bf16", "fp16", "fp8", "hif8", "mxfp8", "mxfp4", "int8")

@@ -16,6 +16,7 @@
 #include "models/system/job_files.hpp"
 #include "models/system/memory_job.hpp"
 #include "src/cli/collective_cmd.hpp"
+#include "src/cli/remote_cmd.hpp"
 #include "src/cli/core_cmd.hpp"
 #include "src/cli/noc_cmd.hpp"
 #include "src/cli/op_cmd.hpp"
@@ -37,6 +38,8 @@ const char* kUsage =
     "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"
     "                    [--m M --n N --k K] [--fidelity cycle|fast] [--json] [--out DIR]  (op --help)\n"
     "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|preset|file> --rate R|--sweep r,... [--json]  (noc --help)\n"
+    "  npusim-engine remote --system <preset|topology.json|ring:N|mesh:XxY|clos:E:G:S> [--pattern P] [--op read|write]\n"
+    "                    [--bytes S] [--access A] [--json] [--out DIR]  (remote --help)\n"
     "  npusim-engine presets\n";
 
 struct Args {
@@ -133,6 +136,11 @@ int cmd_job(Args& a) {
     }
     return 0;
   }
+  if (job.is_object() && job.value("kind", std::string("memory")) == "remote") {
+    json r = npusim::cli::remote_job(job, out);
+    if (out.empty()) std::cout << r.dump(1) << std::endl;
+    return 0;
+  }
   if (job.is_object() && job.value("kind", std::string("memory")) == "op") {
     json r = npusim::run_op_job(job, out);
     if (out.empty()) std::cout << r.dump(1) << std::endl;
@@ -161,6 +169,7 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "op") return npusim::cli::run_op_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "noc") return npusim::cli::run_noc_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "collective") return npusim::cli::run_collective_command({a.v.begin() + a.i, a.v.end()});
+    if (cmd == "remote") return npusim::cli::run_remote_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "presets") {
       for (const auto& n : npusim::memory::memory_preset_names()) std::cout << n << "\n";
       return 0;
