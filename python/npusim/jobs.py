@@ -117,6 +117,25 @@ class MemoryRun(dict):
         return job
 
 
+def _collective_system(system):
+    """(job "system" value, display name). An edited System is validated here
+    (relations between its parameters), so a bad edit fails at the line that
+    builds the job, not in the engine."""
+    from .configs.systems import System
+
+    if isinstance(system, dict):
+        system = System.from_spec(system)
+    if isinstance(system, System):
+        system.validate()
+        return system.to_job(), system.name
+    name = getattr(system, "name", system)
+    if isinstance(name, os.PathLike) or (isinstance(name, str) and name.endswith(".json")):
+        name = os.path.abspath(os.fspath(name))
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"job.system: expected a system, a preset name or a topology .json, got {system!r}")
+    return name, name
+
+
 class CollectiveRun(dict):
     """A job: one collective on a system through the fabric model.
 
@@ -126,7 +145,8 @@ class CollectiveRun(dict):
     CollectiveRun("cloudmatrix384", op="moe_dispatch", ranks=256, tokens=256, topk=8, experts=256,
                   token_bytes=7168)
 
-    `system`: a System (npusim.configs.systems), a preset name, or a
+    `system`: a System (npusim.configs.systems; its edits are sent with the
+    job), a preset name, {"preset": name, <edited parameters>}, or a
     topology .json path. `algo`: ring, direct, halving_doubling or
     hierarchical (all-reduce; `group` ranks per server). MoE dispatch/combine
     take the token traffic instead of `bytes`. `fidelity`: "flow", or
@@ -141,11 +161,7 @@ class CollectiveRun(dict):
     def __init__(self, system, op, bytes=None, *, ranks=None, algo=None, fidelity="flow", name=None,  # noqa: A002
                  group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None):
         super().__init__()
-        sys_name = getattr(system, "name", system)
-        if isinstance(sys_name, os.PathLike) or (isinstance(sys_name, str) and sys_name.endswith(".json")):
-            sys_name = os.path.abspath(os.fspath(sys_name))
-        if not isinstance(sys_name, str) or not sys_name:
-            raise ConfigError(f"job.system: expected a system, a preset name or a topology .json, got {system!r}")
+        sys_spec, sys_name = _collective_system(system)
         if op not in self.OPS:
             raise ConfigError(f"job.op: expected one of {', '.join(self.OPS)}, got {op!r}")
         moe = op.startswith("moe_")
@@ -163,7 +179,7 @@ class CollectiveRun(dict):
             if extra:
                 raise ConfigError(f"job.{extra[0]}: only for moe_dispatch / moe_combine")
         label = f"{tokens}x{topk}of{experts}" if moe else bytes
-        self.update(kind="collective", system=sys_name, op=op, fidelity=fidelity,
+        self.update(kind="collective", system=sys_spec, op=op, fidelity=fidelity,
                     name=name or f"{os.path.splitext(os.path.basename(sys_name))[0]}__{op}__{label}")
         if not moe:
             self["bytes"] = bytes
