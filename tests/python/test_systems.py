@@ -176,12 +176,15 @@ def test_engine_reads_edited_systems_inline_and_from_files(tmp_path):
     edit = {"preset": "cloudmatrix384", "ub": {"link": {"bandwidth_gbps": 784}}}
     f = tmp_path / "cm_784.json"
     f.write_text(json.dumps(edit))
+    from npusim.configs import systems
+    saved = systems.System.from_spec(edit).save(str(tmp_path / "saved.json"))
+    assert systems.System.load(saved).edits() == {"ub": {"link": {"bandwidth_gbps": 784.0}}}
     results = []
-    for spec in (json.dumps(edit), str(f)):
+    for spec in (json.dumps(edit), str(f), saved):
         p = engine("--system", spec, "--op", "alltoall", "--bytes", "64M", "--json")
         assert p.returncode == 0, p.stderr
         results.append(json.loads(p.stdout))
-    assert results[0]["time_us"] == results[1]["time_us"]
+    assert results[0]["time_us"] == results[1]["time_us"] == results[2]["time_us"]
     assert results[0]["busbw_gbps"] == pytest.approx(784 * 383 / 384, rel=0.02)  # ~99% of the bound, as above
     # Bad key, bad value, neither a system nor a topology: exit 3 (ConfigError) naming the key.
     cases = [({"preset": "cloudmatrix384", "ub": {"link": {"bandwidth": 1}}}, "system.ub.link.bandwidth: unknown"),

@@ -18,6 +18,7 @@ The run's job sends only the edits ({"preset": "cloudmatrix384", "ub":
 """
 import copy as _copy
 import functools
+import json
 import os
 
 from .. import _native
@@ -68,6 +69,7 @@ class System(ParamObject):
     .validate()    checks relations between parameters (ConfigError)
     .shape()       switch and link counts of the topology it builds
     .to_job()      what a job sends: the preset name, or {"preset", edits}
+    .save(path)    {"preset", edits} as JSON: `npusim collective --system path`
     """
 
     def __init__(self, preset, values=None, **overrides):
@@ -109,6 +111,23 @@ class System(ParamObject):
     def to_job(self):
         edits = self.edits()
         return dict(preset=self._preset, **edits) if edits else self._preset
+
+    def save(self, path):
+        """Writes {"preset": ..., <edits>} as JSON, which `npusim collective
+        --system <path>` and System.load() read back."""
+        self.validate()
+        with open(path, "w") as f:
+            json.dump(dict(preset=self._preset, **self.edits()), f, indent=2)
+        return path
+
+    @classmethod
+    def load(cls, path):
+        with open(path) as f:
+            try:
+                spec = json.load(f)
+            except ValueError as e:
+                raise ConfigError(f"{path}: not valid JSON ({e}); expected {{'preset': <name>, <edits>}}") from None
+        return cls.from_spec(spec)
 
     def validate(self):
         _native.call("resolve_system", dict(preset=self._preset, **self.edits()))
