@@ -213,3 +213,16 @@ def test_npusim_params_lists_the_system_parameters(capsys):
     for key in ("system.ub.link.bandwidth_gbps", "system.ub.l2.radix", "system.ub.l1.switches_per_server",
                 "system.npus_per_server", "system.ub.l2.latency_ns"):
         assert key in out, key
+
+
+@needs_engine
+def test_remote_runs_take_edited_systems_too(tmp_path):
+    import npusim
+    from npusim.configs import systems
+    s = systems.nvl72()
+    s.npus = 8  # a small NVL-like switch: the packet-level run takes well under a second
+    job = npusim.RemoteRun(s, pattern="pairs", bytes="64K")
+    assert json.loads(job["system"]) == {"preset": "nvl72", "npus": 8}
+    r = npusim.run(job, out_dir=str(tmp_path / "r"))
+    assert r["npus"] == 8  # the edit reached the engine (the preset has 72)
+    assert npusim.RemoteRun(systems.nvl72(), pattern="pairs", bytes="64K")["system"] == "nvl72"
