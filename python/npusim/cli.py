@@ -112,7 +112,8 @@ def parser():
     pr.set_defaults(func=cmd_presets)
 
     pa = sub.add_parser("params", help="list every parameter of a config kind with unit, default, doc")
-    pa.add_argument("kind", choices=["memory", "chip", "core", "pattern", "packet_fabric", "traffic", "tlm_fabric"])
+    pa.add_argument("kind", choices=["memory", "chip", "core", "pattern", "packet_fabric", "traffic", "tlm_fabric",
+                                     "system"])
     pa.set_defaults(func=cmd_params)
     return p
 

@@ -33,7 +33,7 @@ const char* kUsage =
     "                    [--fidelity cycle|fast] [--checker] [--timeline FILE]\n"
     "  npusim-engine job <job.json> [--out DIR]\n"
     "  npusim-engine core --trace <file.core> [--config core.json] [--json] [--stats-dir DIR]\n"
-    "  npusim-engine collective --system <preset|topology.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
+    "  npusim-engine collective --system <preset|'{\"preset\":...}'|file.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
     "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--packet-config F] [--json]\n"
     "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"
     "                    [--m M --n N --k K] [--fidelity cycle|fast] [--json] [--out DIR]  (op --help)\n"
@@ -115,11 +115,12 @@ int cmd_job(Args& a) {
   }
   const json job = npusim::read_json_file(path, "job", "a job object");
   if (job.is_object() && job.value("kind", std::string("memory")) == "collective") {
-    json r = npusim::cli::collective_job(job);
+    json config;
+    json r = npusim::cli::collective_job(job, &config);
     if (!out.empty()) {
       std::filesystem::create_directories(out);
       npusim::write_file(std::filesystem::path(out) / "result.json", r.dump(1) + "\n");
-      npusim::write_file(std::filesystem::path(out) / "config.json", job.dump(1) + "\n");
+      npusim::write_file(std::filesystem::path(out) / "config.json", config.dump(1) + "\n");
       // The flow model has no component stats yet: the summary is the stats.
       json stats = {{"stats", json::object()}, {"info", json::object()}};
       for (const char* k : {"time_us", "algbw_gbps", "busbw_gbps"}) stats["stats"]["system.collective." + std::string(k)] = r[k];

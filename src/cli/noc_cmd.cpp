@@ -90,7 +90,8 @@ std::vector<int> parse_dims(const std::string& spec, const std::string& body, ch
 
 Topology parse_topology_spec(const std::string& spec, double bw, double lat, std::string* source) {
   const size_t colon = spec.find(':');
-  if (colon != std::string::npos && !is_file(spec)) {
+  // '{...}' is an edited system preset (load_system_or_file), not a generator.
+  if (colon != std::string::npos && !is_file(spec) && spec.rfind('{', 0) != 0) {
     const std::string kind = spec.substr(0, colon), body = spec.substr(colon + 1);
     if (source) *source = spec + " (generated; links " + std::to_string(bw) + " GB/s, " + std::to_string(lat) + " ns)";
     // Refuse oversized generators before building them (the packet level
