@@ -60,11 +60,11 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
   if (!job.is_object()) throw ConfigError("job: expected an object");
   static const std::vector<std::string> known = {"kind",    "name",   "system", "pattern",    "op",
                                                  "bytes",   "access_bytes", "memory", "packet", "tlm_fabric",
-                                                 "watchdog_us"};
+                                                 "watchdog_us", "link", "system_description"};
   for (const auto& [k, v] : job.items())
     if (std::find(known.begin(), known.end(), k) == known.end())
       throw ConfigError("job." + k + ": unknown key for a remote job; expected one of kind, name, system, pattern, "
-                        "op, bytes, access_bytes, memory, packet, tlm_fabric, watchdog_us");
+                        "op, bytes, access_bytes, memory, packet, tlm_fabric, watchdog_us, link");
   const int n = int(t.endpoints().size());
   if (n < 2) throw ConfigError("job.system: a remote run needs at least 2 NPUs, the system has " + std::to_string(n));
   const std::string pattern = job.value("pattern", std::string("pairs"));
@@ -236,7 +236,7 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
     resolved["memory"] = to_json(mc);
     resolved["packet"] = to_json(pp);
     resolved["tlm_fabric"] = to_json(fp);
-    resolved["system"] = system_desc;
+    resolved["system_description"] = system_desc;  // "system" stays the spec, so config.json reruns
     write_file(out / "config.json", resolved.dump(1) + "\n");
     write_file(out / "result.json", result.dump(1) + "\n");
     write_file(out / "perf.json", json{{"wall_s", wall}, {"events", net.events()}}.dump(1) + "\n");

@@ -18,6 +18,8 @@
 //                from its "fidelity" key ("fast" by default here)
 //   packet       PacketParams overrides; tlm_fabric: TlmFabricParams overrides
 //   watchdog_us  stall watchdog interval
+//   link         links of a generated system (resolved by the caller, kept
+//                here so config.json reruns); system_description: ignored
 // Bad keys are ConfigError naming job.<key>. Conservation (every access
 // answered once, bytes served = bytes asked) is checked after the run.
 #pragma once

@@ -52,7 +52,6 @@ nlohmann::json remote_job(const nlohmann::json& job, const std::string& out_dir)
         throw ConfigError("job.link." + k + ": expected bandwidth_gbps or latency_ns, a positive number");
       (k == "bandwidth_gbps" ? bw : lat) = v.get<double>();
     }
-    j.erase("link");
   }
   std::string source;
   const noc::Topology t = parse_topology_spec(job["system"].get<std::string>(), bw, lat, &source);

@@ -82,6 +82,12 @@ def test_writes_to_one_npu_share_its_link(tmp_path):
     assert stats["system.fabric.write_bytes"] == 3 * (1 << 20)
     cfg = json.loads((tmp_path / "config.json").read_text())
     assert "packet" in cfg and "tlm_fabric" in cfg and cfg["memory"]["fidelity"] == "fast"
+    # config.json is a job that reruns: same system spec, same result.
+    assert cfg["system"] == "clos:4:4:1" and cfg["kind"] == "remote"
+    again = subprocess.run([str(ENGINE), "job", str(tmp_path / "config.json")], capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["time_us"] == r["time_us"]
 
 
 @needs_engine
