@@ -124,8 +124,10 @@ class Topology {
   void validate() const;
 
   // {"nodes":[{"name","kind"}], "links":[{"src","dst","bandwidth_gbps",
-  // "latency_ns","bidirectional"}], "endpoints_forward": bool}. Errors name
-  // the offending node / link (ConfigError).
+  // "latency_ns","bidirectional"}], "endpoints_forward": bool}, optionally
+  // "name" and "source" (free text: where the numbers come from). Errors
+  // name the offending node / link (ConfigError). An object with a
+  // "generator" key goes to from_generator_json.
   static Topology from_json(const json& j, const std::string& path = "topology");
 
   static Topology ring(int n, double bw_gbps, double lat_ns, bool bidirectional = true);

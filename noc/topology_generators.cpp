@@ -165,7 +165,8 @@ Topology Topology::from_generator_json(const json& j, const std::string& path) {
   const std::string kind = j["generator"].get<std::string>();
   json rest = j;
   rest.erase("generator");
-  rest.erase("name");  // a label, as in the node/link form
+  rest.erase("name");    // a label, as in the node/link form
+  rest.erase("source");  // citations for the numbers (free text)
   // The generators name the field ("dragonfly.groups: ..."); say which file.
   auto located = [&](auto build) {
     try {
@@ -185,7 +186,7 @@ Topology Topology::from_generator_json(const json& j, const std::string& path) {
   if (kind == "nd_fullmesh") {
     for (auto it = rest.begin(); it != rest.end(); ++it)
       if (it.key() != "dims")
-        throw ConfigError(join_path(path, it.key()) + ": unknown key; expected one of: generator, name, dims");
+        throw ConfigError(join_path(path, it.key()) + ": unknown key; expected one of: generator, name, source, dims");
     const std::string dpath = join_path(path, "dims");
     if (!rest.contains("dims") || !rest["dims"].is_array() || rest["dims"].empty())
       throw ConfigError(dpath + ": expected a non-empty array of {size, bandwidth_gbps, latency_ns}");

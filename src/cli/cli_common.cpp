@@ -1,6 +1,7 @@
 #include "src/cli/cli_common.hpp"
 
 #include <cctype>
+#include <cmath>
 #include <sys/stat.h>
 
 #include "models/sim/errors.hpp"
@@ -24,6 +25,20 @@ uint64_t parse_positive(const std::string& flag, const std::string& text, uint64
   return v;
 }
 
+double parse_double(const std::string& flag, const std::string& text) {
+  const std::string want = flag + ": expected a number, got '" + text + "'";
+  if (text.empty()) throw UsageError(want);
+  size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &pos);
+  } catch (const std::exception&) {
+    throw UsageError(want);
+  }
+  if (pos != text.size() || !std::isfinite(v)) throw UsageError(want);
+  return v;
+}
+
 noc::Topology load_system_or_file(const std::string& spec, const std::string& expected, std::string* source) {
   const bool looks_like_file = is_file(spec) || spec.find('/') != std::string::npos ||
                                (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".json") == 0);
@@ -33,7 +48,11 @@ noc::Topology load_system_or_file(const std::string& spec, const std::string& ex
   }
   if (!is_file(spec)) throw ConfigError(spec + ": cannot open topology file (expected " + expected + ")");
   const json j = read_json_file(spec, "topology", "a topology object {nodes, links}");
-  if (source) *source = "topology file " + spec;
+  if (source) {
+    *source = "topology file " + spec;
+    if (j.is_object() && j.contains("source") && j["source"].is_string())
+      *source += ": " + j["source"].get<std::string>();
+  }
   return noc::Topology::from_json(j, spec);
 }
 
