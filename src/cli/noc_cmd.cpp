@@ -20,7 +20,7 @@ namespace {
 
 using noc::Topology;
 
-// Links of generated topologies (mesh, torus, ring, clos) unless overridden:
+// Links of generated topologies (mesh, torus, ring, clos, dragonfly, fullmesh) unless overridden:
 // 32 GB/s and 10 ns per direction (E: a generic board-level SerDes link; at
 // 32-B flits and a 1 GHz router clock one flit per cycle, BookSim's unit).
 constexpr double kGenBwGbps = kGeneratedLinkGbps;
