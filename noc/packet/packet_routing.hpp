@@ -18,13 +18,15 @@
 //    coordinate, lowest dimension first. A packet never uses a dimension
 //    again once it has fixed it, so channel dependencies only run from a
 //    lower to a higher dimension: acyclic with one VC.
-//  - dragonfly_min on a dragonfly (Kim et al., ISCA 2008, sec. 4): the
+//  - dragonfly_min on a dragonfly (Kim et al., ISCA 2008): the
 //    minimal route local -> global -> local, at most one hop of each, the
 //    global link chosen by hash among those joining the two groups. VCs
 //    split into two classes: class 0 before the global hop, class 1 from it
 //    on. Dependencies then run terminal -> local(0) -> global(1) ->
-//    local(1) -> terminal and never back, so two VCs suffice (Kim et al.:
-//    minimal routing needs 2 VCs, non-minimal 3). Shortest-hop routing is
+//    local(1) -> terminal and never back, so two VCs suffice; BookSim's
+//    min_dragonflynew (src/networks/dragonfly.cpp) switches VC at the same
+//    "optical dateline". Non-minimal (Valiant/UGAL) would need a third
+//    class and is not offered. Shortest-hop routing is
 //    not used: it may take two global hops (a shortcut through a third
 //    group), which would close cycles among global links. updown is no
 //    fallback here: all routers sit on one level, so its (level, id) order
