@@ -163,10 +163,14 @@ void Topology::validate() const {
 
 Topology Topology::from_json(const json& j, const std::string& path) {
   if (!j.is_object()) throw ConfigError(path + ": expected an object with 'nodes' and 'links'");
+  if (j.contains("source") && !j["source"].is_string())
+    throw ConfigError(join_path(path, "source") + ": expected a string (where the numbers come from)");
+  if (j.contains("generator")) return from_generator_json(j, path);  // noc/topology_generators.cpp
   for (auto it = j.begin(); it != j.end(); ++it)
-    if (it.key() != "nodes" && it.key() != "links" && it.key() != "endpoints_forward" && it.key() != "name")
+    if (it.key() != "nodes" && it.key() != "links" && it.key() != "endpoints_forward" && it.key() != "name" &&
+        it.key() != "source")
       throw ConfigError(join_path(path, it.key()) +
-                        ": unknown key; expected one of: name, nodes, links, endpoints_forward");
+                        ": unknown key; expected one of: name, source, nodes, links, endpoints_forward (or generator)");
   if (!j.contains("nodes") || !j["nodes"].is_array())
     throw ConfigError(path + ".nodes: expected an array of {name, kind}");
   if (!j.contains("links") || !j["links"].is_array())

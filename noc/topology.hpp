@@ -56,6 +56,49 @@ struct Grid {
   bool bidirectional = true;   // false only for a unidirectional ring
 };
 
+// Parameters of the dragonfly generator (Topology::dragonfly; Kim, Dally,
+// Scott, Abts, "Technology-Driven, Highly-Scalable Dragonfly Topology",
+// ISCA 2008): `groups` groups of `routers_per_group` (a) routers, each with
+// `npus_per_router` (p) NPUs and `global_per_router` (h) global links; the
+// routers of a group form a full mesh of local links. Kim et al.'s balanced
+// shape is a = 2p = 2h; at most a*h + 1 groups (one global link between
+// every pair of groups). With fewer groups every pair gets
+// floor(a*h / (groups-1)) global links and the remaining ports stay unused.
+// Default link numbers are generic estimates (E), not a product's.
+struct DragonflyParams {
+  int routers_per_group = 4;  // a
+  int npus_per_router = 2;    // p
+  int global_per_router = 2;  // h
+  int groups = 0;             // 0: the maximum, a*h + 1
+  double terminal_bandwidth_gbps = 50;  // NPU-router link, each direction
+  double terminal_latency_ns = 100;
+  double local_bandwidth_gbps = 50;     // router-router link inside a group
+  double local_latency_ns = 100;
+  double global_bandwidth_gbps = 50;    // router-router link between groups
+  double global_latency_ns = 300;
+  int resolved_groups() const { return groups > 0 ? groups : routers_per_group * global_per_router + 1; }
+  static const Schema& schema();
+};
+
+// What the packet fabric's dragonfly routing needs to know about a generated
+// dragonfly: NPU i is node i and sits on router node npus + i / p; router
+// node npus + g*a + r is router r of group g. groups == 0: not a dragonfly.
+struct DragonflyShape {
+  int groups = 0, routers_per_group = 0, npus_per_router = 0, global_per_router = 0;
+  int npus() const { return groups * routers_per_group * npus_per_router; }
+  int router_of_npu(int npu) const { return npus() + npu / npus_per_router; }
+  int group_of_router(int router) const { return (router - npus()) / routers_per_group; }
+};
+
+// One dimension of an nD-FullMesh (Topology::nd_fullmesh): `size` NPUs per
+// line, each linked directly to the size-1 others of its line.
+struct FullMeshDim {
+  int size = 2;
+  double bandwidth_gbps = 50;  // per link, each direction
+  double latency_ns = 100;
+  static const Schema& schema();
+};
+
 // One step of a route: a link and the fraction of the flow that crosses it.
 struct LinkShare {
   int link;
@@ -81,8 +124,10 @@ class Topology {
   void validate() const;
 
   // {"nodes":[{"name","kind"}], "links":[{"src","dst","bandwidth_gbps",
-  // "latency_ns","bidirectional"}], "endpoints_forward": bool}. Errors name
-  // the offending node / link (ConfigError).
+  // "latency_ns","bidirectional"}], "endpoints_forward": bool}, optionally
+  // "name" and "source" (free text: where the numbers come from). Errors
+  // name the offending node / link (ConfigError). An object with a
+  // "generator" key goes to from_generator_json.
   static Topology from_json(const json& j, const std::string& path = "topology");
 
   static Topology ring(int n, double bw_gbps, double lat_ns, bool bidirectional = true);
@@ -93,6 +138,22 @@ class Topology {
   // wrap-around links too (torus; a dimension of size 2 has one link pair).
   static Topology mesh(int x_size, int y_size, double bw_gbps, double lat_ns);
   static Topology torus(int x_size, int y_size, double bw_gbps, double lat_ns);
+  // Dragonfly of NPUs on routers (see DragonflyParams); ConfigError naming
+  // the field (dragonfly.groups, ...) for an impossible shape.
+  static Topology dragonfly(const DragonflyParams& p);
+  // UB-Mesh's nD-FullMesh (Liao et al., "UB-Mesh: a Hierarchically
+  // Localized nD-FullMesh Datacenter Network Architecture", arXiv
+  // 2503.20377): NPUs on an n-D grid, each linked directly to every NPU that
+  // differs from it in exactly one coordinate, with per-dimension link
+  // bandwidth and latency; NPUs forward (no switches). Node id = c0 + s0 *
+  // (c1 + s1 * (c2 + ...)). ConfigError naming fullmesh.dims[k] for a bad
+  // dimension.
+  static Topology nd_fullmesh(const std::vector<FullMeshDim>& dims);
+  // A generator described in JSON: {"generator": "dragonfly", <DragonflyParams
+  // keys>}, {"generator": "nd_fullmesh", "dims": [{size, bandwidth_gbps,
+  // latency_ns}, ...]} or {"generator": "clos", <ClosParams keys>}; from_json
+  // hands objects with a "generator" key here. Errors name the key path.
+  static Topology from_generator_json(const json& j, const std::string& path);
 
   // --- queries ------------------------------------------------------------
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
@@ -109,6 +170,10 @@ class Topology {
   bool endpoints_forward() const { return forward_set_ ? endpoints_forward_ : !has_switch_; }
   const Grid& grid() const { return grid_; }
   void set_grid(const Grid& g) { grid_ = g; }  // generators only
+  // Shapes of generated dragonflies / nD-FullMeshes (packet routing uses
+  // them); empty for every other topology.
+  const DragonflyShape& dragonfly_shape() const { return dragonfly_; }
+  const std::vector<int>& fullmesh_dims() const { return fullmesh_dims_; }
   // The link src -> dst, or -1 (first one if there are parallel links).
   int link_between(int src, int dst) const;
 
@@ -141,6 +206,8 @@ class Topology {
   std::vector<int> endpoints_;
   std::unordered_map<std::string, int> by_name_;
   Grid grid_;
+  DragonflyShape dragonfly_;
+  std::vector<int> fullmesh_dims_;
   bool has_switch_ = false, endpoints_forward_ = false, forward_set_ = false;
   // Route cache: key -> distance array. Key = destination id for forwarding
   // destinations, or -1 - class id for non-forwarding ones (class = set of

@@ -61,10 +61,11 @@ const Schema& RoutingParams::schema() {
     Schema s("packet_routing", "Routing function of the packet-level fabric");
     SchemaBuilder<RoutingParams>(s)
         .choice(&RoutingParams::algorithm, "algorithm", "auto",
-                "auto (dor on generated meshes/tori/rings, else updown); ecmp: shortest paths, next hop by "
-                "(src,dst) hash; dor: dimension order; updown: shortest legal up*/down* paths, hashed; "
-                "adaptive: the minimal next hop with most free credits (not deadlock-free)",
-                {"auto", "ecmp", "dor", "updown", "adaptive"})
+                "auto (dor on generated meshes/tori/rings/nD-FullMeshes, dragonfly_min on dragonflies, else "
+                "updown); ecmp: shortest paths, next hop by (src,dst) hash; dor: dimension order; updown: shortest "
+                "legal up*/down* paths, hashed; adaptive: the minimal next hop with most free credits (not "
+                "deadlock-free); dragonfly_min: local-global-local with two VC classes (needs vcs >= 2)",
+                {"auto", "ecmp", "dor", "updown", "adaptive", "dragonfly_min"})
         .param(&RoutingParams::dateline, "dateline", "", true,
                "dor on rings/tori: VCs split in two classes, class 1 after crossing the wrap link (needs vcs >= 2)")
         .param(&RoutingParams::spray, "spray", "", true,

@@ -36,8 +36,9 @@ struct PacketisationParams {
 };
 
 struct RoutingParams {
-  // auto: dor on generated meshes/tori/rings, updown elsewhere.
-  std::string algorithm = "auto";  // auto | ecmp | dor | updown | adaptive
+  // auto: dor on generated meshes/tori/rings/nD-FullMeshes, dragonfly_min on
+  // dragonflies, updown elsewhere.
+  std::string algorithm = "auto";  // auto | ecmp | dor | updown | adaptive | dragonfly_min
   bool dateline = true;            // dateline VC classes on rings/tori (dor)
   bool spray = true;               // ecmp/updown hash per packet (true) or per (src, dst) flow
   static const Schema& schema();

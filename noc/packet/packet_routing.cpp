@@ -16,10 +16,24 @@ constexpr uint8_t kDown = 1;     // updown: has taken a down link
 PacketRouting::PacketRouting(const Topology& t, const RoutingParams& p, int vcs, uint64_t seed)
     : t_(t), algo_(p.algorithm), vcs_(vcs), spray_(p.spray), seed_(seed) {
   const Grid& g = t.grid();
+  // Generated dragonflies and nD-FullMeshes have their own deadlock-free
+  // routing (noc/packet/routing_generated.cpp).
+  if (algo_ == "auto" && t.dragonfly_shape().groups > 0) algo_ = "dragonfly_min";
+  if (algo_ == "auto" && !t.fullmesh_dims().empty()) algo_ = "dor";
+  if (algo_ == "dor" && !t.fullmesh_dims().empty()) {
+    kind_ = Algo::FullMeshDor;
+    setup_fullmesh();
+    return;
+  }
+  if (algo_ == "dragonfly_min") {
+    kind_ = Algo::DragonflyMin;
+    setup_dragonfly(vcs);
+    return;
+  }
   if (algo_ == "auto") algo_ = g.x_size > 0 ? "dor" : "updown";
   if (algo_ == "dor") {
     if (g.x_size == 0)
-      throw ConfigError("routing.algorithm: 'dor' needs a generated mesh, torus or ring topology (this one has no "
+      throw ConfigError("routing.algorithm: 'dor' needs a generated mesh, torus, ring or nD-FullMesh topology (this one has no "
                         "coordinates); use updown or ecmp");
     kind_ = Algo::Dor;
     dateline_ = g.wrap && p.dateline;
@@ -33,7 +47,7 @@ PacketRouting::PacketRouting(const Topology& t, const RoutingParams& p, int vcs,
   } else if (algo_ == "ecmp") {
     kind_ = Algo::Ecmp;
   } else {
-    throw ConfigError("routing.algorithm: expected one of 'auto', 'ecmp', 'dor', 'updown', 'adaptive', got '" +
+    throw ConfigError("routing.algorithm: expected one of 'auto', 'ecmp', 'dor', 'updown', 'adaptive', 'dragonfly_min', got '" +
                       algo_ + "'");
   }
   ep_index_.assign(t.num_nodes(), -1);
@@ -123,6 +137,8 @@ uint64_t PacketRouting::hash(int src, int dst, int node, uint32_t seq) const {
 int PacketRouting::route(int node, int src, int dst, uint8_t state, uint32_t seq, RouteHop* out) const {
   if (node == dst) return 0;
   if (kind_ == Algo::Dor) return dor_route(node, src, dst, state, out);
+  if (kind_ == Algo::FullMeshDor) return fullmesh_route(node, dst, out);
+  if (kind_ == Algo::DragonflyMin) return dragonfly_route(node, src, dst, state, seq, out);
   const int n = t_.num_nodes();
   const int p = kind_ == Algo::UpDown ? (state & kDown) : 0;
   const size_t base = (size_t(ep_index_[dst]) * phases_ + p) * (n + 1);
@@ -173,6 +189,7 @@ int PacketRouting::dor_route(int node, int src, int dst, uint8_t state, RouteHop
 
 uint8_t PacketRouting::next_state(uint8_t state, int link) const {
   if (kind_ == Algo::UpDown) return up_[link] ? state : uint8_t(state | kDown);
+  if (kind_ == Algo::DragonflyMin) return dragonfly_next_state(state, link);
   if (kind_ != Algo::Dor) return state;
   const Grid& g = t_.grid();
   const int u = t_.link(link).src, v = t_.link(link).dst;

@@ -14,6 +14,23 @@
 //    (hop distance from the nearest NPU, id); a link is "up" when it goes to
 //    a higher node. Legal paths are up* down*, which no cycle can follow; the
 //    shortest legal paths are used, next hop chosen by a (src, dst) hash.
+//  - dor on an nD-FullMesh (UB-Mesh): one direct hop per differing
+//    coordinate, lowest dimension first. A packet never uses a dimension
+//    again once it has fixed it, so channel dependencies only run from a
+//    lower to a higher dimension: acyclic with one VC.
+//  - dragonfly_min on a dragonfly (Kim et al., ISCA 2008): the
+//    minimal route local -> global -> local, at most one hop of each, the
+//    global link chosen by hash among those joining the two groups. VCs
+//    split into two classes: class 0 before the global hop, class 1 from it
+//    on. Dependencies then run terminal -> local(0) -> global(1) ->
+//    local(1) -> terminal and never back, so two VCs suffice; BookSim's
+//    min_dragonflynew (src/networks/dragonfly.cpp) switches VC at the same
+//    "optical dateline". Non-minimal (Valiant/UGAL) would need a third
+//    class and is not offered. Shortest-hop routing is
+//    not used: it may take two global hops (a shortcut through a third
+//    group), which would close cycles among global links. updown is no
+//    fallback here: all routers sit on one level, so its (level, id) order
+//    leaves some router pairs without a legal up*/down* path (it says so).
 //  - ecmp: shortest paths by hash; deadlock-free only where shortest paths
 //    are (one-hop full meshes, trees).
 //  - adaptive: the minimal next hop with the most free credits, any VC. Not
@@ -51,12 +68,20 @@ class PacketRouting {
   uint8_t next_state(uint8_t state, int link) const;
 
  private:
-  enum class Algo { Ecmp, Dor, UpDown, Adaptive };
+  enum class Algo { Ecmp, Dor, UpDown, Adaptive, FullMeshDor, DragonflyMin };
   // Next-hop tables: for destination endpoint index d, phase p and node u,
   // the links of the shortest legal paths (CSR).
   void build_tables(bool updown);
   int dor_route(int node, int src, int dst, uint8_t state, RouteHop* out) const;
   uint64_t hash(int src, int dst, int node, uint32_t seq) const;
+  // nD-FullMesh and dragonfly (noc/packet/routing_generated.cpp). setup_*
+  // throw ConfigError naming routing.algorithm / switch.vcs.
+  void setup_fullmesh();
+  void setup_dragonfly(int vcs);
+  int fullmesh_route(int node, int dst, RouteHop* out) const;
+  int dragonfly_route(int node, int src, int dst, uint8_t state, uint32_t seq, RouteHop* out) const;
+  uint8_t dragonfly_next_state(uint8_t state, int link) const;
+  bool is_dragonfly_global(int link) const;  // router -> router of another group
 
   const Topology& t_;
   std::string algo_;
@@ -69,6 +94,9 @@ class PacketRouting {
   std::vector<char> up_;         // link -> goes up (updown)
   std::vector<uint32_t> offset_; // (d * phases + p) * (nodes + 1) + u -> first entry
   std::vector<int32_t> hops_;    // next-hop links
+  std::vector<int> fm_stride_;   // nD-FullMesh: node-id stride per dimension
+  std::vector<uint32_t> df_offset_;  // dragonfly: (group * groups + group') -> first global link (CSR)
+  std::vector<int32_t> df_global_;   // dragonfly: global links, grouped by (src group, dst group)
 };
 
 }  // namespace npusim::noc

@@ -149,7 +149,9 @@ class CollectiveRun(dict):
     `system`: a System (npusim.configs.systems; its edits are sent with the
     job), a preset name, {"preset": name, <edited parameters>}, or a
     topology .json path. `algo`: ring, direct, halving_doubling or
-    hierarchical (all-reduce; `group` ranks per server). MoE dispatch/combine
+    hierarchical (all-reduce; `group` ranks per server). A generated system
+    (systems.dragonfly(4, 2, 2), "fullmesh:8x8") takes link_bandwidth_gbps
+    and link_latency_ns for all its links. MoE dispatch/combine
     take the token traffic instead of `bytes`. `fidelity`: "flow", or
     "packet" for ring/direct on small systems. Values are checked by the
     engine, which names the offending key. The result has time_us,
@@ -160,7 +162,8 @@ class CollectiveRun(dict):
     MOE_KEYS = ("tokens", "topk", "experts", "token_bytes")
 
     def __init__(self, system, op, bytes=None, *, ranks=None, algo=None, fidelity="flow", name=None,  # noqa: A002
-                 group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None):
+                 group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None,
+                 link_bandwidth_gbps=None, link_latency_ns=None):
         super().__init__()
         sys_spec, sys_name = _job_system(system)
         if op not in self.OPS:
@@ -189,6 +192,13 @@ class CollectiveRun(dict):
                 self[key] = value if key == "token_bytes" else int(value)
         if algo is not None:
             self["algo"] = algo
+        # Links of a generated system (systems.dragonfly(...), "fullmesh:8x8"); the engine refuses them for
+        # presets and files.
+        for key, value in (("link_bandwidth_gbps", link_bandwidth_gbps), ("link_latency_ns", link_latency_ns)):
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                    raise ConfigError(f"job.{key}: expected a number, got {value!r}")
+                self[key] = float(value)
 
 
 class RemoteRun(dict):

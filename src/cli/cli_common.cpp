@@ -1,6 +1,7 @@
 #include "src/cli/cli_common.hpp"
 
 #include <cctype>
+#include <cmath>
 #include <sys/stat.h>
 
 #include "models/sim/errors.hpp"
@@ -22,6 +23,20 @@ uint64_t parse_positive(const std::string& flag, const std::string& text, uint64
     if (!std::isdigit(static_cast<unsigned char>(c))) throw UsageError(want);
   const uint64_t v = std::stoull(text);
   if (v == 0 || v > max) throw UsageError(want);
+  return v;
+}
+
+double parse_double(const std::string& flag, const std::string& text) {
+  const std::string want = flag + ": expected a number, got '" + text + "'";
+  if (text.empty()) throw UsageError(want);
+  size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &pos);
+  } catch (const std::exception&) {
+    throw UsageError(want);
+  }
+  if (pos != text.size() || !std::isfinite(v)) throw UsageError(want);
   return v;
 }
 
@@ -67,10 +82,15 @@ noc::Topology load_system_or_file(const std::string& spec, const std::string& ex
     const noc::SystemParams p = noc::system_from_json(j, spec + ": system");
     return from_params(p, j["preset"].get<std::string>(), source, name, resolved);
   }
-  if (j.is_object() && !j.contains("nodes") && !j.contains("links"))
-    throw ConfigError(spec + ": expected an edited system {\"preset\": <name>, <edited parameters>} or a topology "
-                      "graph {\"nodes\": [...], \"links\": [...]}; it has neither a 'preset' nor a 'nodes' key");
-  if (source) *source = "topology file " + spec;
+  if (j.is_object() && !j.contains("nodes") && !j.contains("links") && !j.contains("generator"))
+    throw ConfigError(spec + ": expected an edited system {\"preset\": <name>, <edited parameters>}, a topology "
+                      "graph {\"nodes\": [...], \"links\": [...]} or a generated one {\"generator\": ...}; it has "
+                      "none of the keys 'preset', 'nodes', 'generator'");
+  if (source) {
+    *source = "topology file " + spec;
+    if (j.is_object() && j.contains("source") && j["source"].is_string())
+      *source += ": " + j["source"].get<std::string>();
+  }
   return noc::Topology::from_json(j, spec);
 }
 

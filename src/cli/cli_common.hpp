@@ -14,6 +14,9 @@ bool is_file(const std::string& path);
 // A decimal integer in [1, max]; UsageError naming `flag` otherwise.
 uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max = UINT64_MAX);
 
+// A finite decimal number (e.g. 0.5, 1e3); UsageError naming `flag` otherwise.
+double parse_double(const std::string& flag, const std::string& text);
+
 // A system: a preset name (noc/system_presets.hpp); an edited preset as
 // inline JSON ('{"preset": "cloudmatrix384", "ub": {"link":
 // {"bandwidth_gbps": 800}}}', noc/system_params.hpp); or a .json file (a

@@ -13,6 +13,7 @@
 #include "noc/system_presets.hpp"
 #include "noc/topology.hpp"
 #include "src/cli/cli_common.hpp"
+#include "src/cli/noc_cmd.hpp"
 
 namespace npusim::cli {
 
@@ -20,6 +21,11 @@ namespace {
 
 using noc::CollectiveResult;
 using noc::Topology;
+
+const char* kGeneratorForms =
+    "mesh:XxY, torus:XxY, ring:N, clos:E:G:S, dragonfly:A:P:H[:G], fullmesh:AxBx...";
+// Generated systems at flow level stop where the generators do.
+constexpr long long kMaxFlowNpus = 1LL << 22;
 
 const char* kOps = "allreduce, allgather, reducescatter, alltoall, broadcast, moe_dispatch or moe_combine";
 
@@ -95,6 +101,7 @@ double parse_size(const std::string& flag, const std::string& text) {
 json collective_json(const std::vector<std::string>& args, bool* as_json_out, json* resolved_system) {
   std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config;
   std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text;
+  std::string link_bw_text, link_lat_text;
   bool as_json = false;
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
@@ -116,13 +123,15 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
     else if (f == "--token-bytes") token_bytes_text = value();
     else if (f == "--seed") seed_text = value();
     else if (f == "--packet-config") packet_config = value();
+    else if (f == "--link-bandwidth-gbps") link_bw_text = value();
+    else if (f == "--link-latency-ns") link_lat_text = value();
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'collective'");
   }
   if (system.empty())
     throw UsageError("collective: --system is required (a preset: " + preset_list() +
-                     "; an edited preset, inline or in a .json file: {\"preset\": ..., \"ub\": {...}}; or a "
-                     "topology .json file)");
+                     "; an edited preset, inline or in a .json file: {\"preset\": ..., \"ub\": {...}}; a "
+                     "topology .json file; or a generator: " + kGeneratorForms + ")");
   if (op.empty()) throw UsageError(std::string("collective: --op is required (") + kOps + ")");
   const bool moe = op == "moe_dispatch" || op == "moe_combine";
   if (op != "allreduce" && op != "allgather" && op != "reducescatter" && op != "alltoall" && op != "broadcast" && !moe)
@@ -156,10 +165,22 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
                      "dispatch/combine; use --fidelity flow for " + op + " (" + algo + ")");
   const double bytes = moe ? 0.0 : parse_size("--bytes", bytes_text);
 
-  std::string source, system_name;
+  std::string source, system_name = system;
   json resolved;
-  Topology t = load_system_or_file(system, "a preset: " + preset_list() + ", or a topology .json file", &source,
-                                   &system_name, &resolved);
+  // A generator spec ("dragonfly:4:2:2", "fullmesh:8x8x4", ...) has a colon
+  // and is not a file; its links get --link-bandwidth-gbps / -latency-ns.
+  const bool generated = system.find(':') != std::string::npos && !is_file(system) && system.rfind('{', 0) != 0;
+  if (!generated && (!link_bw_text.empty() || !link_lat_text.empty()))
+    throw UsageError("--link-bandwidth-gbps / --link-latency-ns: only for a generated --system (" +
+                     std::string(kGeneratorForms) + "), not a preset or a topology file");
+  const double link_bw = link_bw_text.empty() ? kGeneratedLinkGbps : parse_double("--link-bandwidth-gbps", link_bw_text);
+  const double link_lat =
+      link_lat_text.empty() ? kGeneratedLinkLatencyNs : parse_double("--link-latency-ns", link_lat_text);
+  if (!(link_bw > 0)) throw UsageError("--link-bandwidth-gbps: expected a number > 0, got '" + link_bw_text + "'");
+  if (!(link_lat >= 0)) throw UsageError("--link-latency-ns: expected a number >= 0, got '" + link_lat_text + "'");
+  Topology t = generated ? parse_topology_spec(system, link_bw, link_lat, &source, kMaxFlowNpus)
+                         : load_system_or_file(system, "a preset: " + preset_list() + ", or a topology .json file", &source,
+                                              &system_name, &resolved);
   if (resolved_system) *resolved_system = resolved;
   const int npus = static_cast<int>(t.endpoints().size());
   if (npus < 2) throw ConfigError(system_name + ": a collective needs at least 2 NPUs, the system has " + std::to_string(npus));
@@ -247,7 +268,8 @@ int run_collective_command(const std::vector<std::string>& args) {
 json collective_job(const json& job, json* config) {
   // The job's keys are the command's flags: one validation path for both.
   static const char* kKeys[] = {"kind",  "name",   "system", "op",      "bytes",       "ranks", "algo",         "fidelity",
-                                "group", "tokens", "topk",   "experts", "token_bytes", "seed",  "packet_config"};
+                                "group", "tokens", "topk",   "experts", "token_bytes", "seed",  "packet_config",
+                                "link_bandwidth_gbps", "link_latency_ns"};
   std::vector<std::string> args;
   for (auto it = job.begin(); it != job.end(); ++it) {
     bool known = false;
@@ -255,7 +277,7 @@ json collective_job(const json& job, json* config) {
     if (!known)
       throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: kind, name, "
                         "system, op, bytes, ranks, algo, fidelity, group, tokens, topk, experts, token_bytes, seed, "
-                        "packet_config");
+                        "packet_config, link_bandwidth_gbps, link_latency_ns");
     if (it.key() == "kind" || it.key() == "name") continue;
     const json& v = it.value();
     if (it.key() == "system" && v.is_object()) {  // an edited preset: the command reads it inline

@@ -33,12 +33,15 @@ const char* kUsage =
     "                    [--fidelity cycle|fast] [--checker] [--timeline FILE]\n"
     "  npusim-engine job <job.json> [--out DIR]\n"
     "  npusim-engine core --trace <file.core> [--config core.json] [--json] [--stats-dir DIR]\n"
-    "  npusim-engine collective --system <preset|'{\"preset\":...}'|file.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
+    "  npusim-engine collective --system <preset|'{\"preset\":...}'|file.json|generator> --op <allreduce|allgather|reducescatter|alltoall>\n"
     "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--packet-config F] [--json]\n"
+    "                    (generator: mesh:XxY torus:XxY ring:N clos:E:G:S dragonfly:A:P:H[:G] fullmesh:AxBx..., links\n"
+    "                    [--link-bandwidth-gbps B] [--link-latency-ns L], default 32 GB/s, 10 ns)\n"
     "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"
     "                    [--m M --n N --k K] [--fidelity cycle|fast] [--json] [--out DIR]  (op --help)\n"
-    "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|preset|file> --rate R|--sweep r,... [--json]  (noc --help)\n"
-    "  npusim-engine remote --system <preset|topology.json|ring:N|mesh:XxY|clos:E:G:S> [--pattern P] [--op read|write]\n"
+    "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|dragonfly:A:P:H[:G]|fullmesh:AxB..|chip:<preset>|preset|file>\n"
+    "                    --rate R|--sweep r,... [--json]  (noc --help)\n"
+    "  npusim-engine remote --system <preset|topology.json|generator> [--pattern P] [--op read|write]\n"
     "                    [--bytes S] [--access A] [--json] [--out DIR]  (remote --help)\n"
     "  npusim-engine presets\n";
 

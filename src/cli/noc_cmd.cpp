@@ -1,5 +1,6 @@
 #include "src/cli/noc_cmd.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -21,28 +22,30 @@ namespace {
 
 using noc::Topology;
 
-// Links of generated topologies (mesh, torus, ring, clos) unless overridden:
+// Links of generated topologies (mesh, torus, ring, clos, dragonfly, fullmesh) unless overridden:
 // 32 GB/s and 10 ns per direction (E: a generic board-level SerDes link; at
 // 32-B flits and a 1 GHz router clock one flit per cycle, BookSim's unit).
-constexpr double kGenBwGbps = 32;
-constexpr double kGenLatNs = 10;
-constexpr int kMaxNocNpus = 4096;
+constexpr double kGenBwGbps = kGeneratedLinkGbps;
+constexpr double kGenLatNs = kGeneratedLinkLatencyNs;
 
 const char* kTopoForms =
-    "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), chip:<chip preset> (its on-chip "
-    "mesh), a system preset or a topology .json file";
+    "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), dragonfly:A:P:H[:G] (A routers per "
+    "group, P NPUs per router, H global links per router, G groups, default A*H+1), fullmesh:AxBx... (nD-FullMesh, "
+    "one size per dimension), chip:<chip preset> (its on-chip mesh), a preset or a topology .json file";
 
 const char* kNocHelp =
     "npusim noc: synthetic traffic on the packet-level fabric\n"
     "  --topology T        mesh:XxY | torus:XxY | ring:N | clos:E:G:S (E NPUs, G per leaf, S spines) |\n"
     "                      chip:<chip preset> (the chip model's on-chip mesh: tiles, link widths) |\n"
-    "                      a system preset | a topology .json file (generated links: 32 GB/s, 10 ns, E)\n"
+    "                      dragonfly:A:P:H[:G] (A routers/group, P NPUs/router, H global links/router, G groups) |\n"
+    "                      fullmesh:AxBx... (nD-FullMesh, UB-Mesh) | a system preset | a topology .json file\n"
+    "                      (generated links: 32 GB/s, 10 ns, E; every link class and dimension alike)\n"
     "  --traffic P         uniform | permutation | transpose | hotspot | alltoall | incast (default uniform)\n"
     "  --rate R            offered load: fraction of each NPU's injection bandwidth, in (0, 1]\n"
     "  --sweep r1,r2,...   a latency-load curve instead of one rate\n"
     "  --packet-bytes B    payload per packet (default 240, <= MTU 256)\n"
     "  --vcs V --buffer F --pipeline C --allocator round_robin|islip\n"
-    "  --routing auto|ecmp|dor|updown|adaptive  --link-latency-ns L --link-bandwidth-gbps B\n"
+    "  --routing auto|ecmp|dor|updown|adaptive|dragonfly_min  --link-latency-ns L --link-bandwidth-gbps B\n"
     "  --seed S --cycles N (measurement window) --warmup N --config packet.json --json\n"
     "  --stats (stats in the JSON) | --stats-dir DIR (stats.txt, stats.json, config.json; rate_<r>/ per sweep rate)\n"
     "Exit codes: 2 usage, 3 config, 6 stall (deadlock: the report names who holds what).\n";
@@ -53,20 +56,6 @@ int parse_int(const std::string& flag, const std::string& text) {
   for (char c : text)
     if (!std::isdigit(static_cast<unsigned char>(c))) throw UsageError(want);
   return static_cast<int>(std::min<long long>(std::stoll(text), 2000000000LL));
-}
-
-double parse_double(const std::string& flag, const std::string& text) {
-  const std::string want = flag + ": expected a number, got '" + text + "'";
-  if (text.empty()) throw UsageError(want);
-  size_t pos = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &pos);
-  } catch (const std::exception&) {
-    throw UsageError(want);
-  }
-  if (pos != text.size() || !std::isfinite(v)) throw UsageError(want);
-  return v;
 }
 
 std::vector<int> parse_dims(const std::string& spec, const std::string& body, char sep, size_t count) {
@@ -88,7 +77,7 @@ std::vector<int> parse_dims(const std::string& spec, const std::string& body, ch
 
 }  // namespace
 
-Topology parse_topology_spec(const std::string& spec, double bw, double lat, std::string* source) {
+Topology parse_topology_spec(const std::string& spec, double bw, double lat, std::string* source, long long max_npus) {
   const size_t colon = spec.find(':');
   // '{...}' is an edited system preset (load_system_or_file), not a generator.
   if (colon != std::string::npos && !is_file(spec) && spec.rfind('{', 0) != 0) {
@@ -96,14 +85,15 @@ Topology parse_topology_spec(const std::string& spec, double bw, double lat, std
     if (source) *source = spec + " (generated; links " + std::to_string(bw) + " GB/s, " + std::to_string(lat) + " ns)";
     // Refuse oversized generators before building them (the packet level
     // stops at kMaxNocNpus anyway).
-    auto cap = [&](long long npus) {
-      if (npus > kMaxNocNpus)
-        throw UsageError("--topology " + spec + ": " + std::to_string(npus) + " NPUs, above the packet-level limit of " +
-                         std::to_string(kMaxNocNpus));
+    auto cap = [&](double npus) {
+      if (npus > double(max_npus))
+        throw UsageError("--topology " + spec + ": " + std::to_string(static_cast<long long>(std::min(npus, 9e18))) +
+                         " NPUs, above the " + (max_npus == kMaxNocNpus ? "packet-level " : "") + "limit of " +
+                         std::to_string(max_npus));
     };
     if (kind == "mesh" || kind == "torus") {
       auto d = parse_dims(spec, body, 'x', 2);
-      cap(1LL * d[0] * d[1]);
+      cap(double(d[0]) * d[1]);
       return kind == "mesh" ? Topology::mesh(d[0], d[1], bw, lat) : Topology::torus(d[0], d[1], bw, lat);
     }
     if (kind == "ring") {
@@ -134,6 +124,29 @@ Topology parse_topology_spec(const std::string& spec, double bw, double lat, std
       OnChipMesh m = onchip_mesh(cfg);
       if (source) *source = spec + " (" + m.describe() + ", at " + std::to_string(cfg.clock_ghz) + " GHz)";
       return std::move(m.topology);
+    }
+    if (kind == "dragonfly") {
+      const size_t fields = std::count(body.begin(), body.end(), ':') + 1;
+      auto d = parse_dims(spec, body, ':', fields == 4 ? 4 : 3);
+      noc::DragonflyParams p = defaults_of<noc::DragonflyParams>();
+      p.routers_per_group = d[0];
+      p.npus_per_router = d[1];
+      p.global_per_router = d[2];
+      p.groups = fields == 4 ? d[3] : 0;
+      cap(double(p.groups > 0 ? p.groups : double(d[0]) * d[2] + 1) * d[0] * d[1]);
+      p.terminal_bandwidth_gbps = p.local_bandwidth_gbps = p.global_bandwidth_gbps = bw;
+      p.terminal_latency_ns = p.local_latency_ns = p.global_latency_ns = lat;
+      json j = to_json(p);  // range checks with key paths
+      return Topology::dragonfly(from_json<noc::DragonflyParams>(j, "dragonfly"));
+    }
+    if (kind == "fullmesh") {
+      auto sizes = parse_dims(spec, body, 'x', std::count(body.begin(), body.end(), 'x') + 1);
+      double npus = 1;
+      for (int s : sizes) npus *= s;
+      cap(npus);
+      std::vector<noc::FullMeshDim> dims;
+      for (int s : sizes) dims.push_back({s, bw, lat});
+      return Topology::nd_fullmesh(dims);
     }
     throw UsageError("--topology: unknown generator '" + kind + "'; expected " + kTopoForms);
   }

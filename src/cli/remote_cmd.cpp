@@ -15,12 +15,9 @@ namespace npusim::cli {
 
 namespace {
 
-// Generated topologies' links unless the job says otherwise: the same
-// generic SerDes link as `npusim noc` (32 GB/s, 10 ns, E).
-constexpr double kGenBwGbps = 32, kGenLatNs = 10;
-
 const char* kRemoteUsage =
-    "usage: npusim remote --system <preset|topology.json|ring:N|mesh:XxY|torus:XxY|clos:E:G:S>\n"
+    "usage: npusim remote --system <preset|topology.json|generator: ring:N|mesh:XxY|torus:XxY|clos:E:G:S|\n"
+    "                              dragonfly:A:P:H[:G]|fullmesh:AxBx...>\n"
     "         [--pattern one|pairs|neighbour|alltoall|incast] [--op read|write] [--bytes S] [--access A]\n"
     "         [--memory preset] [--memory-fidelity fast|cycle] [--outstanding N] [--dma-bytes B]\n"
     "         [--link-bandwidth-gbps B] [--link-latency-ns L] [--config packet.json] [--json] [--out DIR]\n"
@@ -42,7 +39,7 @@ nlohmann::json remote_job(const nlohmann::json& job, const std::string& out_dir)
   if (!job.is_object() || !job.contains("system") || !job["system"].is_string())
     throw ConfigError("job.system: expected a preset name, a topology .json path or a generator (ring:N, mesh:XxY, "
                       "torus:XxY, clos:E:G:S)");
-  double bw = kGenBwGbps, lat = kGenLatNs;
+  double bw = kGeneratedLinkGbps, lat = kGeneratedLinkLatencyNs;  // as `npusim noc` (E)
   nlohmann::json j = job;
   if (j.contains("link")) {
     const nlohmann::json& l = j["link"];

@@ -200,7 +200,7 @@ def test_engine_reads_edited_systems_inline_and_from_files(tmp_path):
         assert p.returncode == 3 and f"{f}: {want}" in p.stderr, (spec, p.stderr)
     f.write_text(json.dumps({"ub": {}}))
     p = engine("--system", str(f), "--op", "alltoall", "--bytes", "1M")
-    assert p.returncode == 3 and "neither a 'preset' nor a 'nodes' key" in p.stderr
+    assert p.returncode == 3 and "none of the keys 'preset', 'nodes', 'generator'" in p.stderr
     p = engine("--system", '{"preset": ', "--op", "alltoall", "--bytes", "1M")
     assert p.returncode == 3 and "inline JSON does not parse" in p.stderr
 

@@ -195,3 +195,61 @@ def get(name):
 
 def all():  # noqa: A001 -- mirrors chips.all()
     return [System(n) for n in presets()]
+
+
+class GeneratedTopology:
+    """A generated fabric by its engine spec ("dragonfly:4:2:2", "fullmesh:8x8",
+    "mesh:4x4", ...), which `npusim noc --topology` and `npusim collective
+    --system` take as well. All its links get the run's link bandwidth and
+    latency (CollectiveRun link_bandwidth_gbps / link_latency_ns; 32 GB/s,
+    10 ns unless set, E). For per-class or per-dimension links write a
+    topology file with a "generator" key (configs/systems/README.md) and pass
+    TopologyFile(path)."""
+
+    def __init__(self, spec):
+        self.name = spec
+
+    def to_job(self):
+        return self.name
+
+    def __repr__(self):
+        return f"GeneratedTopology({self.name!r})"
+
+
+def _count(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"systems.{name}: expected an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def mesh(x, y): return GeneratedTopology(f"mesh:{_count('mesh.x', x)}x{_count('mesh.y', y)}")
+def torus(x, y): return GeneratedTopology(f"torus:{_count('torus.x', x)}x{_count('torus.y', y)}")
+def ring(n): return GeneratedTopology(f"ring:{_count('ring.n', n, 2)}")
+
+
+def clos(endpoints, endpoints_per_group, spines):
+    """Two-tier non-blocking Clos: `endpoints` NPUs, `endpoints_per_group` per leaf, `spines` spines."""
+    return GeneratedTopology(f"clos:{_count('clos.endpoints', endpoints)}"
+                             f":{_count('clos.endpoints_per_group', endpoints_per_group)}"
+                             f":{_count('clos.spines', spines, 0)}")
+
+
+def dragonfly(routers_per_group, npus_per_router, global_per_router, groups=None):
+    """Dragonfly (Kim et al., ISCA 2008): groups of `routers_per_group` fully connected routers with
+    `npus_per_router` NPUs and `global_per_router` global links each; `groups` defaults to the
+    maximum routers_per_group * global_per_router + 1. Balanced: a = 2p = 2h."""
+    spec = (f"dragonfly:{_count('dragonfly.routers_per_group', routers_per_group)}"
+            f":{_count('dragonfly.npus_per_router', npus_per_router)}"
+            f":{_count('dragonfly.global_per_router', global_per_router, 0)}")
+    if groups is not None:
+        spec += f":{_count('dragonfly.groups', groups)}"
+    return GeneratedTopology(spec)
+
+
+def fullmesh(*sizes):
+    """UB-Mesh's nD-FullMesh: one size per dimension (fullmesh(8, 8) is a 2-D full mesh of 64 NPUs);
+    every NPU links directly to each NPU that differs from it in one coordinate."""
+    if not sizes:
+        raise ConfigError("systems.fullmesh: expected one size per dimension, e.g. fullmesh(8, 8, 4)")
+    return GeneratedTopology("fullmesh:" + "x".join(str(_count(f"fullmesh.dims[{k}]", s, 2))
+                                                    for k, s in enumerate(sizes)))

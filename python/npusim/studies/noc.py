@@ -23,6 +23,8 @@ CONFIGS = [
     ("torus8x8 uniform", "torus:8x8", "uniform", []),
     ("mesh8x8 uniform islip 4vc", "mesh:8x8", "uniform", ["--allocator", "islip", "--vcs", "4"]),
     ("clos64 uniform", "clos:64:8:8", "uniform", []),
+    ("dragonfly72 uniform 4vc", "dragonfly:4:2:2", "uniform", ["--vcs", "4"]),
+    ("fullmesh4x4x4 uniform", "fullmesh:4x4x4", "uniform", []),
 ]
 RATES = [0.05, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8]
 QUICK_CONFIGS = [("mesh4x4 uniform", "mesh:4x4", "uniform", []), ("ring8 uniform", "ring:8", "uniform", [])]
