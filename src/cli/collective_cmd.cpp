@@ -1,11 +1,13 @@
 #include "src/cli/collective_cmd.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <iostream>
 
 #include "models/sim/errors.hpp"
 #include "models/system/job_files.hpp"
+#include "noc/collective_params.hpp"
 #include "noc/collectives_flow.hpp"
 #include "noc/flow_model.hpp"
 #include "noc/packet/collectives_packet.hpp"
@@ -94,7 +96,7 @@ double parse_size(const std::string& flag, const std::string& text) {
 
 json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config;
-  std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text;
+  std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text, chunk_text;
   bool as_json = false;
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
@@ -116,6 +118,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--token-bytes") token_bytes_text = value();
     else if (f == "--seed") seed_text = value();
     else if (f == "--packet-config") packet_config = value();
+    else if (f == "--chunk-bytes") chunk_text = value();
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'collective'");
   }
@@ -137,22 +140,24 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
     throw UsageError("--fidelity: expected flow or packet, got '" + fidelity + "'");
   if (!packet_config.empty() && fidelity != "packet")
     throw UsageError("--packet-config: only with --fidelity packet");
-  if (algo.empty()) algo = op == "alltoall" || moe ? "direct" : "ring";
-  if (algo != "ring" && algo != "direct" && algo != "halving_doubling" && algo != "hierarchical" &&
-      algo != "double_tree")
-    throw UsageError("--algo: expected ring, direct, halving_doubling, hierarchical or double_tree, got '" + algo +
-                     "'");
-  if ((op == "alltoall" || moe) && algo != "direct")
-    throw UsageError("--algo: " + op + " supports only direct, got '" + algo + "'");
-  if ((algo == "halving_doubling" || algo == "hierarchical" || algo == "double_tree") && op != "allreduce")
-    throw UsageError("--algo " + algo + ": only for allreduce, got --op " + op);
-  if (op == "broadcast" && algo != "ring") throw UsageError("--algo: broadcast supports only ring, got '" + algo + "'");
+  const std::vector<std::string>& algos = noc::collective_algorithms(op);
+  if (algo.empty()) algo = algos.front();
+  if (std::find(algos.begin(), algos.end(), algo) == algos.end())
+    throw UsageError(noc::unsupported_algorithm(op, algo, fidelity));
   if (!group_text.empty() && algo != "hierarchical") throw UsageError("--group: only with --algo hierarchical");
-  if (fidelity == "packet" &&
-      (op == "broadcast" || algo == "halving_doubling" || algo == "hierarchical" || algo == "double_tree"))
-    throw UsageError("--fidelity packet: supports ring allreduce/allgather/reducescatter, direct alltoall and MoE "
-                     "dispatch/combine; use --fidelity flow for " + op + " (" + algo + ")");
+  const bool pipelined = algo == "double_tree" || op == "broadcast";
+  if (!chunk_text.empty() && (fidelity != "packet" || !pipelined))
+    throw UsageError("--chunk-bytes: only for the pipelined algorithms (double_tree allreduce, broadcast) at "
+                     "--fidelity packet; the flow level is their fluid limit");
   const double bytes = moe ? 0.0 : parse_size("--bytes", bytes_text);
+  noc::CollectiveParams cp = defaults_of<noc::CollectiveParams>();
+  if (!group_text.empty()) cp.group = parse_count("--group", group_text);
+  if (!chunk_text.empty()) {
+    const double chunk = parse_size("--chunk-bytes", chunk_text);
+    const ParamInfo& info = noc::CollectiveParams::schema().find("chunk_bytes")->info;
+    if (chunk > info.max) throw UsageError("--chunk-bytes: expected " + info.expected_form() + ", got " + chunk_text);
+    cp.chunk_bytes = uint64_t(chunk);
+  }
 
   std::string source;
   Topology t = load_system_or_file(system, "a preset: " + preset_list() + ", or a topology .json file", &source);
@@ -182,14 +187,15 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
                         ? json::object()
                         : read_json_file(packet_config, "packet-fabric config", "a packet_fabric object");
     const noc::PacketParams pp = from_json<noc::PacketParams>(pj, "packet");
-    r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks) : noc::packet_collective(t, pp, op, algo, bytes, ranks);
+    r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks) : noc::packet_collective(t, pp, op, algo, bytes, ranks, cp);
   } else if (moe) {
     r = noc::moe_alltoallv(t, moe_traffic(), ranks);
   } else if (op == "broadcast") r = noc::broadcast(t, bytes, ranks);
   else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(t, bytes, ranks);
   else if (algo == "double_tree") r = noc::double_tree_allreduce(t, bytes, ranks);
   else if (algo == "hierarchical")
-    r = noc::hierarchical_allreduce(t, bytes, group_text.empty() ? 8 : parse_count("--group", group_text), ranks);
+    r = noc::hierarchical_allreduce(t, bytes, cp.group, ranks);
+  else if (algo == "pairwise") r = noc::pairwise_alltoall(t, bytes, ranks);
   else if (algo == "direct") r = direct(t, op, bytes, ranks);
   else if (op == "allreduce") r = noc::ring_allreduce(t, bytes, ranks);
   else if (op == "allgather") r = noc::ring_allgather(t, bytes, ranks);
@@ -241,8 +247,9 @@ int run_collective_command(const std::vector<std::string>& args) {
 
 json collective_job(const json& job) {
   // The job's keys are the command's flags: one validation path for both.
-  static const char* kKeys[] = {"kind",  "name",   "system", "op",      "bytes",       "ranks", "algo",         "fidelity",
-                                "group", "tokens", "topk",   "experts", "token_bytes", "seed",  "packet_config"};
+  static const char* kKeys[] = {"kind",   "name",    "system",      "op",   "bytes",         "ranks",
+                                "algo",   "fidelity", "group",      "tokens", "topk",        "experts",
+                                "token_bytes", "seed", "packet_config", "chunk_bytes"};
   std::vector<std::string> args;
   for (auto it = job.begin(); it != job.end(); ++it) {
     bool known = false;
@@ -250,7 +257,7 @@ json collective_job(const json& job) {
     if (!known)
       throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: kind, name, "
                         "system, op, bytes, ranks, algo, fidelity, group, tokens, topk, experts, token_bytes, seed, "
-                        "packet_config");
+                        "packet_config, chunk_bytes");
     if (it.key() == "kind" || it.key() == "name") continue;
     const json& v = it.value();
     if (!v.is_string() && !v.is_number())
