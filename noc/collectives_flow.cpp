@@ -1,5 +1,7 @@
 #include "noc/collectives_flow.hpp"
 
+#include "noc/collective_params.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -148,6 +150,22 @@ CollectiveResult alltoall(const Topology& t, double bytes, std::vector<int> rank
   Accum acc(t);
   acc.add(m, m.max_finish_ns(), 1);
   return with_tiers(finish("alltoall", n, bytes, m.max_finish_ns(), double(n - 1) / n, 1, 1), acc, "direct");
+}
+
+CollectiveResult direct_collective(const Topology& t, const std::string& op, double bytes, std::vector<int> ranks) {
+  if (op == "alltoall") return alltoall(t, bytes, std::move(ranks));
+  if (op != "allreduce" && op != "allgather" && op != "reducescatter")
+    throw ConfigError(unsupported_algorithm(op, "direct", "flow"));
+  ranks = resolve(t, std::move(ranks), op.c_str());
+  const int n = static_cast<int>(ranks.size());
+  FlowModel m(t);
+  m.add_all_to_all(ranks, bytes / n, 0.0);
+  m.run();
+  const int phases = op == "allreduce" ? 2 : 1;
+  Accum acc(t);
+  acc.add(m, m.max_finish_ns(), phases);
+  const double factor = op == "allreduce" ? 2.0 * (n - 1) / n : double(n - 1) / n;
+  return with_tiers(finish(op.c_str(), n, bytes, acc.time_ns, factor, phases, 1), acc, "direct");
 }
 
 CollectiveResult pairwise_alltoall(const Topology& t, double bytes, std::vector<int> ranks) {

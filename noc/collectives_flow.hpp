@@ -58,6 +58,11 @@ CollectiveResult ring_allgather(const Topology& t, double bytes, std::vector<int
 CollectiveResult ring_reduce_scatter(const Topology& t, double bytes, std::vector<int> ranks = {});
 // Direct all-to-all: every rank sends S/n to every other rank at once.
 CollectiveResult alltoall(const Topology& t, double bytes, std::vector<int> ranks = {});
+// Direct (one-shot) `op` (allreduce, allgather, reducescatter, alltoall):
+// every rank sends S/n to every other at once. All-gather and
+// reduce-scatter are one such phase; all-reduce is a reduce-scatter phase
+// then an all-gather phase, identical, so simulated once and doubled.
+CollectiveResult direct_collective(const Topology& t, const std::string& op, double bytes, std::vector<int> ranks = {});
 
 // Pairwise all-to-all: n-1 barrier-separated steps; at step k rank i sends
 // S/n to rank i+k. Steps differ on most topologies (rank i+k is k hops

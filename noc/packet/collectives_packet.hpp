@@ -23,11 +23,25 @@
 //    level.
 // Tiers count wire bytes (flits, headers and padding included).
 //
-// Flow vs packet error (flow time / packet time - 1, default packet params,
-// 4 MiB, tests/cpp/test_collectives_fidelity.cpp; ring8 = 8-NPU ring 100
-// GB/s, star16 = 16 NPUs on one 900 GB/s switch, clos32 = 32 NPUs, 8 per
-// leaf, 8 spines, 100 GB/s):
-//   FIDELITY_TABLE
+// Flow vs packet error: flow time / packet time - 1 with default packet and
+// collective parameters at S = 1 MiB, measured and checked (+-3 points) in
+// tests/cpp/test_collectives_fidelity.cpp, which says why each has its sign.
+// ring8 = 8-NPU bidirectional ring, 100 GB/s, 200 ns; star16 = 16 NPUs on
+// one switch, 900 GB/s, 150 ns; clos32 = 32 NPUs, 8 per leaf, 8 spines,
+// 100 GB/s, 100/200 ns.
+//   collective                  ring8   star16  clos32
+//   allreduce ring               -10%     -4%    +48%   (barriers vs dependencies)
+//   allreduce direct             -25%     -9%    -29%
+//   allreduce halving_doubling   -12%     -7%    -28%
+//   allreduce hierarchical       -15%     -5%    -12%
+//   allreduce double_tree         -9%    -22%    -51%   (pipeline fill, 128 KiB chunks)
+//   allgather / reducescatter    -10%     -4%    +48%   (ring)
+//   broadcast (chain)            -46%    -31%    -72%   (pipeline fill)
+//   alltoall direct              -25%     -9%    -29%
+//   alltoall pairwise            -38%     -4%    -15%
+//   moe_dispatch / moe_combine   -22%  -18/-28%  -19/-24%
+// Negative: the flow level has no headers (12.5% here), pipelines, credits
+// or head-of-line blocking, and its trees and chains pipeline perfectly.
 //
 // Size limits: packet level is for small systems. More than kMaxEndpoints
 // NPUs, or more than kMaxPackets packets in one run, is a UsageError naming

@@ -125,13 +125,19 @@ class CollectiveRun(dict):
     CollectiveRun("cloudmatrix384", op="allreduce", bytes="1G", algo="hierarchical", group=8)
     CollectiveRun("cloudmatrix384", op="moe_dispatch", ranks=256, tokens=256, topk=8, experts=256,
                   token_bytes=7168)
+    CollectiveRun("nvl72", op="allreduce", bytes="4M", ranks=16, algo="double_tree", fidelity="packet",
+                  chunk_bytes="64K")
 
     `system`: a System (npusim.configs.systems), a preset name, or a
-    topology .json path. `algo`: ring, direct, halving_doubling or
-    hierarchical (all-reduce; `group` ranks per server). MoE dispatch/combine
-    take the token traffic instead of `bytes`. `fidelity`: "flow", or
-    "packet" for ring/direct on small systems. Values are checked by the
-    engine, which names the offending key. The result has time_us,
+    topology .json path. `algo`: all-reduce ring, direct, halving_doubling,
+    hierarchical (`group` ranks per server) or double_tree; all-gather and
+    reduce-scatter ring or direct; all-to-all direct or pairwise; broadcast
+    ring (a pipelined chain). MoE dispatch/combine take the token traffic
+    instead of `bytes`. `fidelity`: "flow", or "packet" on small systems
+    (every algorithm; `chunk_bytes` sets the pipeline chunk of double_tree
+    and broadcast there). `group` and `chunk_bytes` are declared in the
+    "collective" schema (npusim params collective). Values are checked by
+    the engine, which names the offending key. The result has time_us,
     algbw_gbps, busbw_gbps and `tiers` (per-tier link bytes and utilisation).
     """
 
@@ -139,7 +145,7 @@ class CollectiveRun(dict):
     MOE_KEYS = ("tokens", "topk", "experts", "token_bytes")
 
     def __init__(self, system, op, bytes=None, *, ranks=None, algo=None, fidelity="flow", name=None,  # noqa: A002
-                 group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None):
+                 group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None, chunk_bytes=None):
         super().__init__()
         sys_name = getattr(system, "name", system)
         if isinstance(sys_name, os.PathLike) or (isinstance(sys_name, str) and sys_name.endswith(".json")):
@@ -172,6 +178,8 @@ class CollectiveRun(dict):
                 self[key] = value if key == "token_bytes" else int(value)
         if algo is not None:
             self["algo"] = algo
+        if chunk_bytes is not None:
+            self["chunk_bytes"] = chunk_bytes  # an int, or a size string like "64K": the engine parses both
 
 
 # The number formats an operator can run in (dense cube peaks per format:

@@ -9,7 +9,6 @@
 #include "models/system/job_files.hpp"
 #include "noc/collective_params.hpp"
 #include "noc/collectives_flow.hpp"
-#include "noc/flow_model.hpp"
 #include "noc/packet/collectives_packet.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/system_presets.hpp"
@@ -44,30 +43,6 @@ int parse_ranks(const std::string& text, int npus) {
   int n = std::stoi(text);
   if (n < 2 || n > npus) throw UsageError(want);
   return n;
-}
-
-// Direct (one-shot) algorithms: every rank sends S/n to every other rank at
-// once. All-gather and reduce-scatter are one such phase; all-reduce is a
-// reduce-scatter phase then an all-gather phase (identical, so simulated
-// once and doubled, as the ring algorithms do with their steps).
-CollectiveResult direct(const Topology& t, const std::string& op, double bytes, const std::vector<int>& ranks) {
-  if (op == "alltoall") return noc::alltoall(t, bytes, ranks);
-  const int n = static_cast<int>(ranks.size());
-  noc::FlowModel m(t);
-  m.add_all_to_all(ranks, bytes / n, 0.0);
-  m.run();
-  const int phases = op == "allreduce" ? 2 : 1;
-  const double time_ns = m.max_finish_ns() * phases;
-  CollectiveResult r;
-  r.name = op;
-  r.ranks = n;
-  r.bytes = bytes;
-  r.time_us = time_ns / 1000.0;
-  r.algbw_gbps = time_ns > 0 ? bytes / time_ns : 0;
-  r.busbw_gbps = r.algbw_gbps * (op == "allreduce" ? 2.0 * (n - 1) / n : double(n - 1) / n);
-  r.phases = phases;
-  r.simulated_phases = 1;
-  return r;
 }
 
 }  // namespace
@@ -196,7 +171,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   else if (algo == "hierarchical")
     r = noc::hierarchical_allreduce(t, bytes, cp.group, ranks);
   else if (algo == "pairwise") r = noc::pairwise_alltoall(t, bytes, ranks);
-  else if (algo == "direct") r = direct(t, op, bytes, ranks);
+  else if (algo == "direct") r = noc::direct_collective(t, op, bytes, ranks);
   else if (op == "allreduce") r = noc::ring_allreduce(t, bytes, ranks);
   else if (op == "allgather") r = noc::ring_allgather(t, bytes, ranks);
   else r = noc::ring_reduce_scatter(t, bytes, ranks);
