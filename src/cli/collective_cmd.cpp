@@ -190,6 +190,9 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
               {"simulated_phases", r.simulated_phases},
               {"source", source}};
   if (moe) out["bytes"] = r.bytes;  // routed bytes per rank
+  // The algorithm parameters that shaped this run, so it can be rerun exactly.
+  if (algo == "hierarchical") out["group"] = cp.group;
+  if (pipelined && fidelity == "packet") out["chunk_bytes"] = cp.chunk_bytes;
   json tiers = json::array();
   for (const auto& u : r.tiers)
     tiers.push_back({{"tier", u.tier}, {"links", u.links}, {"bytes", u.bytes}, {"capacity_gbps", u.capacity_gbps},

@@ -195,6 +195,7 @@ def test_every_algorithm_at_packet_level_from_the_cli():
     coarse = run("--op", "broadcast", "--bytes", "1M", "--fidelity", "packet", "--chunk-bytes", "256K")
     fine = run("--op", "broadcast", "--bytes", "1M", "--fidelity", "packet", "--chunk-bytes", "16K")
     assert fine["time_us"] < coarse["time_us"]
+    assert fine["chunk_bytes"] == 16384 and coarse["chunk_bytes"] == 256 * 1024
 
 
 def test_chunk_bytes_and_algorithm_errors_name_the_argument():
