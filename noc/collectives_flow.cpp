@@ -1,5 +1,7 @@
 #include "noc/collectives_flow.hpp"
 
+#include "noc/collective_params.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -32,6 +34,32 @@ std::vector<int> link_tiers(const Topology& t) {
   return tier;
 }
 
+std::vector<TierUse> tier_use(const Topology& t, const std::vector<double>& link_bytes, double time_ns) {
+  const std::vector<int> tier = link_tiers(t);
+  std::vector<TierUse> out;
+  for (size_t l = 0; l < link_bytes.size(); ++l) {
+    const int k = tier[l];
+    if (out.size() < size_t(k)) out.resize(size_t(k));
+    TierUse& u = out[size_t(k - 1)];
+    u.tier = k;
+    ++u.links;
+    u.bytes += link_bytes[l];
+    u.capacity_gbps += t.link(int(l)).bandwidth_gbps;
+  }
+  for (auto& u : out)
+    u.utilization = time_ns > 0 && u.capacity_gbps > 0 ? u.bytes / (u.capacity_gbps * time_ns) : 0.0;
+  return out;
+}
+
+std::vector<int> collective_ranks(const Topology& t, std::vector<int> ranks, const std::string& what) {
+  if (ranks.empty()) ranks = t.endpoints();
+  if (ranks.size() < 2) throw ConfigError(what + ": needs at least 2 ranks");
+  for (int r : ranks)
+    if (r < 0 || r >= t.num_nodes() || t.node(r).kind != NodeKind::Npu)
+      throw ConfigError(what + ": rank " + std::to_string(r) + " is not an npu node");
+  return ranks;
+}
+
 namespace {
 
 // Link bytes and time summed over the steps of one collective.
@@ -42,34 +70,14 @@ struct Accum {
     for (size_t i = 0; i < bytes.size(); ++i) bytes[i] += m.link_bytes()[i] * times;
     time_ns += step_ns * times;
   }
-  std::vector<TierUse> tiers() const {
-    const std::vector<int> tier = link_tiers(topo);
-    std::vector<TierUse> out;
-    for (size_t l = 0; l < bytes.size(); ++l) {
-      const int k = tier[l];
-      if (out.size() < size_t(k)) out.resize(size_t(k));
-      TierUse& u = out[size_t(k - 1)];
-      u.tier = k;
-      ++u.links;
-      u.bytes += bytes[l];
-      u.capacity_gbps += topo.link(int(l)).bandwidth_gbps;
-    }
-    for (auto& u : out)
-      u.utilization = time_ns > 0 && u.capacity_gbps > 0 ? u.bytes / (u.capacity_gbps * time_ns) : 0.0;
-    return out;
-  }
+  std::vector<TierUse> tiers() const { return tier_use(topo, bytes, time_ns); }
   const Topology& topo;
   std::vector<double> bytes;
   double time_ns = 0;
 };
 
 std::vector<int> resolve(const Topology& t, std::vector<int> ranks, const char* what) {
-  if (ranks.empty()) ranks = t.endpoints();
-  if (ranks.size() < 2) throw ConfigError(std::string(what) + ": needs at least 2 ranks");
-  for (int r : ranks)
-    if (r < 0 || r >= t.num_nodes() || t.node(r).kind != NodeKind::Npu)
-      throw ConfigError(std::string(what) + ": rank " + std::to_string(r) + " is not an npu node");
-  return ranks;
+  return collective_ranks(t, std::move(ranks), what);
 }
 
 CollectiveResult finish(const char* name, int n, double bytes, double time_ns, double factor, int phases,
@@ -142,6 +150,39 @@ CollectiveResult alltoall(const Topology& t, double bytes, std::vector<int> rank
   Accum acc(t);
   acc.add(m, m.max_finish_ns(), 1);
   return with_tiers(finish("alltoall", n, bytes, m.max_finish_ns(), double(n - 1) / n, 1, 1), acc, "direct");
+}
+
+CollectiveResult direct_collective(const Topology& t, const std::string& op, double bytes, std::vector<int> ranks) {
+  if (op == "alltoall") return alltoall(t, bytes, std::move(ranks));
+  if (op != "allreduce" && op != "allgather" && op != "reducescatter")
+    throw ConfigError(unsupported_algorithm(op, "direct", "flow"));
+  ranks = resolve(t, std::move(ranks), op.c_str());
+  const int n = static_cast<int>(ranks.size());
+  FlowModel m(t);
+  m.add_all_to_all(ranks, bytes / n, 0.0);
+  m.run();
+  const int phases = op == "allreduce" ? 2 : 1;
+  Accum acc(t);
+  acc.add(m, m.max_finish_ns(), phases);
+  const double factor = op == "allreduce" ? 2.0 * (n - 1) / n : double(n - 1) / n;
+  return with_tiers(finish(op.c_str(), n, bytes, acc.time_ns, factor, phases, 1), acc, "direct");
+}
+
+CollectiveResult pairwise_alltoall(const Topology& t, double bytes, std::vector<int> ranks) {
+  ranks = resolve(t, std::move(ranks), "alltoall");
+  const int n = static_cast<int>(ranks.size());
+  if (n > 1024)
+    throw ConfigError("alltoall --algo pairwise: " + std::to_string(n) +
+                      " ranks; expected at most 1024 (one flow run per step; use direct)");
+  Accum acc(t);
+  double total = 0;
+  std::vector<std::pair<int, int>> pairs;
+  for (int k = 1; k < n; ++k) {
+    pairs.clear();
+    for (int i = 0; i < n; ++i) pairs.push_back({ranks[size_t(i)], ranks[size_t((i + k) % n)]});
+    total += step(acc, pairs, bytes / n, 1);
+  }
+  return with_tiers(finish("alltoall", n, bytes, total, double(n - 1) / n, n - 1, n - 1), acc, "pairwise");
 }
 
 CollectiveResult halving_doubling_allreduce(const Topology& t, double bytes, std::vector<int> ranks) {

@@ -27,6 +27,9 @@ struct TierUse {
 
 // Tier of every link of `t` (see TierUse).
 std::vector<int> link_tiers(const Topology& t);
+// Per-tier load of `link_bytes` (bytes carried by each link of `t`) over a
+// collective lasting `time_ns`.
+std::vector<TierUse> tier_use(const Topology& t, const std::vector<double>& link_bytes, double time_ns);
 
 struct CollectiveResult {
   std::string name;
@@ -41,6 +44,10 @@ struct CollectiveResult {
   std::vector<TierUse> tiers;  // per-tier link load over the whole collective
 };
 
+// `ranks` (empty: all endpoints) checked: at least 2, each an NPU node;
+// ConfigError names `what` and the offending rank otherwise.
+std::vector<int> collective_ranks(const Topology& t, std::vector<int> ranks, const std::string& what);
+
 // `ranks` are endpoint node ids in ring order (empty: all endpoints in id
 // order). Ring algorithms send rank i -> rank i+1. Every step of a ring
 // algorithm is the same set of flows, so with no other traffic the fluid
@@ -51,6 +58,17 @@ CollectiveResult ring_allgather(const Topology& t, double bytes, std::vector<int
 CollectiveResult ring_reduce_scatter(const Topology& t, double bytes, std::vector<int> ranks = {});
 // Direct all-to-all: every rank sends S/n to every other rank at once.
 CollectiveResult alltoall(const Topology& t, double bytes, std::vector<int> ranks = {});
+// Direct (one-shot) `op` (allreduce, allgather, reducescatter, alltoall):
+// every rank sends S/n to every other at once. All-gather and
+// reduce-scatter are one such phase; all-reduce is a reduce-scatter phase
+// then an all-gather phase, identical, so simulated once and doubled.
+CollectiveResult direct_collective(const Topology& t, const std::string& op, double bytes, std::vector<int> ranks = {});
+
+// Pairwise all-to-all: n-1 barrier-separated steps; at step k rank i sends
+// S/n to rank i+k. Steps differ on most topologies (rank i+k is k hops
+// away on a ring, inside or outside the server on a Clos), so each is
+// simulated. At most 1024 ranks (n-1 flow runs of n flows).
+CollectiveResult pairwise_alltoall(const Topology& t, double bytes, std::vector<int> ranks = {});
 
 // Rabenseifner all-reduce: recursive-halving reduce-scatter then
 // recursive-doubling all-gather, 2 log2(n) steps (n a power of two; each

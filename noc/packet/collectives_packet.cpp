@@ -3,122 +3,113 @@
 #include <algorithm>
 #include <cmath>
 
-#include "noc/packet/packet_network.hpp"
+#include "noc/packet/collective_schedule.hpp"
 
 namespace npusim::noc {
 
 namespace {
 
-CollectiveResult result(const std::string& op, int n, double bytes, double time_ns, int phases, int simulated) {
-  CollectiveResult r;
-  r.name = op;
-  r.ranks = n;
-  r.bytes = bytes;
-  r.time_us = time_ns / 1000.0;
-  r.algbw_gbps = time_ns > 0 ? bytes / time_ns : 0;  // bytes/ns == GB/s
-  const double factor = op == "allreduce" ? 2.0 * (n - 1) / n : double(n - 1) / n;
-  r.busbw_gbps = r.algbw_gbps * factor;
-  r.phases = phases;
-  r.simulated_phases = simulated;
-  return r;
+// busbw factor per nccl-tests (collectives_flow.hpp).
+double bus_factor(const std::string& op, int n) {
+  if (op == "allreduce") return 2.0 * (n - 1) / n;
+  if (op == "broadcast") return 1.0;
+  return double(n - 1) / n;
 }
 
-void check_size(double packets) {
-  if (packets > kPacketMaxPackets)
-    throw UsageError("--fidelity packet: this run would carry " + std::to_string(uint64_t(packets)) +
-                     " packets, above the packet-level limit of " + std::to_string(uint64_t(kPacketMaxPackets)) +
-                     "; use fewer bytes, fewer ranks, or --fidelity flow");
+// `times`: the run stands for that many identical phases (direct all-reduce).
+CollectiveResult result(const Topology& t, const std::string& op, const std::string& algo, int n, double bytes,
+                        const ScheduleRun& run, double times, int phases, int simulated) {
+  CollectiveResult r;
+  r.name = op;
+  r.algo = algo;
+  r.ranks = n;
+  r.bytes = bytes;
+  const double time_ns = run.time_ns * times;
+  r.time_us = time_ns / 1000.0;
+  r.algbw_gbps = time_ns > 0 ? bytes / time_ns : 0;  // bytes/ns == GB/s
+  r.busbw_gbps = r.algbw_gbps * bus_factor(op, n);
+  r.phases = phases;
+  r.simulated_phases = simulated;
+  std::vector<double> link_bytes = run.link_wire_bytes;
+  for (double& b : link_bytes) b *= times;
+  r.tiers = tier_use(t, link_bytes, time_ns);
+  return r;
 }
 
 }  // namespace
 
 CollectiveResult packet_collective(const Topology& t, const PacketParams& p, const std::string& op,
-                                   const std::string& algo, double bytes, std::vector<int> ranks) {
-  if (t.endpoints().size() > size_t(kPacketMaxEndpoints))
-    throw UsageError("--fidelity packet: packet level supports at most " + std::to_string(kPacketMaxEndpoints) +
-                     " NPUs, the system has " + std::to_string(t.endpoints().size()) + "; use --fidelity flow");
-  if (ranks.empty()) ranks = t.endpoints();
+                                   const std::string& algo, double bytes, std::vector<int> ranks,
+                                   const CollectiveParams& c) {
+  const std::vector<std::string>& algos = collective_algorithms(op);
+  if (op.rfind("moe_", 0) == 0 || std::find(algos.begin(), algos.end(), algo) == algos.end())
+    throw ConfigError(unsupported_algorithm(op, algo, "packet"));
+  ranks = collective_ranks(t, std::move(ranks), op);
   const int n = static_cast<int>(ranks.size());
-  if (n < 2) throw ConfigError(op + ": needs at least 2 ranks");
   if (!(bytes >= 1)) throw ConfigError(op + ": needs at least 1 byte");
-  const double mtu = p.packet.mtu_bytes;
-  const uint64_t chunk = std::max<uint64_t>(1, uint64_t(std::ceil(bytes / n)));
-  const double per_msg = std::ceil(double(chunk) / mtu);
-
-  PacketNetwork net(t, p);
-  uint64_t last_fs = 0, done = 0;
-  if (algo == "ring" && op != "alltoall") {
-    const int steps = (op == "allreduce" ? 2 : 1) * (n - 1);
-    check_size(double(steps) * n * per_msg);
-    net.on_message_done = [&](int, const Message& m) {
-      ++done;
-      last_fs = std::max(last_fs, m.done_fs);
-      const int s = static_cast<int>(m.tag / n), i = static_cast<int>(m.tag % n);
-      const int r = (i + 1) % n;  // the receiver now sends its next chunk
-      if (s + 1 < steps) net.send(ranks[r], ranks[(r + 1) % n], chunk, m.done_fs, true, int64_t(s + 1) * n + r);
-    };
-    for (int i = 0; i < n; ++i) net.send(ranks[i], ranks[(i + 1) % n], chunk, 0, true, i);
-    net.run();
-    if (done != uint64_t(steps) * n)
-      throw ProtocolError("packet ring " + op + ": " + std::to_string(done) + " of " +
-                          std::to_string(uint64_t(steps) * n) + " chunks arrived");
-    return result(op, n, bytes, last_fs / 1e6, steps, steps);
+  if (c.chunk_bytes < 1) throw ConfigError("collective.chunk_bytes: expected at least 1 byte");
+  const uint64_t block = std::max<uint64_t>(1, uint64_t(std::ceil(bytes / n)));
+  const std::string what = op + " (" + algo + ")";
+  if (algo == "ring" && op == "broadcast") {
+    const ScheduleRun run = run_schedule(t, p, ranks, chain_broadcast_schedule(n, bytes, c.chunk_bytes), what);
+    return result(t, op, algo, n, bytes, run, 1, 1, 1);
   }
-  if (algo != "direct") throw ConfigError(op + ": algorithm '" + algo + "' is not available at packet level");
-  check_size(double(n) * (n - 1) * per_msg);
-  net.on_message_done = [&](int, const Message& m) {
-    ++done;
-    last_fs = std::max(last_fs, m.done_fs);
-  };
-  for (int i = 0; i < n; ++i)
-    for (int k = 1; k < n; ++k) net.send(ranks[i], ranks[(i + k) % n], chunk, 0);
-  net.run();
-  if (done != uint64_t(n) * (n - 1))
-    throw ProtocolError("packet direct " + op + ": " + std::to_string(done) + " of " +
-                        std::to_string(uint64_t(n) * (n - 1)) + " messages arrived");
-  const int phases = op == "allreduce" ? 2 : 1;
-  return result(op, n, bytes, phases * last_fs / 1e6, phases, 1);
+  if (algo == "ring") {
+    const int steps = (op == "allreduce" ? 2 : 1) * (n - 1);
+    const ScheduleRun run = run_schedule(t, p, ranks, ring_schedule(n, steps, block), what);
+    return result(t, op, algo, n, bytes, run, 1, steps, steps);
+  }
+  if (algo == "direct") {
+    const ScheduleRun run = run_schedule(t, p, ranks, direct_schedule(n, block), what);
+    const int phases = op == "allreduce" ? 2 : 1;
+    return result(t, op, algo, n, bytes, run, phases, phases, 1);
+  }
+  if (algo == "pairwise") {
+    const ScheduleRun run = run_schedule(t, p, ranks, pairwise_schedule(n, block), what);
+    return result(t, op, algo, n, bytes, run, 1, n - 1, n - 1);
+  }
+  if (algo == "halving_doubling") {
+    if (n & (n - 1))
+      throw ConfigError("allreduce --algo halving_doubling: " + std::to_string(n) +
+                        " ranks; expected a power of two (use ring or hierarchical)");
+    int levels = 0;
+    while ((1 << levels) < n) ++levels;
+    const ScheduleRun run = run_schedule(t, p, ranks, halving_doubling_schedule(n, block), what);
+    return result(t, op, algo, n, bytes, run, 1, 2 * levels, 2 * levels);
+  }
+  if (algo == "hierarchical") {
+    const int g = c.group;
+    if (g < 1 || n % g != 0)
+      throw ConfigError("allreduce --algo hierarchical: group " + std::to_string(g) + " does not divide " +
+                        std::to_string(n) + " ranks; expected a divisor (e.g. the NPUs per server)");
+    const int steps = 2 * (g - 1) + 2 * (n / g - 1);
+    const ScheduleRun run = run_schedule(t, p, ranks, hierarchical_schedule(n, g, bytes), what);
+    return result(t, op, algo, n, bytes, run, 1, steps, steps);
+  }
+  // double_tree: a reduce phase and a broadcast phase, overlapped by chunks.
+  const ScheduleRun run = run_schedule(t, p, ranks, double_tree_schedule(n, bytes, c.chunk_bytes), what);
+  return result(t, op, algo, n, bytes, run, 1, 2, 2);
 }
 
 CollectiveResult packet_moe(const Topology& t, const PacketParams& p, const MoeTraffic& mt, std::vector<int> ranks) {
-  if (t.endpoints().size() > size_t(kPacketMaxEndpoints))
-    throw UsageError("--fidelity packet: packet level supports at most " + std::to_string(kPacketMaxEndpoints) +
-                     " NPUs, the system has " + std::to_string(t.endpoints().size()) + "; use --fidelity flow");
-  if (ranks.empty()) ranks = t.endpoints();
+  ranks = collective_ranks(t, std::move(ranks), "moe");
   const int n = static_cast<int>(ranks.size());
-  if (n < 2) throw ConfigError("moe: needs at least 2 ranks");
   const std::vector<double> count = moe_token_counts(n, mt);
-  const double mtu = p.packet.mtu_bytes;
-  double packets = 0, routed = 0;
-  for (int s = 0; s < n; ++s)
-    for (int d = 0; d < n; ++d) {
-      const double b = count[size_t(s) * size_t(n) + size_t(d)] * mt.token_bytes;
-      routed += b;
-      if (s != d) packets += std::ceil(b / mtu);
-    }
-  check_size(packets);
-  PacketNetwork net(t, p);
-  uint64_t last_fs = 0, done = 0, posted = 0;
-  net.on_message_done = [&](int, const Message& m) {
-    ++done;
-    last_fs = std::max(last_fs, m.done_fs);
-  };
-  for (int s = 0; s < n; ++s)
+  double routed = 0;
+  Schedule s;
+  for (int src = 0; src < n; ++src)
+    for (int d = 0; d < n; ++d) routed += count[size_t(src) * size_t(n) + size_t(d)] * mt.token_bytes;
+  for (int src = 0; src < n; ++src)
     for (int k = 1; k < n; ++k) {
-      const int d = (s + k) % n;
-      const double b = count[size_t(s) * size_t(n) + size_t(d)] * mt.token_bytes;
+      const int d = (src + k) % n;
+      const double b = count[size_t(src) * size_t(n) + size_t(d)] * mt.token_bytes;
       if (b <= 0) continue;
-      if (mt.combine) net.send(ranks[size_t(d)], ranks[size_t(s)], uint64_t(b), 0);
-      else net.send(ranks[size_t(s)], ranks[size_t(d)], uint64_t(b), 0);
-      ++posted;
+      if (mt.combine) s.add(d, src, uint64_t(b));
+      else s.add(src, d, uint64_t(b));
     }
-  net.run();
-  if (done != posted)
-    throw ProtocolError("packet moe: " + std::to_string(done) + " of " + std::to_string(posted) + " messages arrived");
-  CollectiveResult r = result(mt.combine ? "moe_combine" : "moe_dispatch", n, routed / n, last_fs / 1e6, 1, 1);
-  r.busbw_gbps = r.algbw_gbps * double(n - 1) / n;
-  r.algo = "direct";
-  return r;
+  const std::string op = mt.combine ? "moe_combine" : "moe_dispatch";
+  const ScheduleRun run = run_schedule(t, p, ranks, s, op);
+  return result(t, op, "direct", n, routed / n, run, 1, 1, 1);
 }
 
 }  // namespace npusim::noc

@@ -277,6 +277,7 @@ void PacketNetwork::refill(int ep, uint64_t t) {
     const int mid = bl.front();
     bl.pop_front();
     if (m.unpacketised) bl.push_back(mid);
+    else if (on_message_injected) injected_.push_back(mid);
     --backlog_pkts_[ep];
     ++packets_created_;
     ++created_total_;
@@ -284,6 +285,19 @@ void PacketNetwork::refill(int ep, uint64_t t) {
     fifo_push(gvc, pk, t);
     if (first) schedule_alloc(node, P.ready_fs);
   }
+  if (!injected_.empty() && !notifying_) notify_injected();
+}
+
+void PacketNetwork::notify_injected() {
+  // A callback's send() may refill and finish more messages: they join the
+  // list and this loop, instead of recursing.
+  notifying_ = true;
+  for (size_t i = 0; i < injected_.size(); ++i) {
+    const Message m = messages_[injected_[i]];  // a copy: send() may grow messages_
+    on_message_injected(injected_[i], m);
+  }
+  injected_.clear();
+  notifying_ = false;
 }
 
 void PacketNetwork::run_alloc(int n, uint64_t t) {

@@ -75,6 +75,11 @@ class PacketNetwork {
   // reused after on_message_done returns).
   int send(int src, int dst, uint64_t bytes, uint64_t at_fs, bool measured = true, int64_t tag = 0);
   std::function<void(int msg, const Message& m)> on_message_done;
+  // Called once the NIC has packetised a message's last packet (all its
+  // bytes have left the backlog): a sender keeping a stream in order (a
+  // queue pair) posts its next message then, instead of interleaving it
+  // with this one. Runs after the NIC's refill, so it may call send().
+  std::function<void(int msg, const Message& m)> on_message_injected;
   void set_source(TrafficSource* s) { source_ = s; }
   void schedule_generate(int endpoint_index, uint64_t at_fs) { q_.push(at_fs, kGen, endpoint_index); }
   void at(uint64_t fs, std::function<void()> f);  // a timer (window boundaries)
@@ -168,6 +173,7 @@ class PacketNetwork {
   int fifo_pop(int gvc, uint64_t t);
   int node_of_inport(int ip) const;
   void refill(int ep, uint64_t t);
+  void notify_injected();
   void start_message(int id);  // into its NIC's backlog, now
   void return_credit(int link, int vc, int flits, uint64_t at);
   void credit(int link, int vc, int flits);
@@ -224,6 +230,8 @@ class PacketNetwork {
   std::vector<Message> messages_;
   std::vector<int> free_messages_;
   std::vector<std::function<void()>> timers_;
+  std::vector<int> injected_;  // fully packetised messages awaiting on_message_injected
+  bool notifying_ = false;
   TrafficSource* source_ = nullptr;
   // scratch of run_alloc
   std::vector<AllocRequest> reqs_;

@@ -94,7 +94,7 @@ def parser():
     sub.add_parser("mem", help="memory-only simulation (the engine's CLI; npusim mem --help)", add_help=False)
     sub.add_parser("core", help="replay a core instruction trace on one AI core (npusim core --help)",
                    add_help=False)
-    sub.add_parser("collective", help="a collective on a system, flow level (npusim collective --help)",
+    sub.add_parser("collective", help="a collective on a system, flow or packet level (npusim collective --help)",
                    add_help=False)
     sub.add_parser("noc", help="synthetic traffic on the packet-level fabric: latency, throughput, load sweeps "
                                "(npusim noc --help)", add_help=False)
@@ -113,7 +113,7 @@ def parser():
 
     pa = sub.add_parser("params", help="list every parameter of a config kind with unit, default, doc")
     pa.add_argument("kind", choices=["memory", "chip", "core", "pattern", "packet_fabric", "traffic", "tlm_fabric",
-                                     "system"])
+                                     "system", "collective"])
     pa.set_defaults(func=cmd_params)
     return p
 

@@ -145,16 +145,22 @@ class CollectiveRun(dict):
     CollectiveRun("cloudmatrix384", op="allreduce", bytes="1G", algo="hierarchical", group=8)
     CollectiveRun("cloudmatrix384", op="moe_dispatch", ranks=256, tokens=256, topk=8, experts=256,
                   token_bytes=7168)
+    CollectiveRun("nvl72", op="allreduce", bytes="4M", ranks=16, algo="double_tree", fidelity="packet",
+                  chunk_bytes="64K")
 
     `system`: a System (npusim.configs.systems; its edits are sent with the
-    job), a preset name, {"preset": name, <edited parameters>}, or a
-    topology .json path. `algo`: ring, direct, halving_doubling or
-    hierarchical (all-reduce; `group` ranks per server). A generated system
+    job), a preset name, {"preset": name, <edited parameters>}, a generator
+    spec or a topology .json path. `algo`: all-reduce ring, direct,
+    halving_doubling, hierarchical (`group` ranks per server) or double_tree;
+    all-gather and reduce-scatter ring or direct; all-to-all direct or
+    pairwise; broadcast ring (a pipelined chain). A generated system
     (systems.dragonfly(4, 2, 2), "fullmesh:8x8") takes link_bandwidth_gbps
-    and link_latency_ns for all its links. MoE dispatch/combine
-    take the token traffic instead of `bytes`. `fidelity`: "flow", or
-    "packet" for ring/direct on small systems. Values are checked by the
-    engine, which names the offending key. The result has time_us,
+    and link_latency_ns for all its links. MoE dispatch/combine take the
+    token traffic instead of `bytes`. `fidelity`: "flow", or "packet" on
+    small systems (every algorithm; `chunk_bytes` sets the pipeline chunk of
+    double_tree and broadcast there). `group` and `chunk_bytes` are declared
+    in the "collective" schema (npusim params collective). Values are checked
+    by the engine, which names the offending key. The result has time_us,
     algbw_gbps, busbw_gbps and `tiers` (per-tier link bytes and utilisation).
     """
 
@@ -163,7 +169,7 @@ class CollectiveRun(dict):
 
     def __init__(self, system, op, bytes=None, *, ranks=None, algo=None, fidelity="flow", name=None,  # noqa: A002
                  group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None,
-                 link_bandwidth_gbps=None, link_latency_ns=None):
+                 link_bandwidth_gbps=None, link_latency_ns=None, chunk_bytes=None):
         super().__init__()
         sys_spec, sys_name = _job_system(system)
         if op not in self.OPS:
@@ -192,6 +198,8 @@ class CollectiveRun(dict):
                 self[key] = value if key == "token_bytes" else int(value)
         if algo is not None:
             self["algo"] = algo
+        if chunk_bytes is not None:
+            self["chunk_bytes"] = chunk_bytes  # an int, or a size string like "64K": the engine parses both
         # Links of a generated system (systems.dragonfly(...), "fullmesh:8x8"); the engine refuses them for
         # presets and files.
         for key, value in (("link_bandwidth_gbps", link_bandwidth_gbps), ("link_latency_ns", link_latency_ns)):

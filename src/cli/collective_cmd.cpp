@@ -1,13 +1,14 @@
 #include "src/cli/collective_cmd.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <iostream>
 
 #include "models/sim/errors.hpp"
 #include "models/system/job_files.hpp"
+#include "noc/collective_params.hpp"
 #include "noc/collectives_flow.hpp"
-#include "noc/flow_model.hpp"
 #include "noc/packet/collectives_packet.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/system_presets.hpp"
@@ -50,30 +51,6 @@ int parse_ranks(const std::string& text, int npus) {
   return n;
 }
 
-// Direct (one-shot) algorithms: every rank sends S/n to every other rank at
-// once. All-gather and reduce-scatter are one such phase; all-reduce is a
-// reduce-scatter phase then an all-gather phase (identical, so simulated
-// once and doubled, as the ring algorithms do with their steps).
-CollectiveResult direct(const Topology& t, const std::string& op, double bytes, const std::vector<int>& ranks) {
-  if (op == "alltoall") return noc::alltoall(t, bytes, ranks);
-  const int n = static_cast<int>(ranks.size());
-  noc::FlowModel m(t);
-  m.add_all_to_all(ranks, bytes / n, 0.0);
-  m.run();
-  const int phases = op == "allreduce" ? 2 : 1;
-  const double time_ns = m.max_finish_ns() * phases;
-  CollectiveResult r;
-  r.name = op;
-  r.ranks = n;
-  r.bytes = bytes;
-  r.time_us = time_ns / 1000.0;
-  r.algbw_gbps = time_ns > 0 ? bytes / time_ns : 0;
-  r.busbw_gbps = r.algbw_gbps * (op == "allreduce" ? 2.0 * (n - 1) / n : double(n - 1) / n);
-  r.phases = phases;
-  r.simulated_phases = 1;
-  return r;
-}
-
 }  // namespace
 
 double parse_size(const std::string& flag, const std::string& text) {
@@ -100,7 +77,7 @@ double parse_size(const std::string& flag, const std::string& text) {
 
 json collective_json(const std::vector<std::string>& args, bool* as_json_out, json* resolved_system) {
   std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config;
-  std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text;
+  std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text, chunk_text;
   std::string link_bw_text, link_lat_text;
   bool as_json = false;
   for (size_t i = 0; i < args.size();) {
@@ -125,6 +102,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
     else if (f == "--packet-config") packet_config = value();
     else if (f == "--link-bandwidth-gbps") link_bw_text = value();
     else if (f == "--link-latency-ns") link_lat_text = value();
+    else if (f == "--chunk-bytes") chunk_text = value();
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'collective'");
   }
@@ -148,22 +126,24 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
     throw UsageError("--fidelity: expected flow or packet, got '" + fidelity + "'");
   if (!packet_config.empty() && fidelity != "packet")
     throw UsageError("--packet-config: only with --fidelity packet");
-  if (algo.empty()) algo = op == "alltoall" || moe ? "direct" : "ring";
-  if (algo != "ring" && algo != "direct" && algo != "halving_doubling" && algo != "hierarchical" &&
-      algo != "double_tree")
-    throw UsageError("--algo: expected ring, direct, halving_doubling, hierarchical or double_tree, got '" + algo +
-                     "'");
-  if ((op == "alltoall" || moe) && algo != "direct")
-    throw UsageError("--algo: " + op + " supports only direct, got '" + algo + "'");
-  if ((algo == "halving_doubling" || algo == "hierarchical" || algo == "double_tree") && op != "allreduce")
-    throw UsageError("--algo " + algo + ": only for allreduce, got --op " + op);
-  if (op == "broadcast" && algo != "ring") throw UsageError("--algo: broadcast supports only ring, got '" + algo + "'");
+  const std::vector<std::string>& algos = noc::collective_algorithms(op);
+  if (algo.empty()) algo = algos.front();
+  if (std::find(algos.begin(), algos.end(), algo) == algos.end())
+    throw UsageError(noc::unsupported_algorithm(op, algo, fidelity));
   if (!group_text.empty() && algo != "hierarchical") throw UsageError("--group: only with --algo hierarchical");
-  if (fidelity == "packet" &&
-      (op == "broadcast" || algo == "halving_doubling" || algo == "hierarchical" || algo == "double_tree"))
-    throw UsageError("--fidelity packet: supports ring allreduce/allgather/reducescatter, direct alltoall and MoE "
-                     "dispatch/combine; use --fidelity flow for " + op + " (" + algo + ")");
+  const bool pipelined = algo == "double_tree" || op == "broadcast";
+  if (!chunk_text.empty() && (fidelity != "packet" || !pipelined))
+    throw UsageError("--chunk-bytes: only for the pipelined algorithms (double_tree allreduce, broadcast) at "
+                     "--fidelity packet; the flow level is their fluid limit");
   const double bytes = moe ? 0.0 : parse_size("--bytes", bytes_text);
+  noc::CollectiveParams cp = defaults_of<noc::CollectiveParams>();
+  if (!group_text.empty()) cp.group = parse_count("--group", group_text);
+  if (!chunk_text.empty()) {
+    const double chunk = parse_size("--chunk-bytes", chunk_text);
+    const ParamInfo& info = noc::CollectiveParams::schema().find("chunk_bytes")->info;
+    if (chunk > info.max) throw UsageError("--chunk-bytes: expected " + info.expected_form() + ", got " + chunk_text);
+    cp.chunk_bytes = uint64_t(chunk);
+  }
 
   std::string source, system_name = system;
   json resolved;
@@ -208,15 +188,16 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
                         ? json::object()
                         : read_json_file(packet_config, "packet-fabric config", "a packet_fabric object");
     const noc::PacketParams pp = from_json<noc::PacketParams>(pj, "packet");
-    r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks) : noc::packet_collective(t, pp, op, algo, bytes, ranks);
+    r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks) : noc::packet_collective(t, pp, op, algo, bytes, ranks, cp);
   } else if (moe) {
     r = noc::moe_alltoallv(t, moe_traffic(), ranks);
   } else if (op == "broadcast") r = noc::broadcast(t, bytes, ranks);
   else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(t, bytes, ranks);
   else if (algo == "double_tree") r = noc::double_tree_allreduce(t, bytes, ranks);
   else if (algo == "hierarchical")
-    r = noc::hierarchical_allreduce(t, bytes, group_text.empty() ? 8 : parse_count("--group", group_text), ranks);
-  else if (algo == "direct") r = direct(t, op, bytes, ranks);
+    r = noc::hierarchical_allreduce(t, bytes, cp.group, ranks);
+  else if (algo == "pairwise") r = noc::pairwise_alltoall(t, bytes, ranks);
+  else if (algo == "direct") r = noc::direct_collective(t, op, bytes, ranks);
   else if (op == "allreduce") r = noc::ring_allreduce(t, bytes, ranks);
   else if (op == "allgather") r = noc::ring_allgather(t, bytes, ranks);
   else r = noc::ring_reduce_scatter(t, bytes, ranks);
@@ -235,6 +216,9 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
               {"simulated_phases", r.simulated_phases},
               {"source", source}};
   if (moe) out["bytes"] = r.bytes;  // routed bytes per rank
+  // The algorithm parameters that shaped this run, so it can be rerun exactly.
+  if (algo == "hierarchical") out["group"] = cp.group;
+  if (pipelined && fidelity == "packet") out["chunk_bytes"] = cp.chunk_bytes;
   json tiers = json::array();
   for (const auto& u : r.tiers)
     tiers.push_back({{"tier", u.tier}, {"links", u.links}, {"bytes", u.bytes}, {"capacity_gbps", u.capacity_gbps},
@@ -267,9 +251,10 @@ int run_collective_command(const std::vector<std::string>& args) {
 
 json collective_job(const json& job, json* config) {
   // The job's keys are the command's flags: one validation path for both.
-  static const char* kKeys[] = {"kind",  "name",   "system", "op",      "bytes",       "ranks", "algo",         "fidelity",
-                                "group", "tokens", "topk",   "experts", "token_bytes", "seed",  "packet_config",
-                                "link_bandwidth_gbps", "link_latency_ns"};
+  static const char* kKeys[] = {"kind",   "name",    "system",      "op",   "bytes",         "ranks",
+                                "algo",   "fidelity", "group",      "tokens", "topk",        "experts",
+                                "token_bytes", "seed", "packet_config", "chunk_bytes", "link_bandwidth_gbps",
+                                "link_latency_ns"};
   std::vector<std::string> args;
   for (auto it = job.begin(); it != job.end(); ++it) {
     bool known = false;
@@ -277,7 +262,7 @@ json collective_job(const json& job, json* config) {
     if (!known)
       throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: kind, name, "
                         "system, op, bytes, ranks, algo, fidelity, group, tokens, topk, experts, token_bytes, seed, "
-                        "packet_config, link_bandwidth_gbps, link_latency_ns");
+                        "packet_config, chunk_bytes, link_bandwidth_gbps, link_latency_ns");
     if (it.key() == "kind" || it.key() == "name") continue;
     const json& v = it.value();
     if (it.key() == "system" && v.is_object()) {  // an edited preset: the command reads it inline

@@ -9,6 +9,7 @@
 
 #include "memory/hbm_presets.hpp"
 #include "memory/patterns.hpp"
+#include "noc/collective_params.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/tlm_fabric.hpp"
 #include "noc/packet/synthetic_traffic.hpp"
@@ -69,9 +70,10 @@ PYBIND11_MODULE(_core, m) {
     if (kind == "traffic") return to_py(npusim::noc::TrafficParams::schema().describe());
     if (kind == "tlm_fabric") return to_py(npusim::noc::TlmFabricParams::schema().describe());
     if (kind == "system") return to_py(npusim::noc::SystemParams::schema().describe());
+    if (kind == "collective") return to_py(npusim::noc::CollectiveParams::schema().describe());
     throw npusim::ConfigError("unknown schema kind '" + kind +
                               "'; expected 'memory', 'pattern', 'chip', 'core', 'packet_fabric', 'traffic', "
-                              "'tlm_fabric' or 'system'");
+                              "'tlm_fabric', 'system' or 'collective'");
   }, py::arg("kind"), "Parameter declarations (type, unit, default, doc, range) of a config kind.");
   m.def("memory_presets", &npusim::memory::memory_preset_names, "Names of the bundled memory presets.");
   m.def("memory_preset", [](const std::string& n) { return to_py(npusim::memory::memory_preset(n)); },
