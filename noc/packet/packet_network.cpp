@@ -39,6 +39,9 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
       flits_delivered_(group_, "flits_delivered", "Flits delivered (header and padding included)", "flits"),
       bytes_delivered_(group_, "bytes_delivered", "Payload bytes delivered", "B"),
       credits_returned_(group_, "credits_returned", "Credits returned upstream", "flits"),
+      escape_entries_(group_, "escape_entries",
+                      "Packets that entered the escape VC class (adaptive routing found no adaptive VC with room)",
+                      "packets"),
       latency_ps_(group_, "latency_ps", "Packet latency, message creation to tail arrival (measured packets)", "ps"),
       hops_(group_, "hops", "Links crossed per delivered measured packet", "links"),
       link_flits_(group_, "link_flits", "Flits sent per link", "flits", t.num_links(), link_names(t)),
@@ -327,25 +330,43 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
           P.route_vc_hi = static_cast<uint8_t>(hops[0].vc_hi);
         }
       }
-      int best_l = -1, best_vc = -1;
+      // The free link and VC with most credits; an escape-class candidate
+      // only when no other one has room (Duato: escape is the fallback).
+      int best_l = -1, best_vc = -1, best_pref = -1;
       int32_t best_cr = -1;
+      bool fits[PacketRouting::kMaxCandidates];
       for (int h = 0; h < k; ++h) {
         const int l = hops[h].link;
+        fits[h] = false;
         if (out_free_[l] > t) {
           wake = std::min(wake, out_free_[l]);
           continue;
         }
-        bool fits = false;
+        const int pref = hops[h].escape ? 0 : 1;
         for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) {
           const int32_t cr = credits_[size_t(l) * vcs_ + dv];
-          fits = fits || cr >= P.flits;
-          if (cr >= P.flits && cr > best_cr) {
+          if (cr < P.flits) continue;
+          fits[h] = true;
+          if (pref > best_pref || (pref == best_pref && cr > best_cr)) {
+            best_pref = pref;
             best_cr = cr;
             best_l = l;
             best_vc = dv;
           }
         }
-        if (!fits) credit_stalls_[l] += 1;  // back-pressure: the link is free, the buffer ahead is not
+      }
+      // Back-pressure: a free link none of whose offered VCs ahead has room
+      // (counted once per link; adaptive and escape candidates may share it).
+      for (int h = 0; h < k; ++h) {
+        const int l = hops[h].link;
+        if (out_free_[l] > t) continue;
+        bool room = false, counted = false;
+        for (int h2 = 0; h2 < k; ++h2)
+          if (hops[h2].link == l) {
+            room = room || fits[h2];
+            counted = counted || h2 < h;
+          }
+        if (!room && !counted) credit_stalls_[l] += 1;
       }
       if (best_l < 0) {  // waits for a port (wake above) or a credit (its return schedules a round)
         credit_wait_[n] = 1;
@@ -403,7 +424,9 @@ void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t)
     // back over the input link.
     return_credit(ip, gvc - vc_base_[ip], static_cast<int>(F), in_end + lat_fs_[ip]);
   }
-  P.state = routing_.next_state(P.state, l);
+  const bool was_escape = PacketRouting::in_escape(P.state);
+  P.state = routing_.next_state(P.state, l, out_vc);
+  if (!was_escape && PacketRouting::in_escape(P.state)) ++escape_entries_;
   P.route_link = -1;  // the next router computes its own
   P.vc = static_cast<uint8_t>(out_vc);
   ++P.hops;
@@ -511,7 +534,7 @@ std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
       for (int h = 0; h < k && h < 4; ++h) {
         const int l = hops[h].link;
         os << (h ? " or" : "") << " link " << t_.node(n).name << "->" << t_.node(t_.link(l).dst).name << " vc["
-           << hops[h].vc_lo << "," << hops[h].vc_hi << ") credits";
+           << hops[h].vc_lo << "," << hops[h].vc_hi << ")" << (hops[h].escape ? " (escape)" : "") << " credits";
         for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) os << " " << credits_[size_t(l) * vcs_ + dv];
       }
     }

@@ -125,6 +125,7 @@ class PacketNetwork {
   const stats::Distribution& latency_ps() const { return latency_ps_; }
   const stats::Scalar& flits_delivered() const { return flits_delivered_; }
   const stats::Scalar& packets_delivered_stat() const { return packets_delivered_; }
+  const stats::Scalar& escape_entries() const { return escape_entries_; }
 
  private:
   enum EventType : uint8_t { kAlloc, kArrive, kDeliver, kCredit, kCreditLink, kSend, kGen, kTimer, kCheck };
@@ -236,7 +237,7 @@ class PacketNetwork {
   stats::Registry registry_;
   stats::Group group_;
   stats::Scalar packets_created_, packets_injected_, packets_delivered_, flits_delivered_, bytes_delivered_,
-      credits_returned_;
+      credits_returned_, escape_entries_;
   stats::Distribution latency_ps_, hops_;
   stats::Vector link_flits_, link_busy_ns_, link_utilisation_, credit_stalls_;
 };

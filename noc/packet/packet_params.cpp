@@ -63,13 +63,20 @@ const Schema& RoutingParams::schema() {
         .choice(&RoutingParams::algorithm, "algorithm", "auto",
                 "auto (dor on generated meshes/tori/rings, else updown); ecmp: shortest paths, next hop by "
                 "(src,dst) hash; dor: dimension order; updown: shortest legal up*/down* paths, hashed; "
-                "adaptive: the minimal next hop with most free credits (not deadlock-free)",
+                "adaptive: any minimal next hop (the one with most free credits), deadlock-free with "
+                "routing.escape_vc",
                 {"auto", "ecmp", "dor", "updown", "adaptive"})
         .param(&RoutingParams::dateline, "dateline", "", true,
                "dor on rings/tori: VCs split in two classes, class 1 after crossing the wrap link (needs vcs >= 2)")
         .param(&RoutingParams::spray, "spray", "", true,
                "ecmp/updown: hash each packet onto the equal-cost next hops (packet spraying, like the flow "
-               "model's even split); false: one path per (src, dst) flow");
+               "model's even split); false: one path per (src, dst) flow")
+        .param(&RoutingParams::escape_vc, "escape_vc", "", true,
+               "adaptive: Duato escape VCs. The low VCs form an escape class routed by dor with dateline classes "
+               "(generated rings/tori: 2 VCs; meshes: 1) or updown (other graphs: 1 VC); the rest are adaptive. A "
+               "packet takes the escape class when no adaptive VC has room and stays in it to its destination. "
+               "Needs switch.vcs >= escape VCs + 1. false: pure minimal adaptive, which can deadlock on cyclic "
+               "topologies (the watchdog reports it)");
     return s;
   }();
   return s;

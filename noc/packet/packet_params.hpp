@@ -40,6 +40,7 @@ struct RoutingParams {
   std::string algorithm = "auto";  // auto | ecmp | dor | updown | adaptive
   bool dateline = true;            // dateline VC classes on rings/tori (dor)
   bool spray = true;               // ecmp/updown hash per packet (true) or per (src, dst) flow
+  bool escape_vc = true;           // adaptive: Duato escape VCs (deadlock-free); false: pure minimal adaptive
   static const Schema& schema();
 };
 

@@ -111,10 +111,27 @@ def test_malformed_topology_file_names_the_link(tmp_path):
 
 @needs_engine
 def test_deadlock_exit_code_and_report():
-    p = engine("--topology", "ring:8", "--routing", "adaptive", "--vcs", "1", "--buffer", "16", "--rate", "1",
-               "--cycles", "20000")
+    p = engine("--topology", "ring:8", "--routing", "adaptive", "--escape-vc", "off", "--vcs", "1", "--buffer", "16",
+               "--rate", "1", "--cycles", "20000")
     assert p.returncode == 6, p.stderr
     assert "StallError" in p.stderr and "holds" in p.stderr and "waits for link" in p.stderr
+
+
+@needs_engine
+def test_escape_vc_flag():
+    # Escape VCs are on by default: the same ring needs 3 VCs (2 dateline
+    # escape classes + 1 adaptive) and then drains under full load.
+    p = engine("--topology", "ring:8", "--routing", "adaptive", "--vcs", "1", "--rate", "1", "--cycles", "2000")
+    assert p.returncode == 3 and "switch.vcs" in p.stderr and ">= 3" in p.stderr, p.stderr
+    p = engine("--topology", "ring:8", "--routing", "adaptive", "--escape-vc", "on", "--vcs", "3", "--buffer", "16",
+               "--rate", "1", "--cycles", "2000", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["packets_delivered"] == r["packets_created"] and r["escape_entries"] > 0
+    assert r["params"]["routing"]["escape_vc"] is True
+    p = engine("--topology", "ring:8", "--routing", "adaptive", "--escape-vc", "maybe", "--rate", "0.1")
+    assert p.returncode == 2 and "--escape-vc" in p.stderr and "on or off" in p.stderr
+    assert "--escape-vc on|off" in engine("--help").stdout
 
 
 @needs_engine
