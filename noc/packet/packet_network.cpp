@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "models/sim/errors.hpp"
+#include "noc/link_model.hpp"
 
 namespace npusim::noc {
 
@@ -57,6 +58,7 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   neps_ = static_cast<int>(t.endpoints().size());
   if (!p.sw.allocator.empty() && p.sw.allocator != "round_robin" && p.sw.allocator != "islip")
     throw ConfigError("switch.allocator: expected 'round_robin' or 'islip', got '" + p.sw.allocator + "'");
+  check_link_params(p.link, p.packet);
   const int mtu_flits = flits_for(p.packet.mtu_bytes);
   pipeline_fs_ = static_cast<uint64_t>(std::llround(p.sw.pipeline_cycles * kFsPerNs / p.sw.clock_ghz));
   buffer_flits_ = p.sw.buffer_flits;
@@ -64,8 +66,8 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
     // Auto: credits for the longest credit round trip, plus one packet.
     double need = 0;
     for (int l = 0; l < t.num_links(); ++l) {
-      const double lat = (p.link.latency_ns >= 0 ? p.link.latency_ns : t.link(l).latency_ns) + p.link.serdes_ns;
-      need = std::max(need, link_bandwidth_gbps(l) * (2 * lat + pipeline_fs_ / kFsPerNs) / p.link.flit_bytes);
+      const LinkTiming lt = link_timing(t, l, p.link);
+      need = std::max(need, lt.bandwidth_gbps * (2 * lt.latency_ns + pipeline_fs_ / kFsPerNs) / p.link.flit_bytes);
     }
     buffer_flits_ = static_cast<int>(std::min(std::ceil(need), 1e6)) + mtu_flits;
   }
@@ -84,10 +86,10 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   credits_.assign(size_t(nlinks_) * vcs_, buffer_flits_);
   out_local_.resize(nlinks_);
   for (int l = 0; l < nlinks_; ++l) {
-    const double bw = link_bandwidth_gbps(l);
-    const double lat = (p.link.latency_ns >= 0 ? p.link.latency_ns : t.link(l).latency_ns) + p.link.serdes_ns;
-    flit_fs_[l] = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(p.link.flit_bytes / bw * kFsPerNs)));
-    lat_fs_[l] = static_cast<uint64_t>(std::llround(lat * kFsPerNs));
+    const LinkTiming lt = link_timing(t, l, p.link);
+    flit_fs_[l] =
+        std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(p.link.flit_bytes / lt.bandwidth_gbps * kFsPerNs)));
+    lat_fs_[l] = static_cast<uint64_t>(std::llround(lt.latency_ns * kFsPerNs));
   }
   for (int n = 0; n < t.num_nodes(); ++n) {
     const auto& outs = t.out_links(n);
@@ -142,9 +144,7 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   packets_.reserve(4096);
 }
 
-double PacketNetwork::link_bandwidth_gbps(int link) const {
-  return p_.link.bandwidth_gbps > 0 ? p_.link.bandwidth_gbps : t_.link(link).bandwidth_gbps;
-}
+double PacketNetwork::link_bandwidth_gbps(int link) const { return link_timing(t_, link, p_.link).bandwidth_gbps; }
 
 double PacketNetwork::injection_bandwidth_gbps(int e) const {
   const int n = t_.endpoints()[e];
@@ -156,10 +156,7 @@ double PacketNetwork::injection_bandwidth_gbps(int e) const {
   return t_.forwards(n) ? mx : sum;
 }
 
-int PacketNetwork::flits_for(uint64_t payload) const {
-  const uint64_t wire = payload + uint64_t(p_.packet.header_bytes);
-  return static_cast<int>((wire + p_.link.flit_bytes - 1) / p_.link.flit_bytes);
-}
+int PacketNetwork::flits_for(uint64_t payload) const { return packet_flits(payload, p_.link, p_.packet); }
 
 int PacketNetwork::send(int src, int dst, uint64_t bytes, uint64_t at_fs, bool measured, int64_t tag) {
   if (src < 0 || src >= t_.num_nodes() || ep_index_[src] < 0 || dst < 0 || dst >= t_.num_nodes() ||

@@ -9,7 +9,9 @@
 // it before its tail has arrived (never faster than the tail). Each packet
 // therefore costs a few events per hop, not one per flit, and the timing of
 // a lone packet over H equal links is exactly
-//     H x (pipeline + link latency + flit time) + (flits - 1) x flit time.
+//     H x (pipeline + link latency + flit time) + (flits - 1) x flit time,
+// link latency and flit count as noc/link_model.hpp decides them (medium,
+// SerDes/FEC, per-flit framing overhead).
 // Credits are returned when the packet's tail leaves a buffer (or is
 // ejected), after the link latency. Routers work only when something
 // happens (a head becomes ready, a credit returns, a port frees): idle

@@ -1,5 +1,7 @@
 #include "noc/packet/packet_params.hpp"
 
+#include "noc/link_model.hpp"
+
 namespace npusim::noc {
 
 const Schema& PacketLinkParams::schema() {
@@ -14,7 +16,23 @@ const Schema& PacketLinkParams::schema() {
                "Serdes + FEC latency added to every traversal (E: 0 by default so closed forms stay simple)",
                {0, 1e9})
         .param(&PacketLinkParams::flit_bytes, "flit_bytes", "B", 32,
-               "Flit: the unit of serialisation and of credits (E)", {1, 1 << 16});
+               "Flit on the wire: the unit of serialisation and of credits (E)", {1, 1 << 16})
+        .param(&PacketLinkParams::flit_overhead_bytes, "flit_overhead_bytes", "B", 0,
+               "Link-level framing/CRC in every flit (a flit carries flit_bytes minus this of the packet), so "
+               "goodput < line rate even for MTU packets; must be < flit_bytes. 0 by default (E: e.g. PCIe 6.0's "
+               "256-B FLIT spends 20 B on DLLP, CRC and FEC)", {0, 1 << 16})
+        .choice(&PacketLinkParams::preset, "preset", "none",
+                "Link medium of every link without its own (topology JSON 'medium'): adds SerDes + FEC + module "
+                "latency and propagation over the length; 'none' adds nothing. Numbers and sources: npusim params "
+                "link_media (noc/link_model.cpp)",
+                [] {
+                  std::vector<std::string> v;
+                  for (const LinkMedium& m : link_media()) v.push_back(m.name);
+                  return v;
+                }())
+        .param(&PacketLinkParams::length_m, "length_m", "m", -1.0,
+               "Length of links without their own (topology JSON 'length_m'); -1 = the medium's typical reach",
+               {-1, 1e6});
     return s;
   }();
   return s;

@@ -39,6 +39,8 @@ const char* kNocHelp =
     "  --packet-bytes B    payload per packet (default 240, <= MTU 256)\n"
     "  --vcs V --buffer F --pipeline C --allocator round_robin|islip\n"
     "  --routing auto|ecmp|dor|updown|adaptive  --link-latency-ns L --link-bandwidth-gbps B\n"
+    "  --link-preset P     link medium of every link without its own: none | electrical | optical | optical_lpo\n"
+    "                      (adds SerDes + FEC + module latency and propagation; npusim params link_media)\n"
     "  --escape-vc on|off  adaptive: Duato escape VCs (default on, deadlock-free; needs --vcs >= 3 on a\n"
     "                      ring/torus, >= 2 elsewhere); off: pure minimal adaptive, can deadlock\n"
     "  --seed S --cycles N (measurement window) --warmup N --config packet.json --json\n"
@@ -157,6 +159,7 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--pipeline") pj["switch"]["pipeline_cycles"] = parse_int(f, value());
     else if (f == "--allocator") pj["switch"]["allocator"] = value();
     else if (f == "--routing") pj["routing"]["algorithm"] = value();
+    else if (f == "--link-preset") pj["link"]["preset"] = value();
     else if (f == "--escape-vc") pj["routing"]["escape_vc"] = parse_on_off(f, value());
     else if (f == "--link-latency-ns") { gen_lat = parse_double(f, value()); pj["link"]["latency_ns"] = gen_lat; }
     else if (f == "--link-bandwidth-gbps") { gen_bw = parse_double(f, value()); pj["link"]["bandwidth_gbps"] = gen_bw; }
