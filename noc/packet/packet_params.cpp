@@ -13,14 +13,15 @@ const Schema& PacketLinkParams::schema() {
         .param(&PacketLinkParams::latency_ns, "latency_ns", "ns", -1.0,
                "Propagation latency per traversal; -1 = each link's latency from the topology", {-1, 1e9})
         .param(&PacketLinkParams::serdes_ns, "serdes_ns", "ns", 0.0,
-               "Serdes + FEC latency added to every traversal (E: 0 by default so closed forms stay simple)",
+               "Extra latency added to every traversal, on top of link.preset's medium (E: 0 by default so closed "
+               "forms stay simple)",
                {0, 1e9})
         .param(&PacketLinkParams::flit_bytes, "flit_bytes", "B", 32,
                "Flit on the wire: the unit of serialisation and of credits (E)", {1, 1 << 16})
         .param(&PacketLinkParams::flit_overhead_bytes, "flit_overhead_bytes", "B", 0,
                "Link-level framing/CRC in every flit (a flit carries flit_bytes minus this of the packet), so "
-               "goodput < line rate even for MTU packets; must be < flit_bytes. 0 by default (E: e.g. PCIe 6.0's "
-               "256-B FLIT spends 20 B on DLLP, CRC and FEC)", {0, 1 << 16})
+               "goodput < line rate even for MTU packets; must be < flit_bytes. 0 by default (E); for scale, "
+               "PCIe 6.0's 256-B FLIT carries 236 B of TLPs, spending 20 B on DLLP, CRC and FEC (V, PCI-SIG)", {0, 1 << 16})
         .choice(&PacketLinkParams::preset, "preset", "none",
                 "Link medium of every link without its own (topology JSON 'medium'): adds SerDes + FEC + module "
                 "latency and propagation over the length; 'none' adds nothing. Numbers and sources: npusim params "

@@ -130,7 +130,10 @@ class CollectiveRun(dict):
     topology .json path. `algo`: ring, direct, halving_doubling or
     hierarchical (all-reduce; `group` ranks per server). MoE dispatch/combine
     take the token traffic instead of `bytes`. `fidelity`: "flow", or
-    "packet" for ring/direct on small systems. Values are checked by the
+    "packet" for ring/direct on small systems. `link_preset`: a link medium
+    (none, electrical, optical, optical_lpo) for links without their own;
+    with it the flow level sees the packet level's link latency and goodput
+    (npusim params link_media lists the numbers). Values are checked by the
     engine, which names the offending key. The result has time_us,
     algbw_gbps, busbw_gbps and `tiers` (per-tier link bytes and utilisation).
     """
@@ -139,7 +142,7 @@ class CollectiveRun(dict):
     MOE_KEYS = ("tokens", "topk", "experts", "token_bytes")
 
     def __init__(self, system, op, bytes=None, *, ranks=None, algo=None, fidelity="flow", name=None,  # noqa: A002
-                 group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None):
+                 group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None, link_preset=None):
         super().__init__()
         sys_name = getattr(system, "name", system)
         if isinstance(sys_name, os.PathLike) or (isinstance(sys_name, str) and sys_name.endswith(".json")):
@@ -172,6 +175,8 @@ class CollectiveRun(dict):
                 self[key] = value if key == "token_bytes" else int(value)
         if algo is not None:
             self["algo"] = algo
+        if link_preset is not None:
+            self["link_preset"] = link_preset
 
 
 # The number formats an operator can run in (dense cube peaks per format:

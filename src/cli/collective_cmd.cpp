@@ -8,6 +8,7 @@
 #include "models/system/job_files.hpp"
 #include "noc/collectives_flow.hpp"
 #include "noc/flow_model.hpp"
+#include "noc/link_model.hpp"
 #include "noc/packet/collectives_packet.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/system_presets.hpp"
@@ -93,7 +94,7 @@ double parse_size(const std::string& flag, const std::string& text) {
 }
 
 json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
-  std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config;
+  std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config, link_preset;
   std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text;
   bool as_json = false;
   for (size_t i = 0; i < args.size();) {
@@ -116,6 +117,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--token-bytes") token_bytes_text = value();
     else if (f == "--seed") seed_text = value();
     else if (f == "--packet-config") packet_config = value();
+    else if (f == "--link-preset") link_preset = value();
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'collective'");
   }
@@ -135,8 +137,6 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
   }
   if (fidelity != "flow" && fidelity != "packet")
     throw UsageError("--fidelity: expected flow or packet, got '" + fidelity + "'");
-  if (!packet_config.empty() && fidelity != "packet")
-    throw UsageError("--packet-config: only with --fidelity packet");
   if (algo.empty()) algo = op == "alltoall" || moe ? "direct" : "ring";
   if (algo != "ring" && algo != "direct" && algo != "halving_doubling" && algo != "hierarchical" &&
       algo != "double_tree")
@@ -174,26 +174,33 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
                        std::to_string(mt.topk));
     return mt;
   };
+  // Packet-fabric parameters: the defaults (noc/packet/packet_params.hpp),
+  // or a packet_fabric JSON over them, then --link-preset.
+  json pj = packet_config.empty() ? json::object()
+                                  : read_json_file(packet_config, "packet-fabric config", "a packet_fabric object");
+  if (!link_preset.empty()) pj["link"]["preset"] = link_preset;
+  const noc::PacketParams pp = from_json<noc::PacketParams>(pj, "packet");
+  // The flow level sees the packet level's links (medium latency, goodput
+  // after headers and flit framing: noc/link_model.hpp) once a link model is
+  // asked for; otherwise it takes the topology's bandwidths as goodput, as
+  // the vendors' nominal figures are quoted.
+  const bool link_model = fidelity == "packet" || !packet_config.empty() || !link_preset.empty() || noc::has_link_media(t);
+  const Topology tv = link_model && fidelity == "flow" ? noc::flow_view(t, pp) : Topology();
+  const Topology& tf = link_model && fidelity == "flow" ? tv : t;
   CollectiveResult r;
   if (fidelity == "packet") {
-    // Packet level with the fabric's defaults (noc/packet/packet_params.hpp),
-    // or a packet_fabric JSON over them.
-    const json pj = packet_config.empty()
-                        ? json::object()
-                        : read_json_file(packet_config, "packet-fabric config", "a packet_fabric object");
-    const noc::PacketParams pp = from_json<noc::PacketParams>(pj, "packet");
     r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks) : noc::packet_collective(t, pp, op, algo, bytes, ranks);
   } else if (moe) {
-    r = noc::moe_alltoallv(t, moe_traffic(), ranks);
-  } else if (op == "broadcast") r = noc::broadcast(t, bytes, ranks);
-  else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(t, bytes, ranks);
-  else if (algo == "double_tree") r = noc::double_tree_allreduce(t, bytes, ranks);
+    r = noc::moe_alltoallv(tf, moe_traffic(), ranks);
+  } else if (op == "broadcast") r = noc::broadcast(tf, bytes, ranks);
+  else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(tf, bytes, ranks);
+  else if (algo == "double_tree") r = noc::double_tree_allreduce(tf, bytes, ranks);
   else if (algo == "hierarchical")
-    r = noc::hierarchical_allreduce(t, bytes, group_text.empty() ? 8 : parse_count("--group", group_text), ranks);
-  else if (algo == "direct") r = direct(t, op, bytes, ranks);
-  else if (op == "allreduce") r = noc::ring_allreduce(t, bytes, ranks);
-  else if (op == "allgather") r = noc::ring_allgather(t, bytes, ranks);
-  else r = noc::ring_reduce_scatter(t, bytes, ranks);
+    r = noc::hierarchical_allreduce(tf, bytes, group_text.empty() ? 8 : parse_count("--group", group_text), ranks);
+  else if (algo == "direct") r = direct(tf, op, bytes, ranks);
+  else if (op == "allreduce") r = noc::ring_allreduce(tf, bytes, ranks);
+  else if (op == "allgather") r = noc::ring_allgather(tf, bytes, ranks);
+  else r = noc::ring_reduce_scatter(tf, bytes, ranks);
 
   json out = {{"op", op},
               {"algo", algo},
@@ -207,6 +214,8 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
               {"busbw_gbps", r.busbw_gbps},
               {"phases", r.phases},
               {"simulated_phases", r.simulated_phases},
+              {"link_model", link_model},
+              {"link_preset", pp.link.preset},
               {"source", source}};
   if (moe) out["bytes"] = r.bytes;  // routed bytes per rank
   json tiers = json::array();
@@ -242,7 +251,7 @@ int run_collective_command(const std::vector<std::string>& args) {
 json collective_job(const json& job) {
   // The job's keys are the command's flags: one validation path for both.
   static const char* kKeys[] = {"kind",  "name",   "system", "op",      "bytes",       "ranks", "algo",         "fidelity",
-                                "group", "tokens", "topk",   "experts", "token_bytes", "seed",  "packet_config"};
+                                "group", "tokens", "topk",   "experts", "token_bytes", "seed",  "packet_config", "link_preset"};
   std::vector<std::string> args;
   for (auto it = job.begin(); it != job.end(); ++it) {
     bool known = false;
@@ -250,7 +259,7 @@ json collective_job(const json& job) {
     if (!known)
       throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: kind, name, "
                         "system, op, bytes, ranks, algo, fidelity, group, tokens, topk, experts, token_bytes, seed, "
-                        "packet_config");
+                        "packet_config, link_preset");
     if (it.key() == "kind" || it.key() == "name") continue;
     const json& v = it.value();
     if (!v.is_string() && !v.is_number())

@@ -34,6 +34,8 @@ const char* kUsage =
     "  npusim-engine core --trace <file.core> [--config core.json] [--json] [--stats-dir DIR]\n"
     "  npusim-engine collective --system <preset|topology.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
     "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--packet-config F] [--json]\n"
+    "                    [--link-preset none|electrical|optical|optical_lpo]  (a link model for both fidelities: the\n"
+    "                    flow level then sees the packet level's link latency and goodput, noc/link_model.hpp)\n"
     "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"
     "                    [--m M --n N --k K] [--fidelity cycle|fast] [--json] [--out DIR]  (op --help)\n"
     "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|preset|file> --rate R|--sweep r,... [--json]  (noc --help)\n"
