@@ -3,6 +3,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from conftest import BUILD, ENGINE, REPO, needs_engine
 
 
@@ -267,3 +269,14 @@ def test_link_presets_on_both_fidelities(tmp_path):
     assert p.returncode == 0, p.stderr
     fast = json.loads(engine("--topology", "ring:4", "--rate", "0.05", "--cycles", "1000", "--json").stdout)
     assert json.loads(p.stdout)["avg_latency_ns"] > fast["avg_latency_ns"] + 327
+
+
+@needs_engine
+def test_collective_run_takes_a_link_preset(tmp_path):
+    import npusim
+    r = npusim.run(npusim.CollectiveRun("nvl72", op="allgather", bytes=1 << 20, ranks=8, link_preset="optical"),
+                   out_dir=str(tmp_path / "a"))
+    assert r["link_preset"] == "optical" and r["link_model"] is True
+    with pytest.raises(npusim.ConfigError, match="link.preset"):
+        npusim.run(npusim.CollectiveRun("nvl72", op="allgather", bytes=1 << 20, ranks=8, link_preset="copper"),
+                   out_dir=str(tmp_path / "b"))
