@@ -81,7 +81,8 @@ json link_media_json() {
 
 LinkTiming link_timing(const Topology& t, int l, const PacketLinkParams& p) {
   const Link& k = t.link(l);
-  const LinkMedium& m = k.medium.empty() ? link_medium(p.preset, "link.preset") : link_medium(k.medium, "medium");
+  // Names were checked where they were set (schema choice, set_link_medium).
+  const LinkMedium& m = link_medium(k.medium.empty() ? p.preset : k.medium, "link.preset");
   const double length = k.length_m >= 0 ? k.length_m : p.length_m >= 0 ? p.length_m : m.reach_m;
   LinkTiming r;
   r.medium_ns = m.latency_ns(length);

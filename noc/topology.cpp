@@ -115,6 +115,8 @@ void Topology::add_bidi(int a, int b, double bw, double lat) {
 }
 
 void Topology::set_link_medium(int link, const std::string& medium, double length_m) {
+  const Link& k = links_.at(link);
+  if (!medium.empty()) link_medium(medium, "topology: link " + nodes_[k.src].name + " -> " + nodes_[k.dst].name + " medium");
   links_.at(link).medium = medium;
   links_.at(link).length_m = length_m;
 }

@@ -165,6 +165,8 @@ TEST_CASE("bad link presets, media and overheads are ConfigErrors naming the key
   }
   CHECK_THROWS_WITH(pair({{"medium", "optical"}, {"length_m", "far"}}), Contains("topology.links[0].length_m"));
   CHECK_THROWS_WITH(pair({{"medium", 3}}), Contains("topology.links[0].medium"));
+  Topology mesh = Topology::mesh(2, 1, 32, 10);
+  CHECK_THROWS_WITH(mesh.set_link_medium(0, "laser", 3), Contains("npu0 -> npu1") && Contains("'laser'"));
   PacketParams p = framed_params();
   p.link.flit_overhead_bytes = 32;
   CHECK_THROWS_WITH(PacketNetwork(pair({}), p), Contains("link.flit_overhead_bytes") && Contains("32"));
