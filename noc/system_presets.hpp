@@ -6,6 +6,10 @@
 // estimate (the string says how it was derived). Only the per-NPU
 // bandwidth and NPU count are sourced for the Atlas SuperPoDs; their
 // two-tier Clos shape and all link latencies are estimates.
+//
+// The supernode presets' numbers live in noc/system_params.cpp as
+// SystemParams, which users can edit (system_from_json); this file is the
+// catalogue of names and metadata.
 #pragma once
 #include <string>
 #include <vector>

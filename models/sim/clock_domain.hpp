@@ -18,6 +18,7 @@ class ClockDomain {
 
   const std::string& name() const { return name_; }
   double period_ps() const { return period_fs_ / 1000.0; }
+  uint64_t period_fs() const { return period_fs_; }
   double frequency_ghz() const { return 1.0e6 / static_cast<double>(period_fs_); }
 
   // Time of the start of cycle n, in ps (rounded down to the 1 ps grid).

@@ -34,6 +34,11 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
       slice_wait_cycles_(stats_, "l2_slice_wait_cycles", "Cycles lines queued for a busy L2 slice (summed)", "cycle"),
       miss_latency_(stats_, "l2_miss_latency", "Cycles from a read miss's memory request to its fill", "cycle") {
   if (cfg.l2.slices == 0) throw ConfigError("chip.l2.slices: expected an integer >= 1, got 0");
+  if (cfg.noc.topology == "mesh") {
+    mesh_ = std::make_unique<OnChipMesh>(onchip_mesh(cfg));
+    net_ = std::make_unique<noc::PacketNetwork>(mesh_->topology, mesh_->params);
+    net_->on_message_done = [this](int msg, const noc::Message& m) { mesh_delivered(msg, m); };
+  }
   mem_socket.register_nb_transport_bw(this, &ChipSim::nb_transport_bw);
   ub_socket.register_nb_transport_bw(this, &ChipSim::ub_transport_bw);
   uint32_t aic = 0, aiv = 0;
@@ -104,26 +109,37 @@ std::string ChipSim::holdings() const {
 void ChipSim::run() {
   wake_.fired();
   const uint64_t now = clk_.now_cycle();
-  while (!events_.empty() && events_.top().cycle <= now) {
-    const Event e = events_.top();
-    events_.pop();
-    switch (e.kind) {
-      case kCore:
-        if (core_wake_[e.a] != e.cycle) break;  // superseded by an earlier wake
-        core_wake_[e.a] = Wakeup::kNever;
-        advance_core(e.a, e.cycle);
-        break;
-      case kIssue: issue(e.a, e.cycle); break;
-      case kServe: serve(e.a, e.line, e.cycle); break;
-      case kLineDone: line_done(e.a, e.cycle); break;
+  for (;;) {
+    // The mesh first: its deliveries become chip events at this cycle.
+    if (net_) net_->run_until(now * clk_.period_fs());
+    while (!events_.empty() && events_.top().cycle <= now) {
+      const Event e = events_.top();
+      events_.pop();
+      switch (e.kind) {
+        case kCore:
+          if (core_wake_[e.a] != e.cycle) break;  // superseded by an earlier wake
+          core_wake_[e.a] = Wakeup::kNever;
+          advance_core(e.a, e.cycle);
+          break;
+        case kIssue: issue(e.a, e.cycle); break;
+        case kServe: serve(e.a, e.line, e.cycle); break;
+        case kLineDone: line_done(e.a, e.cycle); break;
+      }
     }
+    // Messages sent this cycle start now: run them before sleeping.
+    if (!net_ || net_->next_event_fs() > now * clk_.period_fs()) break;
   }
   hbm_send();
   rearm();
 }
 
 void ChipSim::rearm() {
-  if (!events_.empty()) wake_.at(std::max(events_.top().cycle, clk_.next_cycle_at_or_after_now()));
+  uint64_t next = events_.empty() ? Wakeup::kNever : events_.top().cycle;
+  if (net_) {
+    const uint64_t fs = net_->next_event_fs();
+    if (fs != UINT64_MAX) next = std::min(next, ceil_div(fs, clk_.period_fs()));
+  }
+  if (next != Wakeup::kNever) wake_.at(std::max(next, clk_.next_cycle_at_or_after_now()));
 }
 
 void ChipSim::advance_core(uint32_t i, uint64_t now) {
@@ -254,14 +270,14 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
     }
     l2_lines_ += 1;
     l2_req_bytes_ += double(bytes);
-    // Every line pays the same hop, so lines reach the slices in the order
-    // they are issued: slice queueing can be resolved here.
-    const uint64_t arrive = now + hop;
-    uint64_t& free_at = slice_free_[memory::L2Tags::mix(line) % slice_free_.size()];
-    const uint64_t start = std::max(arrive, free_at);
-    if (start > arrive) slice_wait_cycles_ += double(start - arrive);
-    free_at = start + ceil_div(bytes, slice_bytes_per_cycle_);
-    push(free_at, kServe, x, line);
+    if (mesh_) {
+      const int slice = mesh_->tile_of_slice(uint32_t(memory::L2Tags::mix(line) % slice_free_.size()));
+      mesh_send(core_tile(t.core), slice, t.write ? bytes : OnChipMesh::kRequestBytes, now, false, x, line, bytes);
+    } else {
+      // Every line pays the same hop, so lines reach the slices in the
+      // order they are issued: slice queueing can be resolved here.
+      slice_enqueue(x, line, bytes, now + hop);
+    }
     t.next_issue = std::max(t.next_issue, now) + ceil_div(bytes, t.bytes_per_cycle);
   }
   if (t.remote) ub_send();
@@ -276,8 +292,53 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
   }
 }
 
+void ChipSim::slice_enqueue(uint32_t x, uint64_t line, uint64_t bytes, uint64_t arrive) {
+  uint64_t& free_at = slice_free_[memory::L2Tags::mix(line) % slice_free_.size()];
+  const uint64_t start = std::max(arrive, free_at);
+  if (start > arrive) slice_wait_cycles_ += double(start - arrive);
+  free_at = start + ceil_div(bytes, slice_bytes_per_cycle_);
+  push(free_at, kServe, x, line);
+}
+
+void ChipSim::respond(uint32_t x, uint64_t line, uint64_t at) {
+  if (!mesh_) {
+    push(at + cfg_.noc.hop_latency_cycles, kLineDone, x);
+    return;
+  }
+  const Xfer& t = xfers_[x];
+  // A read returns the part of the line the transfer's rows cover (whole
+  // lines for contiguous transfers); a write gets an acknowledgement.
+  const uint64_t bytes = t.write ? OnChipMesh::kRequestBytes : std::min<uint64_t>(cfg_.l2.line_bytes, t.row_bytes);
+  const int slice = mesh_->tile_of_slice(uint32_t(memory::L2Tags::mix(line) % slice_free_.size()));
+  mesh_send(slice, core_tile(t.core), std::max<uint64_t>(1, bytes), at, true, x, line, bytes);
+}
+
+int ChipSim::core_tile(uint32_t core) const {
+  return vector_[core] ? mesh_->tile_of_vector(index_[core]) : mesh_->tile_of_cube(index_[core]);
+}
+
+void ChipSim::mesh_send(int from, int to, uint64_t bytes, uint64_t at, bool response, uint32_t x, uint64_t line,
+                        uint64_t line_bytes) {
+  if (from == to) {
+    // Core and slice share a tile: through the local router port only.
+    const uint64_t local = at + cfg_.noc.mesh_router_cycles;
+    if (response) push(local, kLineDone, x);
+    else slice_enqueue(x, line, line_bytes, local);
+    return;
+  }
+  const int msg = net_->send(mesh_->node(from), mesh_->node(to), bytes, at * clk_.period_fs(), true);
+  if (size_t(msg) >= mesh_msgs_.size()) mesh_msgs_.resize(size_t(msg) + 1);
+  mesh_msgs_[size_t(msg)] = MeshMsg{line, line_bytes, x, response};
+}
+
+void ChipSim::mesh_delivered(int msg, const noc::Message& m) {
+  const MeshMsg mm = mesh_msgs_[size_t(msg)];
+  const uint64_t cycle = ceil_div(m.done_fs, clk_.period_fs());
+  if (mm.response) push(cycle, kLineDone, mm.x);
+  else slice_enqueue(mm.x, mm.line, mm.bytes, cycle);
+}
+
 void ChipSim::serve(uint32_t x, uint64_t line, uint64_t now) {
-  const uint64_t back = cfg_.noc.hop_latency_cycles;
   if (xfers_[x].write) {
     if (tags_.access(line, true)) {
       l2_hits_ += 1;
@@ -288,12 +349,12 @@ void ChipSim::serve(uint32_t x, uint64_t line, uint64_t now) {
       const memory::L2Tags::Victim v = tags_.insert(line, true);
       if (v.dirty) hbm_enqueue(v.line, true);
     }
-    push(now + back, kLineDone, x);
+    respond(x, line, now);
     return;
   }
   if (tags_.access(line, false)) {
     l2_hits_ += 1;
-    push(now + cfg_.l2.hit_latency_cycles + back, kLineDone, x);
+    respond(x, line, now + cfg_.l2.hit_latency_cycles);
     return;
   }
   l2_misses_ += 1;
@@ -431,8 +492,8 @@ void ChipSim::on_hbm_response(tlm::tlm_generic_payload& gp) {
     auto it = mshr_.find(line);
     if (it != mshr_.end()) {
       miss_latency_.sample(now - it->second.start);
-      const uint64_t at = now + cfg_.l2.hit_latency_cycles + cfg_.noc.hop_latency_cycles;
-      for (uint32_t x : it->second.waiters) push(at, kLineDone, x);
+      const uint64_t at = now + cfg_.l2.hit_latency_cycles;
+      for (uint32_t x : it->second.waiters) respond(x, line, at);
       mshr_.erase(it);
     }
   }

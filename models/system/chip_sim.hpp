@@ -36,6 +36,8 @@
 #include "models/sim/tlm_payload.hpp"
 #include "models/sim/wakeup.hpp"
 #include "models/sim/watchdog.hpp"
+#include "models/system/onchip_mesh.hpp"
+#include "noc/packet/packet_network.hpp"
 #include "npu/chip/chip_config.hpp"
 #include "npu/core/ai_core.hpp"
 
@@ -83,6 +85,9 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   double l2_hit_rate() const;
   // Peak L2 bandwidth in bytes per core cycle (slices x slice width).
   double l2_bytes_per_cycle() const { return double(cfg_.l2.slices) * cfg_.l2.slice_bytes_per_cycle; }
+  // The on-chip mesh and its packet network (chip.noc.topology "mesh"), or null.
+  const OnChipMesh* mesh() const { return mesh_.get(); }
+  const noc::PacketNetwork* mesh_network() const { return net_.get(); }
 
   // npu::GmPort
   void gm_start(uint32_t core, npu::Pipe pipe, const npu::Instruction& in, uint64_t now) override;
@@ -126,6 +131,15 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   void issue(uint32_t x, uint64_t now);
   bool lines_left(const Xfer& t) const { return t.next_line < t.end_line || t.row + 1 < t.rows; }
   void serve(uint32_t x, uint64_t line, uint64_t now);
+  // A line request reaches its slice at `arrive` and queues for it.
+  void slice_enqueue(uint32_t x, uint64_t line, uint64_t bytes, uint64_t arrive);
+  // The slice answers line `line` of transfer x at cycle `at`.
+  void respond(uint32_t x, uint64_t line, uint64_t at);
+  // Mesh: a message between tiles for transfer x's line (response: back to the core).
+  void mesh_send(int from_tile, int to_tile, uint64_t bytes, uint64_t at, bool response, uint32_t x, uint64_t line,
+                 uint64_t line_bytes);
+  void mesh_delivered(int msg, const noc::Message& m);
+  int core_tile(uint32_t core) const;
   void line_done(uint32_t x, uint64_t now);
   void hbm_enqueue(uint64_t line, bool write);
   void hbm_send();
@@ -190,6 +204,17 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
 
   Watchdog* watchdog_ = nullptr;
   uint64_t progress_ = 0;
+
+  // Mesh (chip.noc.topology "mesh"): the network and, per message id, what
+  // it carries (ids are reused once delivered).
+  std::unique_ptr<OnChipMesh> mesh_;
+  std::unique_ptr<noc::PacketNetwork> net_;
+  struct MeshMsg {
+    uint64_t line = 0, bytes = 0;
+    uint32_t x = 0;
+    bool response = false;
+  };
+  std::vector<MeshMsg> mesh_msgs_;
 
   stats::Scalar l2_lines_, l2_req_bytes_, l2_hits_, l2_misses_, mshr_merges_, writebacks_, hbm_read_bytes_, hbm_write_bytes_,
       slice_wait_cycles_;

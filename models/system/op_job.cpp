@@ -257,6 +257,18 @@ json run_op_job(const json& job, const std::string& out_dir) {
     if (best < 0.5) bound = "latency";
     extra = {{"hbm_utilization", hbm_frac}, {"l2_utilization", l2_frac}, {"cube_busy_max", mmax},
              {"l2_hit_rate", l2_hit}, {"memory_requests", mem->responded()}};
+    if (const noc::PacketNetwork* net = sim.mesh_network()) {
+      // The on-chip mesh: its busiest link says whether it bounds the run.
+      const double ns = double(cycles) / chip.clock_ghz;
+      double busiest = 0;
+      for (int l = 0; l < net->topology().num_links(); ++l) busiest = std::max(busiest, net->link_busy_ns(l) / ns);
+      extra["noc"] = {{"topology", "mesh"},
+                      {"shape", sim.mesh()->describe()},
+                      {"packets", net->packets_delivered()},
+                      {"avg_packet_latency_ns", net->latency_ps().mean() / 1000.0},
+                      {"max_link_utilization", busiest}};
+      if (busiest > best && busiest > 0.5) bound = "on-chip";
+    }
   } else {
     // The chip model's memory path in the tile model's terms. kHbmEfficiency
     // is what the cycle model's HBM sustains under many concurrent core

@@ -36,7 +36,18 @@ const Schema& OnChipNetConfig::schema() {
         .param(&OnChipNetConfig::hop_latency_cycles, "hop_latency_cycles", "cycle", 20,
                "One-way latency between a core and an L2 slice (E: not published)", {0, 1 << 20})
         .param(&OnChipNetConfig::max_outstanding, "max_outstanding", "line", 64,
-               "Lines one GM transfer keeps in flight (memory-level parallelism of an MTE, E)", {1, 1 << 20});
+               "Lines one GM transfer keeps in flight (memory-level parallelism of an MTE, E)", {1, 1 << 20})
+        .choice(&OnChipNetConfig::topology, "topology", "crossbar",
+                "crossbar: every core-slice pair one hop_latency_cycles apart, slices queue; mesh: a 2-D mesh "
+                "of tiles (a cube core, its vector cores, an L2 slice each) with routers, credits and links "
+                "(cycle fidelity; slower to simulate)", {"crossbar", "mesh"})
+        .param(&OnChipNetConfig::mesh_link_bytes_per_cycle, "mesh_link_bytes_per_cycle", "B/cycle", 128,
+               "Mesh link width = flit size, each direction (R: Ascend 910's NoC mesh is 1024 bits wide at 2 GHz "
+               "per Huawei's product page as reported from Hot Chips 31; per core cycle here, E)", {1, 4096})
+        .param(&OnChipNetConfig::mesh_router_cycles, "mesh_router_cycles", "cycle", 2,
+               "Mesh router pipeline per hop (E: a typical 2-stage on-chip router)", {0, 64})
+        .param(&OnChipNetConfig::mesh_link_cycles, "mesh_link_cycles", "cycle", 1,
+               "Mesh link traversal per hop (E)", {0, 64});
     return s;
   }();
   return s;

@@ -21,10 +21,14 @@ struct L2Config {
 };
 
 // The on-chip interconnect between cores and L2 slices: a crossbar with a
-// fixed one-way latency; each core transfer keeps at most `max_outstanding`
-// lines in flight.
+// fixed one-way latency, or a 2-D mesh of tiles (one cube core, its vector
+// cores and one L2 slice per tile) carried packet by packet by the fabric
+// model (models/system/onchip_mesh.hpp). Each core transfer keeps at most
+// `max_outstanding` lines in flight either way.
 struct OnChipNetConfig {
   uint32_t hop_latency_cycles, max_outstanding;
+  std::string topology;  // crossbar | mesh
+  uint32_t mesh_link_bytes_per_cycle, mesh_router_cycles, mesh_link_cycles;
   static const Schema& schema();
 };
 

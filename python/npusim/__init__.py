@@ -14,11 +14,11 @@ elaborate only once per process); run() returns a Result, sweep() a table.
 from . import configs, memory
 from .errors import (ConfigError, NpusimError, ProtocolError, SimulationError, StallError,
                      TraceError)
-from .jobs import CollectiveRun, MemoryRun, OpRun
+from .jobs import CollectiveRun, MemoryRun, OpRun, RemoteRun
 from .runner import Result, run
 from .sweep import sweep
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "sweep", "MemoryRun", "CollectiveRun", "OpRun", "Result", "ConfigError", "TraceError", "ProtocolError",
+__all__ = ["run", "sweep", "MemoryRun", "CollectiveRun", "OpRun", "RemoteRun", "Result", "ConfigError", "TraceError", "ProtocolError",
            "StallError", "SimulationError", "NpusimError", "memory", "configs", "__version__"]

@@ -27,7 +27,7 @@ def cmd_run(args):
     return 0
 
 
-ENGINE_COMMANDS = ("mem", "collective", "core", "op", "noc")
+ENGINE_COMMANDS = ("mem", "collective", "core", "op", "noc", "remote")
 
 
 def cmd_engine(command, argv):
@@ -117,6 +117,8 @@ def parser():
                    add_help=False)
     sub.add_parser("noc", help="synthetic traffic on the packet-level fabric: latency, throughput, load sweeps "
                                "(npusim noc --help)", add_help=False)
+    sub.add_parser("remote", help="NPUs load from / store to each other's memory through the packet fabric (TLM): "
+                                  "latency, per-NPU bandwidth (npusim remote --help)", add_help=False)
     sub.add_parser("op", help="one operator (matmul, attention, elementwise) on a chip: TFLOPS, "
                               "utilization, bound (npusim op --help)", add_help=False)
 
@@ -129,7 +131,8 @@ def parser():
     pr.set_defaults(func=cmd_presets)
 
     pa = sub.add_parser("params", help="list every parameter of a config kind with unit, default, doc")
-    pa.add_argument("kind", choices=["memory", "chip", "core", "pattern", "packet_fabric", "traffic", "link_media"])
+    pa.add_argument("kind", choices=["memory", "chip", "core", "pattern", "packet_fabric", "traffic", "tlm_fabric",
+                                     "system", "link_media"])
     pa.set_defaults(func=cmd_params)
     return p
 

@@ -5,6 +5,7 @@ sent to a Dask worker and rerun exactly. Job builders validate everything
 they can in the user's process, so mistakes surface at the line that made
 them rather than inside a child process minutes into a sweep.
 """
+import json
 import numbers
 import os
 import re
@@ -117,6 +118,25 @@ class MemoryRun(dict):
         return job
 
 
+def _job_system(system, forms="a preset name or a topology .json"):
+    """(job "system" value, display name). An edited System is validated here
+    (relations between its parameters), so a bad edit fails at the line that
+    builds the job, not in the engine."""
+    from .configs.systems import System
+
+    if isinstance(system, dict):
+        system = System.from_spec(system)
+    if isinstance(system, System):
+        system.validate()
+        return system.to_job(), system.name
+    name = getattr(system, "name", system)
+    if isinstance(name, os.PathLike) or (isinstance(name, str) and name.endswith(".json")):
+        name = os.path.abspath(os.fspath(name))
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"job.system: expected a system, {forms}, got {system!r}")
+    return name, name
+
+
 class CollectiveRun(dict):
     """A job: one collective on a system through the fabric model.
 
@@ -126,7 +146,8 @@ class CollectiveRun(dict):
     CollectiveRun("cloudmatrix384", op="moe_dispatch", ranks=256, tokens=256, topk=8, experts=256,
                   token_bytes=7168)
 
-    `system`: a System (npusim.configs.systems), a preset name, or a
+    `system`: a System (npusim.configs.systems; its edits are sent with the
+    job), a preset name, {"preset": name, <edited parameters>}, or a
     topology .json path. `algo`: ring, direct, halving_doubling or
     hierarchical (all-reduce; `group` ranks per server). MoE dispatch/combine
     take the token traffic instead of `bytes`. `fidelity`: "flow", or
@@ -144,11 +165,7 @@ class CollectiveRun(dict):
     def __init__(self, system, op, bytes=None, *, ranks=None, algo=None, fidelity="flow", name=None,  # noqa: A002
                  group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None, link_preset=None):
         super().__init__()
-        sys_name = getattr(system, "name", system)
-        if isinstance(sys_name, os.PathLike) or (isinstance(sys_name, str) and sys_name.endswith(".json")):
-            sys_name = os.path.abspath(os.fspath(sys_name))
-        if not isinstance(sys_name, str) or not sys_name:
-            raise ConfigError(f"job.system: expected a system, a preset name or a topology .json, got {system!r}")
+        sys_spec, sys_name = _job_system(system)
         if op not in self.OPS:
             raise ConfigError(f"job.op: expected one of {', '.join(self.OPS)}, got {op!r}")
         moe = op.startswith("moe_")
@@ -166,7 +183,7 @@ class CollectiveRun(dict):
             if extra:
                 raise ConfigError(f"job.{extra[0]}: only for moe_dispatch / moe_combine")
         label = f"{tokens}x{topk}of{experts}" if moe else bytes
-        self.update(kind="collective", system=sys_name, op=op, fidelity=fidelity,
+        self.update(kind="collective", system=sys_spec, op=op, fidelity=fidelity,
                     name=name or f"{os.path.splitext(os.path.basename(sys_name))[0]}__{op}__{label}")
         if not moe:
             self["bytes"] = bytes
@@ -177,6 +194,68 @@ class CollectiveRun(dict):
             self["algo"] = algo
         if link_preset is not None:
             self["link_preset"] = link_preset
+
+
+class RemoteRun(dict):
+    """A job: NPUs load from / store to each other's memory over the packet fabric.
+
+    RemoteRun("clos:16:8:4", pattern="alltoall", op="read", bytes="1M", access_bytes=512)
+    RemoteRun(systems.cloudmatrix384(), pattern="pairs", op="write", bytes=4 << 20, access_bytes=64 << 10)
+
+    `system`: a System (its edits are sent with the job), a preset name, a
+    generator or a topology .json path.
+
+    Every source NPU moves `bytes` through TLM transactions of `access_bytes`
+    (up to a few KiB: memory-semantic loads/stores; larger: bulk RDMA-like
+    transfers split by the far end's DMA engine). `pattern`: one, pairs,
+    neighbour, alltoall or incast. `memory`: a memory preset (fast model by
+    default; memory_fidelity="cycle" for the HBM controller). `link`:
+    {"bandwidth_gbps", "latency_ns"} of generated topologies (ring:N,
+    mesh:XxY, torus:XxY, clos:E:G:S). `packet` and `tlm_fabric`: parameter
+    overrides (npusim params). The result has time_us, per_npu_gbps,
+    aggregate_gbps, avg/p99 latency and the busiest link.
+    """
+
+    PATTERNS = ("one", "pairs", "neighbour", "alltoall", "incast")
+
+    def __init__(self, system, pattern="pairs", op="read", bytes="1M", *, access_bytes=512,  # noqa: A002
+                 memory="ascend_910c", memory_fidelity="fast", link=None, packet=None, tlm_fabric=None, name=None):
+        super().__init__()
+        sys_spec, sys_name = _job_system(system, "a preset, a generator or a topology .json")
+        if isinstance(sys_spec, dict):  # an edited preset: the remote command reads it inline
+            sys_spec = json.dumps(sys_spec, sort_keys=True)
+        if pattern not in self.PATTERNS:
+            raise ConfigError(f"job.pattern: expected one of {', '.join(self.PATTERNS)}, got {pattern!r}")
+        if op not in ("read", "write"):
+            raise ConfigError(f"job.op: expected read or write, got {op!r}")
+        if memory_fidelity not in ("fast", "cycle"):
+            raise ConfigError(f"job.memory.fidelity: expected fast or cycle, got {memory_fidelity!r}")
+        self.update(kind="remote", system=sys_spec, pattern=pattern, op=op,
+                    bytes=_byte_count("job.bytes", bytes), access_bytes=_byte_count("job.access_bytes", access_bytes),
+                    memory={"preset": memory, "fidelity": memory_fidelity},
+                    name=name or f"{os.path.splitext(os.path.basename(sys_name))[0].replace(':', '_')}__{pattern}_{op}")
+        for key, value in (("link", link), ("packet", packet), ("tlm_fabric", tlm_fabric)):
+            if value is not None:
+                if not isinstance(value, dict):
+                    raise ConfigError(f"job.{key}: expected a dict of parameters, got {value!r}")
+                self[key] = dict(value)
+
+
+def _byte_count(key, value):
+    """An int, or a string with an optional binary suffix K, M or G ("64K", "1M")."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{key}: expected a byte count, got {value!r}")
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, str) and value[:-1].isdigit() and value[-1] in "KMG":
+        n = int(value[:-1]) << {"K": 10, "M": 20, "G": 30}[value[-1]]
+    elif isinstance(value, str) and value.isdigit():
+        n = int(value)
+    else:
+        raise ConfigError(f"{key}: expected a byte count (an int or e.g. '64K', '1M', '2G'), got {value!r}")
+    if n < 1:
+        raise ConfigError(f"{key}: expected a positive byte count, got {value!r}")
+    return n
 
 
 # The number formats an operator can run in (dense cube peaks per format:

@@ -14,10 +14,17 @@ bool is_file(const std::string& path);
 // A decimal integer in [1, max]; UsageError naming `flag` otherwise.
 uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max = UINT64_MAX);
 
-// A system preset (noc/system_presets.hpp) or a topology .json file (a path
-// with '/', ending in .json, or an existing file). `expected` completes the
-// "cannot open topology file (expected ...)" error; *source says where the
-// topology came from.
-noc::Topology load_system_or_file(const std::string& spec, const std::string& expected, std::string* source);
+// A system: a preset name (noc/system_presets.hpp); an edited preset as
+// inline JSON ('{"preset": "cloudmatrix384", "ub": {"link":
+// {"bandwidth_gbps": 800}}}', noc/system_params.hpp); or a .json file (a
+// path with '/', ending in .json, or an existing file) holding either such
+// an edited preset (it has a "preset" key) or a topology graph {nodes,
+// links}. `expected` completes the "cannot open topology file (expected
+// ...)" error; *source says where the topology came from; *name is the
+// system's name for results; *resolved gets {"preset", every parameter} for
+// presets and edited presets (null for a topology graph), so a run can
+// record exactly what it simulated.
+noc::Topology load_system_or_file(const std::string& spec, const std::string& expected, std::string* source,
+                                  std::string* name = nullptr, json* resolved = nullptr);
 
 }  // namespace npusim::cli

@@ -93,7 +93,7 @@ double parse_size(const std::string& flag, const std::string& text) {
   return v;
 }
 
-json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
+json collective_json(const std::vector<std::string>& args, bool* as_json_out, json* resolved_system) {
   std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config, link_preset;
   std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text;
   bool as_json = false;
@@ -122,7 +122,9 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
     else throw UsageError("unknown argument '" + f + "' for 'collective'");
   }
   if (system.empty())
-    throw UsageError("collective: --system is required (a preset: " + preset_list() + ", or a topology .json file)");
+    throw UsageError("collective: --system is required (a preset: " + preset_list() +
+                     "; an edited preset, inline or in a .json file: {\"preset\": ..., \"ub\": {...}}; or a "
+                     "topology .json file)");
   if (op.empty()) throw UsageError(std::string("collective: --op is required (") + kOps + ")");
   const bool moe = op == "moe_dispatch" || op == "moe_combine";
   if (op != "allreduce" && op != "allgather" && op != "reducescatter" && op != "alltoall" && op != "broadcast" && !moe)
@@ -154,10 +156,13 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
                      "dispatch/combine; use --fidelity flow for " + op + " (" + algo + ")");
   const double bytes = moe ? 0.0 : parse_size("--bytes", bytes_text);
 
-  std::string source;
-  Topology t = load_system_or_file(system, "a preset: " + preset_list() + ", or a topology .json file", &source);
+  std::string source, system_name;
+  json resolved;
+  Topology t = load_system_or_file(system, "a preset: " + preset_list() + ", or a topology .json file", &source,
+                                   &system_name, &resolved);
+  if (resolved_system) *resolved_system = resolved;
   const int npus = static_cast<int>(t.endpoints().size());
-  if (npus < 2) throw ConfigError(system + ": a collective needs at least 2 NPUs, the system has " + std::to_string(npus));
+  if (npus < 2) throw ConfigError(system_name + ": a collective needs at least 2 NPUs, the system has " + std::to_string(npus));
   const int n = ranks_text.empty() ? npus : parse_ranks(ranks_text, npus);
   std::vector<int> ranks(t.endpoints().begin(), t.endpoints().begin() + n);
 
@@ -206,7 +211,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out) {
               {"algo", algo},
               {"ranks", n},
               {"bytes", bytes},
-              {"system", system},
+              {"system", system_name},
               {"system_npus", npus},
               {"fidelity", fidelity},
               {"time_us", r.time_us},
@@ -248,7 +253,7 @@ int run_collective_command(const std::vector<std::string>& args) {
   return 0;
 }
 
-json collective_job(const json& job) {
+json collective_job(const json& job, json* config) {
   // The job's keys are the command's flags: one validation path for both.
   static const char* kKeys[] = {"kind",  "name",   "system", "op",      "bytes",       "ranks", "algo",         "fidelity",
                                 "group", "tokens", "topk",   "experts", "token_bytes", "seed",  "packet_config", "link_preset"};
@@ -262,6 +267,11 @@ json collective_job(const json& job) {
                         "packet_config, link_preset");
     if (it.key() == "kind" || it.key() == "name") continue;
     const json& v = it.value();
+    if (it.key() == "system" && v.is_object()) {  // an edited preset: the command reads it inline
+      args.push_back("--system");
+      args.push_back(v.dump());
+      continue;
+    }
     if (!v.is_string() && !v.is_number())
       throw ConfigError("job." + it.key() + ": expected a string or a number, got " + v.dump());
     std::string flag = "--" + it.key();
@@ -272,8 +282,13 @@ json collective_job(const json& job) {
                                                                                   : std::to_string(v.get<double>())));
   }
   try {
-    json out = collective_json(args, nullptr);
+    json resolved;
+    json out = collective_json(args, nullptr, &resolved);
     out["name"] = job.value("name", out["system"].get<std::string>() + "__" + out["op"].get<std::string>());
+    if (config) {
+      *config = job;
+      if (!resolved.is_null()) (*config)["system"] = resolved;
+    }
     return out;
   } catch (const UsageError& e) {
     throw ConfigError(std::string("job: ") + e.what());

@@ -16,6 +16,7 @@
 #include "models/system/job_files.hpp"
 #include "models/system/memory_job.hpp"
 #include "src/cli/collective_cmd.hpp"
+#include "src/cli/remote_cmd.hpp"
 #include "src/cli/core_cmd.hpp"
 #include "src/cli/noc_cmd.hpp"
 #include "src/cli/op_cmd.hpp"
@@ -32,13 +33,15 @@ const char* kUsage =
     "                    [--fidelity cycle|fast] [--checker] [--timeline FILE]\n"
     "  npusim-engine job <job.json> [--out DIR]\n"
     "  npusim-engine core --trace <file.core> [--config core.json] [--json] [--stats-dir DIR]\n"
-    "  npusim-engine collective --system <preset|topology.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
+    "  npusim-engine collective --system <preset|'{\"preset\":...}'|file.json> --op <allreduce|allgather|reducescatter|alltoall>\n"
     "                    --bytes S [--ranks N] [--algo ring|direct] [--fidelity flow|packet] [--packet-config F] [--json]\n"
     "                    [--link-preset none|electrical|optical|optical_lpo]  (a link model for both fidelities: the\n"
     "                    flow level then sees the packet level's link latency and goodput, noc/link_model.hpp)\n"
     "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"
     "                    [--m M --n N --k K] [--fidelity cycle|fast] [--json] [--out DIR]  (op --help)\n"
     "  npusim-engine noc --topology <mesh:8x8|torus:4x4|ring:N|clos:E:G:S|preset|file> --rate R|--sweep r,... [--json]  (noc --help)\n"
+    "  npusim-engine remote --system <preset|topology.json|ring:N|mesh:XxY|clos:E:G:S> [--pattern P] [--op read|write]\n"
+    "                    [--bytes S] [--access A] [--json] [--out DIR]  (remote --help)\n"
     "  npusim-engine presets\n";
 
 struct Args {
@@ -114,11 +117,12 @@ int cmd_job(Args& a) {
   }
   const json job = npusim::read_json_file(path, "job", "a job object");
   if (job.is_object() && job.value("kind", std::string("memory")) == "collective") {
-    json r = npusim::cli::collective_job(job);
+    json config;
+    json r = npusim::cli::collective_job(job, &config);
     if (!out.empty()) {
       std::filesystem::create_directories(out);
       npusim::write_file(std::filesystem::path(out) / "result.json", r.dump(1) + "\n");
-      npusim::write_file(std::filesystem::path(out) / "config.json", job.dump(1) + "\n");
+      npusim::write_file(std::filesystem::path(out) / "config.json", config.dump(1) + "\n");
       // The flow model has no component stats yet: the summary is the stats.
       json stats = {{"stats", json::object()}, {"info", json::object()}};
       for (const char* k : {"time_us", "algbw_gbps", "busbw_gbps"}) stats["stats"]["system.collective." + std::string(k)] = r[k];
@@ -133,6 +137,11 @@ int cmd_job(Args& a) {
     } else {
       std::cout << r.dump(1) << std::endl;
     }
+    return 0;
+  }
+  if (job.is_object() && job.value("kind", std::string("memory")) == "remote") {
+    json r = npusim::cli::remote_job(job, out);
+    if (out.empty()) std::cout << r.dump(1) << std::endl;
     return 0;
   }
   if (job.is_object() && job.value("kind", std::string("memory")) == "op") {
@@ -163,6 +172,7 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "op") return npusim::cli::run_op_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "noc") return npusim::cli::run_noc_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "collective") return npusim::cli::run_collective_command({a.v.begin() + a.i, a.v.end()});
+    if (cmd == "remote") return npusim::cli::run_remote_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "presets") {
       for (const auto& n : npusim::memory::memory_preset_names()) std::cout << n << "\n";
       return 0;

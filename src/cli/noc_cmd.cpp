@@ -10,7 +10,9 @@
 #include "models/system/job_files.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/packet/synthetic_traffic.hpp"
+#include "models/system/onchip_mesh.hpp"
 #include "noc/system_presets.hpp"
+#include "npu/chip/chip_presets.hpp"
 #include "src/cli/cli_common.hpp"
 
 namespace npusim::cli {
@@ -27,11 +29,13 @@ constexpr double kGenLatNs = 10;
 constexpr int kMaxNocNpus = 4096;
 
 const char* kTopoForms =
-    "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), a preset or a topology .json file";
+    "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), chip:<chip preset> (its on-chip "
+    "mesh), a system preset or a topology .json file";
 
 const char* kNocHelp =
     "npusim noc: synthetic traffic on the packet-level fabric\n"
     "  --topology T        mesh:XxY | torus:XxY | ring:N | clos:E:G:S (E NPUs, G per leaf, S spines) |\n"
+    "                      chip:<chip preset> (the chip model's on-chip mesh: tiles, link widths) |\n"
     "                      a system preset | a topology .json file (generated links: 32 GB/s, 10 ns, E)\n"
     "  --traffic P         uniform | permutation | transpose | hotspot | alltoall | incast (default uniform)\n"
     "  --rate R            offered load: fraction of each NPU's injection bandwidth, in (0, 1]\n"
@@ -96,7 +100,8 @@ std::vector<int> parse_dims(const std::string& spec, const std::string& body, ch
 
 Topology parse_topology_spec(const std::string& spec, double bw, double lat, std::string* source) {
   const size_t colon = spec.find(':');
-  if (colon != std::string::npos && !is_file(spec)) {
+  // '{...}' is an edited system preset (load_system_or_file), not a generator.
+  if (colon != std::string::npos && !is_file(spec) && spec.rfind('{', 0) != 0) {
     const std::string kind = spec.substr(0, colon), body = spec.substr(colon + 1);
     if (source) *source = spec + " (generated; links " + std::to_string(bw) + " GB/s, " + std::to_string(lat) + " ns)";
     // Refuse oversized generators before building them (the packet level
@@ -130,6 +135,15 @@ Topology parse_topology_spec(const std::string& spec, double bw, double lat, std
       p.uplink_latency_ns = lat;
       json j = to_json(p);  // range checks with key paths
       return Topology::clos(from_json<noc::ClosParams>(j, "clos"));
+    }
+    if (kind == "chip") {
+      // The on-chip mesh a chip model uses with chip.noc.topology = "mesh"
+      // (its links; routers follow this command's flags).
+      npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset(body), "chip");
+      cfg.noc.topology = "mesh";
+      OnChipMesh m = onchip_mesh(cfg);
+      if (source) *source = spec + " (" + m.describe() + ", at " + std::to_string(cfg.clock_ghz) + " GHz)";
+      return std::move(m.topology);
     }
     throw UsageError("--topology: unknown generator '" + kind + "'; expected " + kTopoForms);
   }

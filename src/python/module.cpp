@@ -11,7 +11,9 @@
 #include "memory/patterns.hpp"
 #include "noc/link_model.hpp"
 #include "noc/packet/packet_params.hpp"
+#include "noc/tlm_fabric.hpp"
 #include "noc/packet/synthetic_traffic.hpp"
+#include "noc/system_params.hpp"
 #include "npu/chip/chip_config.hpp"
 #include "npu/chip/chip_presets.hpp"
 #include "npu/core/core_config.hpp"
@@ -66,8 +68,11 @@ PYBIND11_MODULE(_core, m) {
     if (kind == "core") return to_py(npusim::npu::CoreConfig::schema().describe());
     if (kind == "packet_fabric") return to_py(npusim::noc::PacketParams::schema().describe());
     if (kind == "traffic") return to_py(npusim::noc::TrafficParams::schema().describe());
+    if (kind == "tlm_fabric") return to_py(npusim::noc::TlmFabricParams::schema().describe());
+    if (kind == "system") return to_py(npusim::noc::SystemParams::schema().describe());
     throw npusim::ConfigError("unknown schema kind '" + kind +
-                              "'; expected 'memory', 'pattern', 'chip', 'core', 'packet_fabric' or 'traffic'");
+                              "'; expected 'memory', 'pattern', 'chip', 'core', 'packet_fabric', 'traffic', "
+                              "'tlm_fabric' or 'system'");
   }, py::arg("kind"), "Parameter declarations (type, unit, default, doc, range) of a config kind.");
   m.def("link_media", [] { return to_py(npusim::noc::link_media_json()); },
         "Fabric link medium presets (noc/link_model.hpp): latency parts, propagation, reach, doc and source.");
@@ -88,6 +93,27 @@ PYBIND11_MODULE(_core, m) {
   m.def("chip_peak_tflops", [](py::object cfg, const std::string& dtype) {
     return npusim::npu::chip_config_from_json(from_py(cfg), "chip").peak_tflops(dtype);
   }, py::arg("config"), py::arg("dtype"), "Dense peak TFLOPS (TOPS for int8) of a chip config for a dtype.");
+  m.def("system_presets", [] {
+    std::vector<std::string> v;
+    for (const auto& p : npusim::noc::supernode_presets()) v.push_back(p.name);
+    return v;
+  }, "Names of the bundled supernode presets whose parameters can be edited.");
+  m.def("system_preset", [](const std::string& n) { return to_py(npusim::to_json(npusim::noc::system_params(n))); },
+        py::arg("name"), "A bundled supernode preset (shape, UB bandwidths and latencies, source) as a full dict.");
+  m.def("resolve_system", [](py::object spec) {
+    const json j = from_py(spec);
+    const auto p = npusim::noc::system_from_json(j, "system");
+    return to_py(npusim::noc::system_to_json(p, j.is_string() ? j.get<std::string>() : j["preset"].get<std::string>()));
+  }, py::arg("spec"), "Validates a system (preset name or {\"preset\", edits}) and returns every parameter.");
+  m.def("system_shape", [](py::object spec) {
+    const auto p = npusim::noc::system_from_json(from_py(spec), "system");
+    const auto t = npusim::noc::build_system(p);
+    const int switches = t.num_nodes() - static_cast<int>(t.endpoints().size());
+    json out = {{"npus", t.endpoints().size()}, {"switches", switches}, {"links", t.num_links()},
+                {"servers", p.is_clos() ? p.servers() : 1}, {"l2_switches", p.is_clos() ? p.l2_switches() : 0}};
+    out["l1_switches"] = switches - out["l2_switches"].get<int>();
+    return to_py(out);
+  }, py::arg("spec"), "Switch and link counts of the topology a system builds.");
   m.def("patterns", [] {
     py::dict d;
     for (const auto& [n, doc] : npusim::memory::pattern_list()) d[py::str(n)] = doc;
