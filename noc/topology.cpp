@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "noc/link_model.hpp"
+
 namespace npusim::noc {
 
 namespace {
@@ -25,8 +27,8 @@ struct NodeSpec {
 };
 
 struct LinkSpec {
-  std::string src, dst;
-  double bandwidth_gbps = 0, latency_ns = 0;
+  std::string src, dst, medium;
+  double bandwidth_gbps = 0, latency_ns = 0, length_m = -1;
   bool bidirectional = true;
   static const Schema& schema() {
     static const Schema s = [] {
@@ -39,7 +41,12 @@ struct LinkSpec {
           .param(&LinkSpec::latency_ns, "latency_ns", "ns", 0.0,
                  "Propagation + switching latency per traversal", {0, 1e9})
           .param(&LinkSpec::bidirectional, "bidirectional", "", true,
-                 "Also add the reverse link with the same parameters");
+                 "Also add the reverse link with the same parameters")
+          .param(&LinkSpec::medium, "medium", "", std::string(""),
+                 "Link medium preset (none, electrical, optical, optical_lpo: noc/link_model.hpp); empty = the "
+                 "packet_fabric link.preset")
+          .param(&LinkSpec::length_m, "length_m", "m", -1.0,
+                 "Cable / fibre length; -1 = link.length_m, else the medium's typical reach", {-1, 1e6});
       return s;
     }();
     return s;
@@ -93,7 +100,7 @@ int Topology::add_link(int src, int dst, double bw, double lat) {
                       ": bandwidth_gbps must be > 0, got " + std::to_string(bw));
   if (src == dst) throw ConfigError("topology: link " + nodes_.at(src).name + " -> itself");
   int id = num_links();
-  links_.push_back({src, dst, bw, lat});
+  links_.push_back({src, dst, bw, lat, std::string(), -1.0});
   out_[src].push_back(id);
   in_[dst].push_back(id);
   dist_cache_.clear();
@@ -105,6 +112,13 @@ int Topology::add_link(int src, int dst, double bw, double lat) {
 void Topology::add_bidi(int a, int b, double bw, double lat) {
   add_link(a, b, bw, lat);
   add_link(b, a, bw, lat);
+}
+
+void Topology::set_link_medium(int link, const std::string& medium, double length_m) {
+  const Link& k = links_.at(link);
+  if (!medium.empty()) link_medium(medium, "topology: link " + nodes_[k.src].name + " -> " + nodes_[k.dst].name + " medium");
+  links_.at(link).medium = medium;
+  links_.at(link).length_m = length_m;
 }
 
 int Topology::node_id(const std::string& name) const {
@@ -200,8 +214,9 @@ Topology Topology::from_json(const json& j, const std::string& path) {
     if (s == d) throw ConfigError(what + ": a link must join two different nodes");
     if (!(l.bandwidth_gbps > 0))
       throw ConfigError(what + ": bandwidth_gbps must be > 0, got " + std::to_string(l.bandwidth_gbps));
-    t.add_link(s, d, l.bandwidth_gbps, l.latency_ns);
-    if (l.bidirectional) t.add_link(d, s, l.bandwidth_gbps, l.latency_ns);
+    if (!l.medium.empty()) link_medium(l.medium, what + ".medium");
+    t.set_link_medium(t.add_link(s, d, l.bandwidth_gbps, l.latency_ns), l.medium, l.length_m);
+    if (l.bidirectional) t.set_link_medium(t.add_link(d, s, l.bandwidth_gbps, l.latency_ns), l.medium, l.length_m);
   }
   if (j.contains("endpoints_forward")) {
     if (!j["endpoints_forward"].is_boolean())

@@ -31,6 +31,12 @@ struct Link {
   int src = 0, dst = 0;
   double bandwidth_gbps = 0;  // GB/s == bytes/ns, one direction
   double latency_ns = 0;
+  // Link medium preset (noc/link_model.hpp) and length; "" / -1: the
+  // packet_fabric link.preset / link.length_m decide (a length without a
+  // medium applies to the global preset). Only link_timing()
+  // reads these (it adds the medium to latency_ns).
+  std::string medium;
+  double length_m = -1;
 };
 
 // Parameters of the two-tier Clos generator (see Topology::clos).
@@ -111,6 +117,8 @@ class Topology {
   int add_node(const std::string& name, NodeKind kind);  // ConfigError on duplicates
   int add_link(int src, int dst, double bandwidth_gbps, double latency_ns);  // one direction
   void add_bidi(int a, int b, double bandwidth_gbps, double latency_ns);
+  // The medium and length of a link (from_json's "medium" / "length_m").
+  void set_link_medium(int link, const std::string& medium, double length_m);
   // Whether NPUs relay traffic for others (true on rings/meshes where the NPU
   // holds the router; false behind switches, where a path through an NPU
   // would be a bogus ECMP choice). Default: true iff there are no switches.
@@ -124,10 +132,10 @@ class Topology {
   void validate() const;
 
   // {"nodes":[{"name","kind"}], "links":[{"src","dst","bandwidth_gbps",
-  // "latency_ns","bidirectional"}], "endpoints_forward": bool}, optionally
-  // "name" and "source" (free text: where the numbers come from). Errors
-  // name the offending node / link (ConfigError). An object with a
-  // "generator" key goes to from_generator_json.
+  // "latency_ns","bidirectional","medium","length_m"}], "endpoints_forward":
+  // bool}, optionally "name" and "source" (free text: where the numbers come
+  // from). Errors name the offending node / link (ConfigError). An object
+  // with a "generator" key goes to from_generator_json.
   static Topology from_json(const json& j, const std::string& path = "topology");
 
   static Topology ring(int n, double bw_gbps, double lat_ns, bool bidirectional = true);

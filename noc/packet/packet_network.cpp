@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "models/sim/errors.hpp"
+#include "noc/link_model.hpp"
 
 namespace npusim::noc {
 
@@ -39,6 +40,9 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
       flits_delivered_(group_, "flits_delivered", "Flits delivered (header and padding included)", "flits"),
       bytes_delivered_(group_, "bytes_delivered", "Payload bytes delivered", "B"),
       credits_returned_(group_, "credits_returned", "Credits returned upstream", "flits"),
+      escape_entries_(group_, "escape_entries",
+                      "Packets that entered the escape VC class (adaptive routing found no adaptive VC with room)",
+                      "packets"),
       latency_ps_(group_, "latency_ps", "Packet latency, message creation to tail arrival (measured packets)", "ps"),
       hops_(group_, "hops", "Links crossed per delivered measured packet", "links"),
       link_flits_(group_, "link_flits", "Flits sent per link", "flits", t.num_links(), link_names(t)),
@@ -54,6 +58,7 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   neps_ = static_cast<int>(t.endpoints().size());
   if (!p.sw.allocator.empty() && p.sw.allocator != "round_robin" && p.sw.allocator != "islip")
     throw ConfigError("switch.allocator: expected 'round_robin' or 'islip', got '" + p.sw.allocator + "'");
+  check_link_params(p.link, p.packet);
   const int mtu_flits = flits_for(p.packet.mtu_bytes);
   pipeline_fs_ = static_cast<uint64_t>(std::llround(p.sw.pipeline_cycles * kFsPerNs / p.sw.clock_ghz));
   buffer_flits_ = p.sw.buffer_flits;
@@ -61,8 +66,8 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
     // Auto: credits for the longest credit round trip, plus one packet.
     double need = 0;
     for (int l = 0; l < t.num_links(); ++l) {
-      const double lat = (p.link.latency_ns >= 0 ? p.link.latency_ns : t.link(l).latency_ns) + p.link.serdes_ns;
-      need = std::max(need, link_bandwidth_gbps(l) * (2 * lat + pipeline_fs_ / kFsPerNs) / p.link.flit_bytes);
+      const LinkTiming lt = link_timing(t, l, p.link);
+      need = std::max(need, lt.bandwidth_gbps * (2 * lt.latency_ns + pipeline_fs_ / kFsPerNs) / p.link.flit_bytes);
     }
     buffer_flits_ = static_cast<int>(std::min(std::ceil(need), 1e6)) + mtu_flits;
   }
@@ -81,10 +86,10 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   credits_.assign(size_t(nlinks_) * vcs_, buffer_flits_);
   out_local_.resize(nlinks_);
   for (int l = 0; l < nlinks_; ++l) {
-    const double bw = link_bandwidth_gbps(l);
-    const double lat = (p.link.latency_ns >= 0 ? p.link.latency_ns : t.link(l).latency_ns) + p.link.serdes_ns;
-    flit_fs_[l] = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(p.link.flit_bytes / bw * kFsPerNs)));
-    lat_fs_[l] = static_cast<uint64_t>(std::llround(lat * kFsPerNs));
+    const LinkTiming lt = link_timing(t, l, p.link);
+    flit_fs_[l] =
+        std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(p.link.flit_bytes / lt.bandwidth_gbps * kFsPerNs)));
+    lat_fs_[l] = static_cast<uint64_t>(std::llround(lt.latency_ns * kFsPerNs));
   }
   for (int n = 0; n < t.num_nodes(); ++n) {
     const auto& outs = t.out_links(n);
@@ -139,9 +144,7 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   packets_.reserve(4096);
 }
 
-double PacketNetwork::link_bandwidth_gbps(int link) const {
-  return p_.link.bandwidth_gbps > 0 ? p_.link.bandwidth_gbps : t_.link(link).bandwidth_gbps;
-}
+double PacketNetwork::link_bandwidth_gbps(int link) const { return link_timing(t_, link, p_.link).bandwidth_gbps; }
 
 double PacketNetwork::injection_bandwidth_gbps(int e) const {
   const int n = t_.endpoints()[e];
@@ -153,10 +156,7 @@ double PacketNetwork::injection_bandwidth_gbps(int e) const {
   return t_.forwards(n) ? mx : sum;
 }
 
-int PacketNetwork::flits_for(uint64_t payload) const {
-  const uint64_t wire = payload + uint64_t(p_.packet.header_bytes);
-  return static_cast<int>((wire + p_.link.flit_bytes - 1) / p_.link.flit_bytes);
-}
+int PacketNetwork::flits_for(uint64_t payload) const { return packet_flits(payload, p_.link, p_.packet); }
 
 int PacketNetwork::send(int src, int dst, uint64_t bytes, uint64_t at_fs, bool measured, int64_t tag) {
   if (src < 0 || src >= t_.num_nodes() || ep_index_[src] < 0 || dst < 0 || dst >= t_.num_nodes() ||
@@ -341,25 +341,43 @@ void PacketNetwork::run_alloc(int n, uint64_t t) {
           P.route_vc_hi = static_cast<uint8_t>(hops[0].vc_hi);
         }
       }
-      int best_l = -1, best_vc = -1;
+      // The free link and VC with most credits; an escape-class candidate
+      // only when no other one has room (Duato: escape is the fallback).
+      int best_l = -1, best_vc = -1, best_pref = -1;
       int32_t best_cr = -1;
+      bool fits[PacketRouting::kMaxCandidates];
       for (int h = 0; h < k; ++h) {
         const int l = hops[h].link;
+        fits[h] = false;
         if (out_free_[l] > t) {
           wake = std::min(wake, out_free_[l]);
           continue;
         }
-        bool fits = false;
+        const int pref = hops[h].escape ? 0 : 1;
         for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) {
           const int32_t cr = credits_[size_t(l) * vcs_ + dv];
-          fits = fits || cr >= P.flits;
-          if (cr >= P.flits && cr > best_cr) {
+          if (cr < P.flits) continue;
+          fits[h] = true;
+          if (pref > best_pref || (pref == best_pref && cr > best_cr)) {
+            best_pref = pref;
             best_cr = cr;
             best_l = l;
             best_vc = dv;
           }
         }
-        if (!fits) credit_stalls_[l] += 1;  // back-pressure: the link is free, the buffer ahead is not
+      }
+      // Back-pressure: a free link none of whose offered VCs ahead has room
+      // (counted once per link; adaptive and escape candidates may share it).
+      for (int h = 0; h < k; ++h) {
+        const int l = hops[h].link;
+        if (out_free_[l] > t) continue;
+        bool room = false, counted = false;
+        for (int h2 = 0; h2 < k; ++h2)
+          if (hops[h2].link == l) {
+            room = room || fits[h2];
+            counted = counted || h2 < h;
+          }
+        if (!room && !counted) credit_stalls_[l] += 1;
       }
       if (best_l < 0) {  // waits for a port (wake above) or a credit (its return schedules a round)
         credit_wait_[n] = 1;
@@ -417,7 +435,9 @@ void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t)
     // back over the input link.
     return_credit(ip, gvc - vc_base_[ip], static_cast<int>(F), in_end + lat_fs_[ip]);
   }
-  P.state = routing_.next_state(P.state, l);
+  const bool was_escape = PacketRouting::in_escape(P.state);
+  P.state = routing_.next_state(P.state, l, out_vc);
+  if (!was_escape && PacketRouting::in_escape(P.state)) ++escape_entries_;
   P.route_link = -1;  // the next router computes its own
   P.vc = static_cast<uint8_t>(out_vc);
   ++P.hops;
@@ -525,7 +545,7 @@ std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
       for (int h = 0; h < k && h < 4; ++h) {
         const int l = hops[h].link;
         os << (h ? " or" : "") << " link " << t_.node(n).name << "->" << t_.node(t_.link(l).dst).name << " vc["
-           << hops[h].vc_lo << "," << hops[h].vc_hi << ") credits";
+           << hops[h].vc_lo << "," << hops[h].vc_hi << ")" << (hops[h].escape ? " (escape)" : "") << " credits";
         for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) os << " " << credits_[size_t(l) * vcs_ + dv];
       }
     }

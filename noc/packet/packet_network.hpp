@@ -9,7 +9,9 @@
 // it before its tail has arrived (never faster than the tail). Each packet
 // therefore costs a few events per hop, not one per flit, and the timing of
 // a lone packet over H equal links is exactly
-//     H x (pipeline + link latency + flit time) + (flits - 1) x flit time.
+//     H x (pipeline + link latency + flit time) + (flits - 1) x flit time,
+// link latency and flit count as noc/link_model.hpp decides them (medium,
+// SerDes/FEC, per-flit framing overhead).
 // Credits are returned when the packet's tail leaves a buffer (or is
 // ejected), after the link latency. Routers work only when something
 // happens (a head becomes ready, a credit returns, a port frees): idle
@@ -130,6 +132,7 @@ class PacketNetwork {
   const stats::Distribution& latency_ps() const { return latency_ps_; }
   const stats::Scalar& flits_delivered() const { return flits_delivered_; }
   const stats::Scalar& packets_delivered_stat() const { return packets_delivered_; }
+  const stats::Scalar& escape_entries() const { return escape_entries_; }
 
  private:
   enum EventType : uint8_t { kAlloc, kArrive, kDeliver, kCredit, kCreditLink, kSend, kGen, kTimer, kCheck };
@@ -244,7 +247,7 @@ class PacketNetwork {
   stats::Registry registry_;
   stats::Group group_;
   stats::Scalar packets_created_, packets_injected_, packets_delivered_, flits_delivered_, bytes_delivered_,
-      credits_returned_;
+      credits_returned_, escape_entries_;
   stats::Distribution latency_ps_, hops_;
   stats::Vector link_flits_, link_busy_ns_, link_utilisation_, credit_stalls_;
 };

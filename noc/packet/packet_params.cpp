@@ -1,5 +1,7 @@
 #include "noc/packet/packet_params.hpp"
 
+#include "noc/link_model.hpp"
+
 namespace npusim::noc {
 
 const Schema& PacketLinkParams::schema() {
@@ -11,10 +13,27 @@ const Schema& PacketLinkParams::schema() {
         .param(&PacketLinkParams::latency_ns, "latency_ns", "ns", -1.0,
                "Propagation latency per traversal; -1 = each link's latency from the topology", {-1, 1e9})
         .param(&PacketLinkParams::serdes_ns, "serdes_ns", "ns", 0.0,
-               "Serdes + FEC latency added to every traversal (E: 0 by default so closed forms stay simple)",
+               "Extra latency added to every traversal, on top of link.preset's medium (E: 0 by default so closed "
+               "forms stay simple)",
                {0, 1e9})
         .param(&PacketLinkParams::flit_bytes, "flit_bytes", "B", 32,
-               "Flit: the unit of serialisation and of credits (E)", {1, 1 << 16});
+               "Flit on the wire: the unit of serialisation and of credits (E)", {1, 1 << 16})
+        .param(&PacketLinkParams::flit_overhead_bytes, "flit_overhead_bytes", "B", 0,
+               "Link-level framing/CRC in every flit (a flit carries flit_bytes minus this of the packet), so "
+               "goodput < line rate even for MTU packets; must be < flit_bytes. 0 by default (E); for scale, "
+               "PCIe 6.0's 256-B FLIT carries 236 B of TLPs, spending 20 B on DLLP, CRC and FEC (V, PCI-SIG)", {0, 1 << 16})
+        .choice(&PacketLinkParams::preset, "preset", "none",
+                "Link medium of every link without its own (topology JSON 'medium'): adds SerDes + FEC + module "
+                "latency and propagation over the length; 'none' adds nothing. Numbers and sources: npusim params "
+                "link_media (noc/link_model.cpp)",
+                [] {
+                  std::vector<std::string> v;
+                  for (const LinkMedium& m : link_media()) v.push_back(m.name);
+                  return v;
+                }())
+        .param(&PacketLinkParams::length_m, "length_m", "m", -1.0,
+               "Length of links without their own (topology JSON 'length_m'); -1 = the medium's typical reach",
+               {-1, 1e6});
     return s;
   }();
   return s;
@@ -63,14 +82,21 @@ const Schema& RoutingParams::schema() {
         .choice(&RoutingParams::algorithm, "algorithm", "auto",
                 "auto (dor on generated meshes/tori/rings/nD-FullMeshes, dragonfly_min on dragonflies, else "
                 "updown); ecmp: shortest paths, next hop by (src,dst) hash; dor: dimension order; updown: shortest "
-                "legal up*/down* paths, hashed; adaptive: the minimal next hop with most free credits (not "
-                "deadlock-free); dragonfly_min: local-global-local with two VC classes (needs vcs >= 2)",
+                "legal up*/down* paths, hashed; adaptive: any minimal next hop (the one with most free credits), "
+                "deadlock-free with routing.escape_vc; dragonfly_min: local-global-local with two VC classes "
+                "(needs vcs >= 2)",
                 {"auto", "ecmp", "dor", "updown", "adaptive", "dragonfly_min"})
         .param(&RoutingParams::dateline, "dateline", "", true,
                "dor on rings/tori: VCs split in two classes, class 1 after crossing the wrap link (needs vcs >= 2)")
         .param(&RoutingParams::spray, "spray", "", true,
                "ecmp/updown: hash each packet onto the equal-cost next hops (packet spraying, like the flow "
-               "model's even split); false: one path per (src, dst) flow");
+               "model's even split); false: one path per (src, dst) flow")
+        .param(&RoutingParams::escape_vc, "escape_vc", "", true,
+               "adaptive: Duato escape VCs. The low VCs form an escape class routed by dor with dateline classes "
+               "(generated rings/tori: 2 VCs; meshes: 1) or updown (other graphs: 1 VC); the rest are adaptive. A "
+               "packet takes the escape class when no adaptive VC has room and stays in it to its destination. "
+               "Needs switch.vcs >= escape VCs + 1. false: pure minimal adaptive, which can deadlock on cyclic "
+               "topologies (the watchdog reports it)");
     return s;
   }();
   return s;

@@ -15,7 +15,10 @@ struct PacketLinkParams {
   double bandwidth_gbps = 0;   // 0: each link's own bandwidth from the topology
   double latency_ns = -1;      // -1: each link's own latency from the topology
   double serdes_ns = 0;        // added per traversal (serdes + FEC)
-  int flit_bytes = 32;         // link-level flow-control unit
+  int flit_bytes = 32;         // link-level flow-control unit, on the wire
+  int flit_overhead_bytes = 0; // link-level framing/CRC inside each flit (a flit carries flit_bytes - this)
+  std::string preset = "none"; // link medium of links without their own (noc/link_model.hpp)
+  double length_m = -1;        // -1: each link's own length, else the medium's typical reach
   static const Schema& schema();
 };
 
@@ -41,6 +44,7 @@ struct RoutingParams {
   std::string algorithm = "auto";  // auto | ecmp | dor | updown | adaptive | dragonfly_min
   bool dateline = true;            // dateline VC classes on rings/tori (dor)
   bool spray = true;               // ecmp/updown hash per packet (true) or per (src, dst) flow
+  bool escape_vc = true;           // adaptive: Duato escape VCs (deadlock-free); false: pure minimal adaptive
   static const Schema& schema();
 };
 

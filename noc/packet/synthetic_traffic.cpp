@@ -180,6 +180,7 @@ TrafficResult run_synthetic(const Topology& t, const PacketParams& p, const Traf
   for (const auto& [name, v] : net.stats().flatten()) {
     if (name == "noc.hops::mean") r.avg_hops = v;
     if (name == "noc.credits_returned") r.credits_returned = uint64_t(v);
+    if (name == "noc.escape_entries") r.escape_entries = uint64_t(v);
     if (name.rfind("noc.link_utilisation::", 0) == 0 && name != "noc.link_utilisation::total") {
       r.max_link_utilisation = std::max(r.max_link_utilisation, v);
       r.mean_link_utilisation += v / std::max(1, t.num_links());
@@ -229,6 +230,7 @@ json TrafficResult::to_json() const {
             {"packets_delivered", packets_delivered},
             {"source_paused", source_paused},
             {"credits_returned", credits_returned},
+            {"escape_entries", escape_entries},
             {"credits_conserved", credits_conserved},
             {"saturated", saturated},
             {"events", events},

@@ -48,6 +48,7 @@ struct TrafficResult {
   double max_link_utilisation = 0, mean_link_utilisation = 0;
   uint64_t packets_measured = 0, packets_created = 0, packets_delivered = 0, source_paused = 0;
   uint64_t credits_returned = 0;
+  uint64_t escape_entries = 0;  // packets that fell back to the escape VCs (adaptive routing)
   bool credits_conserved = false;
   bool saturated = false;  // accepted < 95% of offered
   uint64_t events = 0;

@@ -66,10 +66,29 @@ def cmd_presets(args):
     return 0
 
 
+def cmd_link_media():
+    # The presets are data in noc/link_model.cpp; printed with their sources.
+    from . import _native
+    media = _native.call("link_media")
+    print(f"{'medium':<12} {'serdes_ns':>9} {'fec_ns':>6} {'module_ns':>9} {'ns_per_m':>8} {'reach_m':>7} "
+          f"{'latency_ns':>10}  doc")
+    for name, m in media.items():
+        print(f"{name:<12} {m['serdes_ns']:>9g} {m['fec_ns']:>6g} {m['module_ns']:>9g} {m['ns_per_m']:>8g} "
+              f"{m['reach_m']:>7g} {m['latency_ns']:>10g}  {m['doc']}")
+    print("\nsources (V vendor, P paper, R report, E our estimate):")
+    for name, m in media.items():
+        print(f"  {name}: {m['source']}")
+    print("\nlatency_ns = serdes + fec + module + ns_per_m x reach, added to each link's own latency per traversal; "
+          "choose with packet_fabric link.preset or a topology link's \"medium\"")
+    return 0
+
+
 def cmd_params(args):
     # Every kind's parameters come from its C++ declaration (one schema).
     from . import _native
     from .params import ParamObject
+    if args.kind == "link_media":
+        return cmd_link_media()
     cfg = ParamObject(_native.call("schema", args.kind), None, path=args.kind, kind=args.kind)
     rows = [(p, repr(v), u, d) for p, v, u, d in cfg._rows()]
     w = [max(len(r[i]) for r in rows) for i in range(3)]
@@ -113,7 +132,7 @@ def parser():
 
     pa = sub.add_parser("params", help="list every parameter of a config kind with unit, default, doc")
     pa.add_argument("kind", choices=["memory", "chip", "core", "pattern", "packet_fabric", "traffic", "tlm_fabric",
-                                     "system", "collective"])
+                                     "system", "collective", "link_media"])
     pa.set_defaults(func=cmd_params)
     return p
 

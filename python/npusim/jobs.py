@@ -160,7 +160,10 @@ class CollectiveRun(dict):
     small systems (every algorithm; `chunk_bytes` sets the pipeline chunk of
     double_tree and broadcast there). `group` and `chunk_bytes` are declared
     in the "collective" schema (npusim params collective). Values are checked
-    by the engine, which names the offending key. The result has time_us,
+    by the engine, which names the offending key. `link_preset`: a link
+    medium (none, electrical, optical, optical_lpo) for links without their
+    own; with it the flow level sees the packet level's link latency and
+    goodput (npusim params link_media lists the numbers). The result has time_us,
     algbw_gbps, busbw_gbps and `tiers` (per-tier link bytes and utilisation).
     """
 
@@ -169,7 +172,7 @@ class CollectiveRun(dict):
 
     def __init__(self, system, op, bytes=None, *, ranks=None, algo=None, fidelity="flow", name=None,  # noqa: A002
                  group=None, tokens=None, topk=None, experts=None, token_bytes=None, seed=None,
-                 link_bandwidth_gbps=None, link_latency_ns=None, chunk_bytes=None):
+                 link_bandwidth_gbps=None, link_latency_ns=None, chunk_bytes=None, link_preset=None):
         super().__init__()
         sys_spec, sys_name = _job_system(system)
         if op not in self.OPS:
@@ -198,6 +201,8 @@ class CollectiveRun(dict):
                 self[key] = value if key == "token_bytes" else int(value)
         if algo is not None:
             self["algo"] = algo
+        if link_preset is not None:
+            self["link_preset"] = link_preset
         if chunk_bytes is not None:
             self["chunk_bytes"] = chunk_bytes  # an int, or a size string like "64K": the engine parses both
         # Links of a generated system (systems.dragonfly(...), "fullmesh:8x8"); the engine refuses them for

@@ -9,6 +9,7 @@
 #include "models/system/job_files.hpp"
 #include "noc/collective_params.hpp"
 #include "noc/collectives_flow.hpp"
+#include "noc/link_model.hpp"
 #include "noc/packet/collectives_packet.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/system_presets.hpp"
@@ -76,7 +77,7 @@ double parse_size(const std::string& flag, const std::string& text) {
 }
 
 json collective_json(const std::vector<std::string>& args, bool* as_json_out, json* resolved_system) {
-  std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config;
+  std::string system, op, bytes_text, ranks_text, algo, fidelity = "flow", packet_config, link_preset;
   std::string group_text, tokens_text, topk_text, experts_text, token_bytes_text, seed_text, chunk_text;
   std::string link_bw_text, link_lat_text;
   bool as_json = false;
@@ -100,6 +101,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
     else if (f == "--token-bytes") token_bytes_text = value();
     else if (f == "--seed") seed_text = value();
     else if (f == "--packet-config") packet_config = value();
+    else if (f == "--link-preset") link_preset = value();
     else if (f == "--link-bandwidth-gbps") link_bw_text = value();
     else if (f == "--link-latency-ns") link_lat_text = value();
     else if (f == "--chunk-bytes") chunk_text = value();
@@ -124,8 +126,6 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
   }
   if (fidelity != "flow" && fidelity != "packet")
     throw UsageError("--fidelity: expected flow or packet, got '" + fidelity + "'");
-  if (!packet_config.empty() && fidelity != "packet")
-    throw UsageError("--packet-config: only with --fidelity packet");
   const std::vector<std::string>& algos = noc::collective_algorithms(op);
   if (algo.empty()) algo = algos.front();
   if (std::find(algos.begin(), algos.end(), algo) == algos.end())
@@ -180,27 +180,34 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
                        std::to_string(mt.topk));
     return mt;
   };
+  // Packet-fabric parameters: the defaults (noc/packet/packet_params.hpp),
+  // or a packet_fabric JSON over them, then --link-preset.
+  json pj = packet_config.empty() ? json::object()
+                                  : read_json_file(packet_config, "packet-fabric config", "a packet_fabric object");
+  if (!link_preset.empty()) pj["link"]["preset"] = link_preset;
+  const noc::PacketParams pp = from_json<noc::PacketParams>(pj, "packet");
+  // The flow level sees the packet level's links (medium latency, goodput
+  // after headers and flit framing: noc/link_model.hpp) once a link model is
+  // asked for; otherwise it takes the topology's bandwidths as goodput, as
+  // the vendors' nominal figures are quoted.
+  const bool link_model = fidelity == "packet" || !packet_config.empty() || !link_preset.empty() || noc::has_link_media(t);
+  const Topology tv = link_model && fidelity == "flow" ? noc::flow_view(t, pp) : Topology();
+  const Topology& tf = link_model && fidelity == "flow" ? tv : t;
   CollectiveResult r;
   if (fidelity == "packet") {
-    // Packet level with the fabric's defaults (noc/packet/packet_params.hpp),
-    // or a packet_fabric JSON over them.
-    const json pj = packet_config.empty()
-                        ? json::object()
-                        : read_json_file(packet_config, "packet-fabric config", "a packet_fabric object");
-    const noc::PacketParams pp = from_json<noc::PacketParams>(pj, "packet");
     r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks) : noc::packet_collective(t, pp, op, algo, bytes, ranks, cp);
   } else if (moe) {
-    r = noc::moe_alltoallv(t, moe_traffic(), ranks);
-  } else if (op == "broadcast") r = noc::broadcast(t, bytes, ranks);
-  else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(t, bytes, ranks);
-  else if (algo == "double_tree") r = noc::double_tree_allreduce(t, bytes, ranks);
+    r = noc::moe_alltoallv(tf, moe_traffic(), ranks);
+  } else if (op == "broadcast") r = noc::broadcast(tf, bytes, ranks);
+  else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(tf, bytes, ranks);
+  else if (algo == "double_tree") r = noc::double_tree_allreduce(tf, bytes, ranks);
   else if (algo == "hierarchical")
-    r = noc::hierarchical_allreduce(t, bytes, cp.group, ranks);
-  else if (algo == "pairwise") r = noc::pairwise_alltoall(t, bytes, ranks);
-  else if (algo == "direct") r = noc::direct_collective(t, op, bytes, ranks);
-  else if (op == "allreduce") r = noc::ring_allreduce(t, bytes, ranks);
-  else if (op == "allgather") r = noc::ring_allgather(t, bytes, ranks);
-  else r = noc::ring_reduce_scatter(t, bytes, ranks);
+    r = noc::hierarchical_allreduce(tf, bytes, cp.group, ranks);
+  else if (algo == "pairwise") r = noc::pairwise_alltoall(tf, bytes, ranks);
+  else if (algo == "direct") r = noc::direct_collective(tf, op, bytes, ranks);
+  else if (op == "allreduce") r = noc::ring_allreduce(tf, bytes, ranks);
+  else if (op == "allgather") r = noc::ring_allgather(tf, bytes, ranks);
+  else r = noc::ring_reduce_scatter(tf, bytes, ranks);
 
   json out = {{"op", op},
               {"algo", algo},
@@ -214,6 +221,8 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
               {"busbw_gbps", r.busbw_gbps},
               {"phases", r.phases},
               {"simulated_phases", r.simulated_phases},
+              {"link_model", link_model},
+              {"link_preset", pp.link.preset},
               {"source", source}};
   if (moe) out["bytes"] = r.bytes;  // routed bytes per rank
   // The algorithm parameters that shaped this run, so it can be rerun exactly.
@@ -254,7 +263,7 @@ json collective_job(const json& job, json* config) {
   static const char* kKeys[] = {"kind",   "name",    "system",      "op",   "bytes",         "ranks",
                                 "algo",   "fidelity", "group",      "tokens", "topk",        "experts",
                                 "token_bytes", "seed", "packet_config", "chunk_bytes", "link_bandwidth_gbps",
-                                "link_latency_ns"};
+                                "link_latency_ns", "link_preset"};
   std::vector<std::string> args;
   for (auto it = job.begin(); it != job.end(); ++it) {
     bool known = false;
@@ -262,7 +271,7 @@ json collective_job(const json& job, json* config) {
     if (!known)
       throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: kind, name, "
                         "system, op, bytes, ranks, algo, fidelity, group, tokens, topk, experts, token_bytes, seed, "
-                        "packet_config, chunk_bytes, link_bandwidth_gbps, link_latency_ns");
+                        "packet_config, chunk_bytes, link_bandwidth_gbps, link_latency_ns, link_preset");
     if (it.key() == "kind" || it.key() == "name") continue;
     const json& v = it.value();
     if (it.key() == "system" && v.is_object()) {  // an edited preset: the command reads it inline

@@ -37,6 +37,8 @@ const char* kUsage =
     "                    --op <allreduce|allgather|reducescatter|alltoall|broadcast|moe_dispatch|moe_combine>\n"
     "                    --bytes S [--ranks N] [--algo ring|direct|pairwise|halving_doubling|hierarchical|double_tree]\n"
     "                    [--group G] [--fidelity flow|packet] [--packet-config F] [--chunk-bytes C] [--json]\n"
+    "                    [--link-preset none|electrical|optical|optical_lpo]  (a link model for both fidelities: the\n"
+    "                    flow level then sees the packet level's link latency and goodput, noc/link_model.hpp)\n"
     "                    (generator: mesh:XxY torus:XxY ring:N clos:E:G:S dragonfly:A:P:H[:G] fullmesh:AxBx..., links\n"
     "                    [--link-bandwidth-gbps B] [--link-latency-ns L], default 32 GB/s, 10 ns)\n"
     "  npusim-engine op --chip <preset|chip.json> --op <matmul|attention|elementwise> --dtype D\n"

@@ -46,6 +46,10 @@ const char* kNocHelp =
     "  --packet-bytes B    payload per packet (default 240, <= MTU 256)\n"
     "  --vcs V --buffer F --pipeline C --allocator round_robin|islip\n"
     "  --routing auto|ecmp|dor|updown|adaptive|dragonfly_min  --link-latency-ns L --link-bandwidth-gbps B\n"
+    "  --link-preset P     link medium of every link without its own: none | electrical | optical | optical_lpo\n"
+    "                      (adds SerDes + FEC + module latency and propagation; npusim params link_media)\n"
+    "  --escape-vc on|off  adaptive: Duato escape VCs (default on, deadlock-free; needs --vcs >= 3 on a\n"
+    "                      ring/torus, >= 2 elsewhere); off: pure minimal adaptive, can deadlock\n"
     "  --seed S --cycles N (measurement window) --warmup N --config packet.json --json\n"
     "  --stats (stats in the JSON) | --stats-dir DIR (stats.txt, stats.json, config.json; rate_<r>/ per sweep rate)\n"
     "Exit codes: 2 usage, 3 config, 6 stall (deadlock: the report names who holds what).\n";
@@ -56,6 +60,12 @@ int parse_int(const std::string& flag, const std::string& text) {
   for (char c : text)
     if (!std::isdigit(static_cast<unsigned char>(c))) throw UsageError(want);
   return static_cast<int>(std::min<long long>(std::stoll(text), 2000000000LL));
+}
+
+bool parse_on_off(const std::string& flag, const std::string& text) {
+  if (text == "on") return true;
+  if (text == "off") return false;
+  throw UsageError(flag + ": expected on or off, got '" + text + "'");
 }
 
 std::vector<int> parse_dims(const std::string& spec, const std::string& body, char sep, size_t count) {
@@ -176,6 +186,8 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--pipeline") pj["switch"]["pipeline_cycles"] = parse_int(f, value());
     else if (f == "--allocator") pj["switch"]["allocator"] = value();
     else if (f == "--routing") pj["routing"]["algorithm"] = value();
+    else if (f == "--link-preset") pj["link"]["preset"] = value();
+    else if (f == "--escape-vc") pj["routing"]["escape_vc"] = parse_on_off(f, value());
     else if (f == "--link-latency-ns") { gen_lat = parse_double(f, value()); pj["link"]["latency_ns"] = gen_lat; }
     else if (f == "--link-bandwidth-gbps") { gen_bw = parse_double(f, value()); pj["link"]["bandwidth_gbps"] = gen_bw; }
     else if (f == "--seed") pj["seed"] = parse_int(f, value());

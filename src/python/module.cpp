@@ -10,6 +10,7 @@
 #include "memory/hbm_presets.hpp"
 #include "memory/patterns.hpp"
 #include "noc/collective_params.hpp"
+#include "noc/link_model.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/tlm_fabric.hpp"
 #include "noc/packet/synthetic_traffic.hpp"
@@ -75,6 +76,8 @@ PYBIND11_MODULE(_core, m) {
                               "'; expected 'memory', 'pattern', 'chip', 'core', 'packet_fabric', 'traffic', "
                               "'tlm_fabric', 'system' or 'collective'");
   }, py::arg("kind"), "Parameter declarations (type, unit, default, doc, range) of a config kind.");
+  m.def("link_media", [] { return to_py(npusim::noc::link_media_json()); },
+        "Fabric link medium presets (noc/link_model.hpp): latency parts, propagation, reach, doc and source.");
   m.def("memory_presets", &npusim::memory::memory_preset_names, "Names of the bundled memory presets.");
   m.def("memory_preset", [](const std::string& n) { return to_py(npusim::memory::memory_preset(n)); },
         py::arg("name"), "A bundled memory preset as a full config dict.");

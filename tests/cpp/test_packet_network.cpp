@@ -201,12 +201,14 @@ TEST_CASE("8x8 mesh latency-load curve: flat, then rising, saturating below capa
 }
 
 TEST_CASE("a deadlocking routing config is reported with who holds what", "[packet]") {
-  // Minimal adaptive routing on a ring with one VC and no dateline: under
-  // full load every ring buffer fills with packets waiting on the next one.
+  // Minimal adaptive routing on a ring with one VC, no dateline and no
+  // escape VCs: under full load every ring buffer fills with packets waiting
+  // on the next one.
   PacketParams p = simple_params();
   p.sw.vcs = 1;
   p.sw.buffer_flits = 16;
   p.routing.algorithm = "adaptive";
+  p.routing.escape_vc = false;
   p.stall_check_ns = 20000;
   TrafficParams tp = defaults_of<TrafficParams>();
   tp.rate = 1.0;

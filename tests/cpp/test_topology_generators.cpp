@@ -65,7 +65,7 @@ std::vector<Hop> walk(const Topology& t, const PacketRouting& r, int src, int ds
     const int k = r.route(node, src, dst, state, seq, out);
     REQUIRE(k >= 1);
     path.push_back({out[0].link, out[0].vc_lo, out[0].vc_hi});
-    state = r.next_state(state, out[0].link);
+    state = r.next_state(state, out[0].link, out[0].vc_lo);  // the VC it takes downstream
     node = t.link(out[0].link).dst;
   }
   return path;

@@ -74,6 +74,14 @@ def test_presets_and_params():
     assert p.returncode == 0, p.stderr
     assert "memory.timing.nCL" in p.stdout and "tCK" in p.stdout and "Read latency: RD to first data" in p.stdout
     assert npusim_cmd("params", "nosuch").returncode == 2
+    # Link media presets: numbers with their sources; the packet fabric's link keys.
+    p = npusim_cmd("params", "link_media")
+    assert p.returncode == 0, p.stderr
+    for text in ("optical_lpo", "electrical", "RS(544,514)", "SMF-28", "(E)", "(V)", "327"):
+        assert text in p.stdout, text
+    p = npusim_cmd("params", "packet_fabric")
+    for key in ("link.preset", "link.flit_overhead_bytes", "link.length_m", "routing.escape_vc"):
+        assert "packet_fabric." + key in p.stdout, key
 
 
 @needs_engine

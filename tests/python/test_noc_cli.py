@@ -3,6 +3,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from conftest import BUILD, ENGINE, REPO, needs_engine
 
 
@@ -111,10 +113,27 @@ def test_malformed_topology_file_names_the_link(tmp_path):
 
 @needs_engine
 def test_deadlock_exit_code_and_report():
-    p = engine("--topology", "ring:8", "--routing", "adaptive", "--vcs", "1", "--buffer", "16", "--rate", "1",
-               "--cycles", "20000")
+    p = engine("--topology", "ring:8", "--routing", "adaptive", "--escape-vc", "off", "--vcs", "1", "--buffer", "16",
+               "--rate", "1", "--cycles", "20000")
     assert p.returncode == 6, p.stderr
     assert "StallError" in p.stderr and "holds" in p.stderr and "waits for link" in p.stderr
+
+
+@needs_engine
+def test_escape_vc_flag():
+    # Escape VCs are on by default: the same ring needs 3 VCs (2 dateline
+    # escape classes + 1 adaptive) and then drains under full load.
+    p = engine("--topology", "ring:8", "--routing", "adaptive", "--vcs", "1", "--rate", "1", "--cycles", "2000")
+    assert p.returncode == 3 and "switch.vcs" in p.stderr and ">= 3" in p.stderr, p.stderr
+    p = engine("--topology", "ring:8", "--routing", "adaptive", "--escape-vc", "on", "--vcs", "3", "--buffer", "16",
+               "--rate", "1", "--cycles", "2000", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["packets_delivered"] == r["packets_created"] and r["escape_entries"] > 0
+    assert r["params"]["routing"]["escape_vc"] is True
+    p = engine("--topology", "ring:8", "--routing", "adaptive", "--escape-vc", "maybe", "--rate", "0.1")
+    assert p.returncode == 2 and "--escape-vc" in p.stderr and "on or off" in p.stderr
+    assert "--escape-vc on|off" in engine("--help").stdout
 
 
 @needs_engine
@@ -181,8 +200,8 @@ def test_collective_at_packet_fidelity(tmp_path):
     cfg.write_text(json.dumps({"switch": {"pipe": 50}}))
     p = coll(*base, "--fidelity", "packet", "--packet-config", str(cfg))
     assert p.returncode == 3 and "packet.switch.pipe" in p.stderr
-    p = coll(*base, "--packet-config", str(cfg))
-    assert p.returncode == 2 and "--fidelity packet" in p.stderr
+    p = coll(*base, "--packet-config", str(cfg))  # the flow level reads its link model from it too
+    assert p.returncode == 3 and "packet.switch.pipe" in p.stderr
     p = coll("--system", "cloudmatrix384", "--op", "allreduce", "--bytes", "16M", "--fidelity", "packet")
     assert p.returncode == 2 and "packet-level limit" in p.stderr
 
@@ -206,3 +225,58 @@ def test_study_noc_quick(tmp_path):
         assert sub["avg latency ns"].iloc[-1] > sub["avg latency ns"].iloc[0]
         assert (sub["accepted"] <= sub["offered"] * 1.05).all()
         assert sub["accepted"].max() < 1.0
+
+
+@needs_engine
+def test_link_presets_on_both_fidelities(tmp_path):
+    def coll(*args):
+        return subprocess.run([str(ENGINE), "collective", *args], capture_output=True, text=True, timeout=300)
+
+    base = ("--system", "nvl72", "--ranks", "8", "--op", "allreduce", "--bytes", "1M", "--json")
+    raw = json.loads(coll(*base).stdout)
+    assert raw["link_model"] is False and raw["link_preset"] == "none"
+    times = {}
+    for preset in ("electrical", "optical_lpo", "optical"):
+        flow = json.loads(coll(*base, "--link-preset", preset).stdout)
+        pk = json.loads(coll(*base, "--link-preset", preset, "--fidelity", "packet").stdout)
+        assert flow["link_model"] and flow["link_preset"] == preset
+        # Same links at both levels: the flow level is within 2% of the packet
+        # level (measured -0.5..-0.9%; the rest is the router pipeline).
+        assert abs(flow["time_us"] / pk["time_us"] - 1) < 0.02, (preset, flow["time_us"], pk["time_us"])
+        times[preset] = pk["time_us"]
+    # 14 ring steps, each NPU -> switch -> NPU (2 links): the medium's latency
+    # adds up, 96 ns more per link for DSP optics than for LPO.
+    assert times["electrical"] < times["optical_lpo"] < times["optical"]
+    assert abs(times["optical"] - times["optical_lpo"] - 14 * 2 * (327 - 231) / 1000) < 0.01
+    p = coll(*base, "--link-preset", "copper")
+    assert p.returncode == 3 and "link.preset" in p.stderr and "optical_lpo" in p.stderr
+    # Per link in a topology file; a bad medium names the link.
+    topo = {"nodes": [{"name": "a"}, {"name": "b"}],
+            "links": [{"src": "a", "dst": "b", "bandwidth_gbps": 50, "latency_ns": 5, "medium": "optical",
+                       "length_m": 100}]}
+    f = tmp_path / "pair.json"
+    f.write_text(json.dumps(topo))
+    r = json.loads(coll("--system", str(f), "--op", "allgather", "--bytes", "1K", "--json").stdout)
+    assert r["link_model"] is True
+    # One step of 512 B: 5 + 670 ns of latency and 512 B / (50 GB/s x 256/288).
+    assert abs(r["time_us"] - (675 + 512 / (50 * 256 / 288)) / 1000) < 1e-6
+    topo["links"][0]["medium"] = "fiber"
+    f.write_text(json.dumps(topo))
+    p = coll("--system", str(f), "--op", "allgather", "--bytes", "1K")
+    assert p.returncode == 3 and "links[0] (a -> b).medium" in p.stderr and "fiber" in p.stderr
+    # The noc command takes the preset too.
+    p = engine("--topology", "ring:4", "--rate", "0.05", "--cycles", "1000", "--link-preset", "optical", "--json")
+    assert p.returncode == 0, p.stderr
+    fast = json.loads(engine("--topology", "ring:4", "--rate", "0.05", "--cycles", "1000", "--json").stdout)
+    assert json.loads(p.stdout)["avg_latency_ns"] > fast["avg_latency_ns"] + 327
+
+
+@needs_engine
+def test_collective_run_takes_a_link_preset(tmp_path):
+    import npusim
+    r = npusim.run(npusim.CollectiveRun("nvl72", op="allgather", bytes=1 << 20, ranks=8, link_preset="optical"),
+                   out_dir=str(tmp_path / "a"))
+    assert r["link_preset"] == "optical" and r["link_model"] is True
+    with pytest.raises(npusim.ConfigError, match="link.preset"):
+        npusim.run(npusim.CollectiveRun("nvl72", op="allgather", bytes=1 << 20, ranks=8, link_preset="copper"),
+                   out_dir=str(tmp_path / "b"))
