@@ -12,6 +12,7 @@
 #include "models/system/ub_endpoint.hpp"
 #include "npu/chip/chip_config.hpp"
 #include "npu/chip/chip_presets.hpp"
+#include "tests/cpp/packet_harness.hpp"
 
 using namespace npusim;
 using npu::Op;
@@ -21,12 +22,7 @@ namespace {
 
 // One message through the idle mesh, in fs.
 uint64_t lone_fs(const OnChipMesh& m, int from, int to, uint64_t bytes) {
-  noc::PacketNetwork net(m.topology, m.params);
-  uint64_t done = 0;
-  net.on_message_done = [&](int, const noc::Message& msg) { done = msg.done_fs; };
-  net.send(m.node(from), m.node(to), bytes, 0);
-  net.run();
-  return done;
+  return noc::test::one_message_fs(m.topology, m.params, m.node(from), m.node(to), bytes);
 }
 
 }  // namespace

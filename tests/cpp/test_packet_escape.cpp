@@ -9,6 +9,7 @@
 #include "noc/packet/packet_network.hpp"
 #include "noc/packet/synthetic_traffic.hpp"
 #include "noc/topology.hpp"
+#include "tests/cpp/packet_harness.hpp"
 
 using namespace npusim;
 using namespace npusim::noc;
@@ -19,14 +20,9 @@ namespace {
 // 32-B flits on 32 GB/s links (one flit per ns), 240 B + 16 B header = 8
 // flits per packet, 3-cycle pipeline at 1 GHz, 10 ns links.
 PacketParams escape_params(int vcs) {
-  PacketParams p = defaults_of<PacketParams>();
-  p.packet.mtu_bytes = 240;
-  p.packet.header_bytes = 16;
-  p.link.flit_bytes = 32;
-  p.sw.pipeline_cycles = 3;
-  p.sw.clock_ghz = 1.0;
+  // Two packets per VC: shallow, so buffers fill and cycles of waiting can form.
+  PacketParams p = test::unit_params(16);
   p.sw.vcs = vcs;
-  p.sw.buffer_flits = 16;  // two packets per VC: shallow, so buffers fill and cycles of waiting can form
   p.routing.algorithm = "adaptive";
   p.stall_check_ns = 20000;
   return p;

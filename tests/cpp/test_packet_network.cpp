@@ -8,6 +8,7 @@
 #include "noc/packet/packet_network.hpp"
 #include "noc/packet/synthetic_traffic.hpp"
 #include "noc/topology.hpp"
+#include "tests/cpp/packet_harness.hpp"
 
 using namespace npusim;
 using namespace npusim::noc;
@@ -15,28 +16,10 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// 32-B flits on 32 GB/s links: one flit per ns; 240 B payload + 16 B header
-// = 8 flits; 3-cycle pipeline at 1 GHz; 10 ns links.
-PacketParams simple_params() {
-  PacketParams p = defaults_of<PacketParams>();
-  p.packet.mtu_bytes = 240;
-  p.packet.header_bytes = 16;
-  p.link.flit_bytes = 32;
-  p.sw.pipeline_cycles = 3;
-  p.sw.clock_ghz = 1.0;
-  p.sw.buffer_flits = 64;
-  return p;
-}
+using test::one_message_fs;
 
-// One message through an idle network: its completion time in fs.
-uint64_t one_message_fs(const Topology& t, const PacketParams& p, int src, int dst, uint64_t bytes) {
-  PacketNetwork net(t, p);
-  uint64_t done = 0;
-  net.on_message_done = [&](int, const Message& m) { done = m.done_fs; };
-  net.send(src, dst, bytes, 0);
-  net.run();
-  return done;
-}
+// One flit per ns, 8-flit packets, 3-cycle routers (packet_harness.hpp); 10 ns links.
+PacketParams simple_params() { return test::unit_params(64); }
 
 }  // namespace
 

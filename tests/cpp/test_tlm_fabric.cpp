@@ -16,6 +16,7 @@
 #include "models/workload/mem_trace_player.hpp"
 #include "noc/tlm_fabric.hpp"
 #include "npu/chip/chip_presets.hpp"
+#include "tests/cpp/packet_harness.hpp"
 
 using namespace npusim;
 using namespace npusim::noc;
@@ -34,12 +35,7 @@ PacketParams fabric_params() {
 
 // One message through an idle network: its completion time in ps.
 double lone_ps(const Topology& t, const PacketParams& p, int src, int dst, uint64_t bytes) {
-  PacketNetwork net(t, p);
-  uint64_t done = 0;
-  net.on_message_done = [&](int, const Message& m) { done = m.done_fs; };
-  net.send(src, dst, bytes, 0);
-  net.run();
-  return double(done) / 1000.0;
+  return double(test::one_message_fs(t, p, src, dst, bytes)) / 1000.0;
 }
 
 memory::MemoryConfig fast_memory() {

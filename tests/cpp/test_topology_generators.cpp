@@ -10,6 +10,7 @@
 #include "noc/packet/packet_network.hpp"
 #include "noc/packet/synthetic_traffic.hpp"
 #include "noc/topology.hpp"
+#include "tests/cpp/packet_harness.hpp"
 
 using namespace npusim;
 using namespace npusim::noc;
@@ -32,16 +33,7 @@ std::vector<FullMeshDim> fm(std::vector<int> sizes, double bw = 32, double lat =
   return d;
 }
 
-PacketParams small_packets() {
-  PacketParams p = defaults_of<PacketParams>();
-  p.packet.mtu_bytes = 240;
-  p.packet.header_bytes = 16;
-  p.link.flit_bytes = 32;
-  p.sw.pipeline_cycles = 3;
-  p.sw.clock_ghz = 1.0;
-  p.sw.buffer_flits = 32;
-  return p;
-}
+PacketParams small_packets() { return test::unit_params(32); }
 
 enum LinkClass { Terminal, Local, Global };
 LinkClass link_class(const Topology& t, int l) {
