@@ -34,6 +34,25 @@ std::vector<int> link_tiers(const Topology& t) {
   return tier;
 }
 
+std::vector<PlaneUse> plane_use(const Topology& t, const std::vector<double>& link_bytes, double time_ns) {
+  std::vector<PlaneUse> all(size_t(t.num_planes()));
+  for (size_t l = 0; l < link_bytes.size(); ++l) {
+    PlaneUse& u = all[size_t(t.link_plane(int(l)))];
+    ++u.links;
+    u.bytes += link_bytes[l];
+    u.capacity_gbps += t.link(int(l)).bandwidth_gbps;
+  }
+  std::vector<PlaneUse> out;
+  for (int p = 0; p < t.num_planes(); ++p) {
+    PlaneUse u = all[size_t(p)];
+    if (u.links == 0) continue;
+    u.plane = t.plane_name(p);
+    u.utilization = time_ns > 0 ? u.bytes / (u.capacity_gbps * time_ns) : 0.0;
+    out.push_back(u);
+  }
+  return out;
+}
+
 std::vector<TierUse> tier_use(const Topology& t, const std::vector<double>& link_bytes, double time_ns) {
   const std::vector<int> tier = link_tiers(t);
   std::vector<TierUse> out;
@@ -71,6 +90,7 @@ struct Accum {
     time_ns += step_ns * times;
   }
   std::vector<TierUse> tiers() const { return tier_use(topo, bytes, time_ns); }
+  std::vector<PlaneUse> planes() const { return plane_use(topo, bytes, time_ns); }
   const Topology& topo;
   std::vector<double> bytes;
   double time_ns = 0;
@@ -107,6 +127,7 @@ double step(Accum& acc, const std::vector<std::pair<int, int>>& pairs, double by
 
 CollectiveResult with_tiers(CollectiveResult r, const Accum& acc, const char* algo) {
   r.tiers = acc.tiers();
+  r.planes = acc.planes();
   r.algo = algo;
   return r;
 }

@@ -25,11 +25,24 @@ struct TierUse {
   double utilization = 0;    // bytes / (capacity x time), 0..1
 };
 
+// Load on the links of one network plane (Topology::plane_name): tiers mix
+// planes on a SuperCluster (NPU-L1 UB links and NPU-leaf RDMA links are both
+// tier 1), so this says which plane carried the bytes.
+struct PlaneUse {
+  std::string plane;
+  int links = 0;
+  double bytes = 0;
+  double capacity_gbps = 0;
+  double utilization = 0;  // bytes / (capacity x time), 0..1
+};
+
 // Tier of every link of `t` (see TierUse).
 std::vector<int> link_tiers(const Topology& t);
 // Per-tier load of `link_bytes` (bytes carried by each link of `t`) over a
 // collective lasting `time_ns`.
 std::vector<TierUse> tier_use(const Topology& t, const std::vector<double>& link_bytes, double time_ns);
+// Per-plane load likewise (planes with links only, in plane id order).
+std::vector<PlaneUse> plane_use(const Topology& t, const std::vector<double>& link_bytes, double time_ns);
 
 struct CollectiveResult {
   std::string name;
@@ -42,6 +55,7 @@ struct CollectiveResult {
   int simulated_phases = 0;  // steps actually run through the flow model
   std::string algo;
   std::vector<TierUse> tiers;  // per-tier link load over the whole collective
+  std::vector<PlaneUse> planes;  // per-plane link load, planes with links only, in plane id order
 };
 
 // `ranks` (empty: all endpoints) checked: at least 2, each an NPU node;

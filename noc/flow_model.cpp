@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <queue>
+#include <type_traits>
 
 namespace npusim::noc {
 
@@ -41,96 +43,150 @@ std::vector<int> FlowModel::add_all_to_all(const std::vector<int>& eps, double b
     if (in_s[e]) throw ConfigError("all_to_all: endpoint '" + topo_.node(e).name + "' listed twice");
     in_s[e] = 1;
   }
-  // Destinations with the same in- and out-neighbours (as multisets) that do
-  // not forward have identical shortest-path DAGs except for their last hop,
-  // so one BFS toward a virtual node behind their common neighbours serves
-  // the whole class (one per leaf on a Clos instead of one per NPU).
-  std::map<std::pair<std::vector<int>, std::vector<int>>, std::vector<int>> classes;
+  // Destinations with the same in- and out-neighbours (as multisets, with
+  // their link costs when costs vary) that do not forward have identical
+  // minimum-cost DAGs except for their last hop, so one search toward a
+  // virtual node behind their common neighbours serves the whole class (one
+  // per leaf on a Clos instead of one per NPU).
+  const bool costs = !topo_.unit_costs();
+  std::map<std::pair<std::vector<int64_t>, std::vector<int64_t>>, std::vector<int>> classes;
   std::vector<std::vector<int>> singles;
   for (int e : eps) {
     if (topo_.forwards(e)) { singles.push_back({e}); continue; }
-    std::pair<std::vector<int>, std::vector<int>> key;
-    for (int l : topo_.in_links(e)) key.first.push_back(topo_.link(l).src);
-    for (int l : topo_.out_links(e)) key.second.push_back(topo_.link(l).dst);
+    std::pair<std::vector<int64_t>, std::vector<int64_t>> key;
+    auto code = [&](int node, int cost) { return costs ? int64_t(node) * (kMaxLinkCost + 1) + cost : int64_t(node); };
+    for (int l : topo_.in_links(e)) key.first.push_back(code(topo_.link(l).src, topo_.link_cost(l)));
+    for (int l : topo_.out_links(e)) key.second.push_back(code(topo_.link(l).dst, topo_.link_cost(l)));
     std::sort(key.first.begin(), key.first.end());
     std::sort(key.second.begin(), key.second.end());
     classes[key].push_back(e);
   }
   for (auto& kv : classes) singles.push_back(std::move(kv.second));
 
-  std::vector<std::vector<double>> load;  // [hop][link], per unit per-flow rate
-  std::vector<double> members;            // [hop]
-  std::vector<int> dist, order, seeds, hops;
+  // Flows are grouped by their path cost (the hop count when costs are 1),
+  // one group per distinct cost across all classes. With unit costs the
+  // group index is the hop distance itself, as before costs existed. With
+  // costs, mass inside a class is bucketed by the rank of its source's
+  // distance among the class's distinct distances (`order` is sorted by
+  // distance, so ranks come in one pass) and `group_of` maps a cost to its
+  // group. The body is instantiated for both cases so the unit-cost one
+  // (the 15488-NPU all-to-all) keeps the plain BFS rule and indexing.
+  std::map<int, int> group_of;            // path cost -> group (costs only)
+  std::vector<std::vector<double>> load;  // [group][link], per unit per-flow rate
+  std::vector<double> members;            // [group]
+  std::vector<int> dist, order, hops, rank, rank_group, rank_dist;
   std::vector<char> in_class(N, 0);
   std::vector<double> mass;
-  for (const auto& cls : singles) {
-    const double C = static_cast<double>(cls.size());
-    for (int d : cls) in_class[d] = 1;
-    seeds.clear();
-    for (int l : topo_.in_links(cls[0])) seeds.push_back(topo_.link(l).src);
-    topo_.distances_to(seeds, in_class, dist, order);
-    int H = order.empty() ? 1 : dist[order.back()] + 1;
-    if (static_cast<int>(load.size()) < H) {
-      load.resize(H);
-      members.resize(H, 0.0);
-    }
-    mass.assign(static_cast<size_t>(N) * H, 0.0);
-    // Injection summed over the class's destinations: a source outside the
-    // class sends one flow to each of the |C| members, a member to |C|-1.
-    for (int u : eps) {
-      double x = C - (in_class[u] ? 1.0 : 0.0);
-      if (x <= 0) continue;
-      if (dist[u] < 0)
-        throw ConfigError("all_to_all: '" + topo_.node(u).name + "' cannot reach '" +
-                          topo_.node(cls[0]).name + "'");
-      mass[static_cast<size_t>(u) * H + dist[u]] += x;
-      members[dist[u]] += x;
-    }
-    // Farthest nodes first: each splits what it holds evenly over its next
-    // hops (ECMP), bucket by bucket (bucket = the flows' hop distance).
-    for (auto it = order.rbegin(); it != order.rend(); ++it) {
-      int u = *it;
-      double* m = &mass[static_cast<size_t>(u) * H];
-      bool any = false;
-      for (int b = dist[u]; b < H; ++b) any = any || m[b] != 0;
-      if (!any) continue;
-      hops.clear();
-      for (int l : topo_.out_links(u)) {
-        int v = topo_.link(l).dst;
-        if (dist[u] == 1 ? in_class[v] != 0
-                         : (dist[v] == dist[u] - 1 && topo_.forwards(v) && !in_class[v]))
-          hops.push_back(l);
+  auto spread = [&](auto costs_tag) {
+    constexpr bool kCosts = decltype(costs_tag)::value;
+    for (const auto& cls : singles) {
+      const double C = static_cast<double>(cls.size());
+      for (int d : cls) in_class[d] = 1;
+      topo_.cost_distances_to(cls[0], in_class, dist, order);
+      int H;
+      if constexpr (!kCosts) {
+        H = order.empty() ? 1 : dist[order.back()] + 1;
+        if (static_cast<int>(load.size()) < H) {
+          load.resize(H);
+          members.resize(H, 0.0);
+        }
+      } else {
+        rank.assign(static_cast<size_t>(N), -1);
+        rank_dist.clear();
+        for (int u : order) {
+          if (rank_dist.empty() || rank_dist.back() != dist[u]) rank_dist.push_back(dist[u]);
+          rank[u] = static_cast<int>(rank_dist.size()) - 1;
+        }
+        H = std::max<int>(1, static_cast<int>(rank_dist.size()));
+        rank_group.assign(static_cast<size_t>(H), -1);
       }
-      // At distance 1 the class's |C| members share the arrivals equally (the
-      // class key makes their wiring identical), so each link into a member
-      // carries 1/k of them.
-      double inv = 1.0 / hops.size();
-      for (int l : hops) {
-        int v = topo_.link(l).dst;
-        double* mv = &mass[static_cast<size_t>(v) * H];
-        for (int b = dist[u]; b < H; ++b) {
-          if (m[b] == 0) continue;
-          double f = m[b] * inv;
-          if (load[b].empty()) load[b].assign(L, 0.0);
-          load[b][l] += f;
-          if (dist[u] > 1) mv[b] += f;
+      const std::vector<int>& bucket = kCosts ? rank : dist;
+      auto group = [&](int b) { return kCosts ? rank_group[b] : b; };
+      mass.assign(static_cast<size_t>(N) * H, 0.0);
+      // Injection summed over the class's destinations: a source outside the
+      // class sends one flow to each of the |C| members, a member to |C|-1.
+      for (int u : eps) {
+        double x = C - (in_class[u] ? 1.0 : 0.0);
+        if (x <= 0) continue;
+        if (dist[u] < 0)
+          throw ConfigError("all_to_all: '" + topo_.node(u).name + "' cannot reach '" +
+                            topo_.node(cls[0]).name + "'");
+        const int b = bucket[u];
+        if constexpr (kCosts) {
+          if (rank_group[b] < 0) {
+            auto it = group_of.find(dist[u]);
+            if (it == group_of.end()) {
+              it = group_of.emplace(dist[u], static_cast<int>(load.size())).first;
+              load.emplace_back();
+              members.push_back(0.0);
+            }
+            rank_group[b] = it->second;
+          }
+        }
+        mass[static_cast<size_t>(u) * H + b] += x;
+        members[group(b)] += x;
+      }
+      // Farthest nodes first: each splits what it holds evenly over its next
+      // hops (ECMP), bucket by bucket. A next hop is a link whose cost plus
+      // the next node's distance is this node's distance; into the class,
+      // its cost alone (the members are the destination, distance 0).
+      for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        int u = *it;
+        double* m = &mass[static_cast<size_t>(u) * H];
+        bool any = false;
+        for (int b = bucket[u]; b < H; ++b) any = any || m[b] != 0;
+        if (!any) continue;
+        hops.clear();
+        for (int l : topo_.out_links(u)) {
+          const int v = topo_.link(l).dst;
+          if constexpr (kCosts) {
+            const int c = topo_.link_cost(l);
+            if (in_class[v] ? c == dist[u] : (dist[v] >= 0 && dist[v] + c == dist[u] && topo_.forwards(v)))
+              hops.push_back(l);
+          } else if (dist[u] == 1 ? in_class[v] != 0
+                                  : (dist[v] == dist[u] - 1 && topo_.forwards(v) && !in_class[v])) {
+            hops.push_back(l);
+          }
+        }
+        // The class's |C| members share the arrivals at their common
+        // neighbours equally (the class key makes their wiring identical), so
+        // each link into a member carries 1/k of them.
+        double inv = 1.0 / hops.size();
+        for (int l : hops) {
+          int v = topo_.link(l).dst;
+          double* mv = &mass[static_cast<size_t>(v) * H];
+          for (int b = bucket[u]; b < H; ++b) {
+            if (m[b] == 0) continue;
+            double f = m[b] * inv;
+            auto& lg = load[group(b)];
+            if (lg.empty()) lg.assign(L, 0.0);
+            lg[l] += f;
+            if (!in_class[v]) mv[b] += f;
+          }
         }
       }
+      for (int d : cls) in_class[d] = 0;
     }
-    for (int d : cls) in_class[d] = 0;
-  }
+  };
+  if (costs) spread(std::true_type{});
+  else spread(std::false_type{});
+  std::vector<int> by_cost;  // groups in ascending path cost
+  if (costs)
+    for (const auto& kv : group_of) by_cost.push_back(kv.second);
+  else
+    for (size_t h = 0; h < load.size(); ++h) by_cost.push_back(static_cast<int>(h));
   std::vector<int> ids;
-  for (size_t h = 0; h < load.size(); ++h) {
-    if (members[h] <= 0) continue;
+  for (const int h : by_cost) {
+    if (members[size_t(h)] <= 0 || load[size_t(h)].empty()) continue;
     FlowGroup g;
     double lat = 0;
     for (int l = 0; l < L; ++l)
-      if (load[h][l] > 0) {
-        g.links.push_back({l, load[h][l]});
-        lat += load[h][l] * topo_.link(l).latency_ns;
+      if (load[size_t(h)][size_t(l)] > 0) {
+        g.links.push_back({l, load[size_t(h)][size_t(l)]});
+        lat += load[size_t(h)][size_t(l)] * topo_.link(l).latency_ns;
       }
-    g.multiplicity = members[h];
-    g.latency_ns = lat / members[h];
+    g.multiplicity = members[size_t(h)];
+    g.latency_ns = lat / members[size_t(h)];
     g.bytes = bytes;
     g.start_ns = start_ns;
     ids.push_back(add_group(std::move(g)));

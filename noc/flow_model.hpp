@@ -15,8 +15,9 @@
 // topology and the traffic (then max-min fairness gives them equal rates
 // anyway); otherwise the whole group moves at the pace of its most
 // constrained member, a pessimistic approximation.
-// add_all_to_all() builds one group per hop distance (intra-leaf pairs and
-// inter-leaf pairs on a leaf-spine, for example), which is exact on the
+// add_all_to_all() builds one group per path cost, i.e. per hop distance
+// when link costs are 1 (intra-leaf pairs and inter-leaf pairs on a
+// leaf-spine, for example; intra- and inter-supernode pairs on a SuperCluster), which is exact on the
 // symmetric topologies the generators build (ring, full mesh, star, Clos
 // with full groups) and keeps near-fairness elsewhere.
 #pragma once
@@ -43,7 +44,7 @@ class FlowModel {
   int add_flow(int src, int dst, double bytes, double start_ns);
   int add_group(FlowGroup g);
   // Every ordered pair of distinct `endpoints` sends `bytes_per_pair`.
-  // Returns the ids of the groups (one per hop distance).
+  // Returns the ids of the groups (one per path cost).
   std::vector<int> add_all_to_all(const std::vector<int>& endpoints, double bytes_per_pair, double start_ns);
 
   // Runs until every added flow has completed. May be called again after

@@ -1,6 +1,7 @@
 #include "noc/topology.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "noc/link_model.hpp"
@@ -27,9 +28,10 @@ struct NodeSpec {
 };
 
 struct LinkSpec {
-  std::string src, dst, medium;
+  std::string src, dst, medium, plane;
   double bandwidth_gbps = 0, latency_ns = 0, length_m = -1;
   bool bidirectional = true;
+  int cost = 1;
   static const Schema& schema() {
     static const Schema s = [] {
       Schema s("topology_link", "A fabric link");
@@ -46,7 +48,13 @@ struct LinkSpec {
                  "Link medium preset (none, electrical, optical, optical_lpo: noc/link_model.hpp); empty = the "
                  "packet_fabric link.preset")
           .param(&LinkSpec::length_m, "length_m", "m", -1.0,
-                 "Cable / fibre length; -1 = link.length_m, else the medium's typical reach", {-1, 1e6});
+                 "Cable / fibre length; -1 = link.length_m, else the medium's typical reach", {-1, 1e6})
+          .param(&LinkSpec::plane, "plane", "", std::string(kDefaultPlane),
+                 "Network plane the link belongs to (e.g. ub, rdma): per-plane statistics")
+          .param(&LinkSpec::cost, "cost", "", 1,
+                 "Routing cost: routes are the minimum-cost paths (cost 1 everywhere = fewest hops); "
+                 "a costly plane is used only where no cheaper path exists",
+                 {1, kMaxLinkCost});
       return s;
     }();
     return s;
@@ -86,6 +94,7 @@ int Topology::add_node(const std::string& name, NodeKind kind) {
   if (by_name_.count(name)) throw ConfigError("topology: duplicate node '" + name + "'");
   int id = num_nodes();
   nodes_.push_back({name, kind});
+  is_switch_.push_back(kind == NodeKind::Switch);
   out_.emplace_back();
   in_.emplace_back();
   by_name_[name] = id;
@@ -94,13 +103,30 @@ int Topology::add_node(const std::string& name, NodeKind kind) {
   return id;
 }
 
-int Topology::add_link(int src, int dst, double bw, double lat) {
+int Topology::plane_id(const std::string& name) {
+  if (name.empty()) throw ConfigError("topology: plane name must not be empty");
+  for (size_t i = 0; i < planes_.size(); ++i)
+    if (planes_[i] == name) return static_cast<int>(i);
+  planes_.push_back(name);
+  return static_cast<int>(planes_.size()) - 1;
+}
+
+int Topology::add_link(int src, int dst, double bw, double lat, int plane, int cost) {
   if (!(bw > 0) || !std::isfinite(bw))
     throw ConfigError("topology: link " + nodes_.at(src).name + " -> " + nodes_.at(dst).name +
                       ": bandwidth_gbps must be > 0, got " + std::to_string(bw));
   if (src == dst) throw ConfigError("topology: link " + nodes_.at(src).name + " -> itself");
+  if (cost < 1 || cost > kMaxLinkCost)
+    throw ConfigError("topology: link " + nodes_.at(src).name + " -> " + nodes_.at(dst).name +
+                      ": cost must be in [1, " + std::to_string(kMaxLinkCost) + "], got " + std::to_string(cost));
+  if (plane < 0 || plane >= num_planes())
+    throw ConfigError("topology: link " + nodes_.at(src).name + " -> " + nodes_.at(dst).name + ": unknown plane id " +
+                      std::to_string(plane));
   int id = num_links();
   links_.push_back({src, dst, bw, lat, std::string(), -1.0});
+  link_plane_.push_back(plane);
+  link_cost_.push_back(cost);
+  max_cost_ = std::max(max_cost_, cost);
   out_[src].push_back(id);
   in_[dst].push_back(id);
   dist_cache_.clear();
@@ -109,9 +135,9 @@ int Topology::add_link(int src, int dst, double bw, double lat) {
   return id;
 }
 
-void Topology::add_bidi(int a, int b, double bw, double lat) {
-  add_link(a, b, bw, lat);
-  add_link(b, a, bw, lat);
+void Topology::add_bidi(int a, int b, double bw, double lat, int plane, int cost) {
+  add_link(a, b, bw, lat, plane, cost);
+  add_link(b, a, bw, lat, plane, cost);
 }
 
 void Topology::set_link_medium(int link, const std::string& medium, double length_m) {
@@ -127,18 +153,19 @@ int Topology::node_id(const std::string& name) const {
 }
 
 void Topology::distances_to(const std::vector<int>& seeds, const std::vector<char>& no_expand,
-                            std::vector<int>& dist, std::vector<int>& order) const {
+                            std::vector<int>& dist, std::vector<int>& order, bool terminals) const {
   dist.assign(nodes_.size(), -1);
   order.clear();
   for (int s : seeds)
     if (dist[s] < 0) { dist[s] = 1; order.push_back(s); }
+  const bool skip = !terminals && !endpoints_forward();  // then only switches are visited
   // `order` doubles as the BFS queue; it ends in non-decreasing distance.
   for (size_t head = 0; head < order.size(); ++head) {
     int v = order[head];
     if (!forwards(v) || (!no_expand.empty() && no_expand[v])) continue;
     for (int l : in_[v]) {
       int u = links_[l].src;
-      if (dist[u] < 0) { dist[u] = dist[v] + 1; order.push_back(u); }
+      if (dist[u] < 0 && !(skip && !is_switch_[u])) { dist[u] = dist[v] + 1; order.push_back(u); }
     }
   }
 }
@@ -215,8 +242,11 @@ Topology Topology::from_json(const json& j, const std::string& path) {
     if (!(l.bandwidth_gbps > 0))
       throw ConfigError(what + ": bandwidth_gbps must be > 0, got " + std::to_string(l.bandwidth_gbps));
     if (!l.medium.empty()) link_medium(l.medium, what + ".medium");
-    t.set_link_medium(t.add_link(s, d, l.bandwidth_gbps, l.latency_ns), l.medium, l.length_m);
-    if (l.bidirectional) t.set_link_medium(t.add_link(d, s, l.bandwidth_gbps, l.latency_ns), l.medium, l.length_m);
+    if (l.plane.empty()) throw ConfigError(what + ".plane: must not be empty");
+    const int plane = t.plane_id(l.plane);
+    t.set_link_medium(t.add_link(s, d, l.bandwidth_gbps, l.latency_ns, plane, l.cost), l.medium, l.length_m);
+    if (l.bidirectional)
+      t.set_link_medium(t.add_link(d, s, l.bandwidth_gbps, l.latency_ns, plane, l.cost), l.medium, l.length_m);
   }
   if (j.contains("endpoints_forward")) {
     if (!j["endpoints_forward"].is_boolean())
@@ -337,17 +367,71 @@ Topology Topology::clos(const ClosParams& p) {
   return t;
 }
 
+void Topology::cost_distances_to(int dst, const std::vector<char>& no_expand, std::vector<int>& dist,
+                                 std::vector<int>& order, bool terminals) const {
+  if (max_cost_ == 1) {
+    // Unit costs: the plain multi-source BFS (the common case stays as fast).
+    std::vector<int> seeds;
+    for (int l : in_[dst]) seeds.push_back(links_[l].src);
+    distances_to(seeds, no_expand, dist, order, terminals);
+    return;
+  }
+  // Dijkstra backwards from dst over in-links with a bucket queue (Dial):
+  // costs are small integers, so bucket d % (max cost + 1) holds the nodes
+  // tentatively at distance d and the scan costs O(links + largest
+  // distance), near a BFS, instead of a heap's log factor. Settle order is
+  // non-decreasing distance, as the BFS's.
+  dist.assign(nodes_.size(), -1);
+  order.clear();
+  const int W = max_cost_ + 1;
+  std::vector<std::vector<int>> bucket(static_cast<size_t>(W));
+  std::vector<int> best(nodes_.size(), INT_MAX);
+  size_t pending = 0;
+  auto push = [&](int u, int d) {
+    best[u] = d;
+    bucket[static_cast<size_t>(d % W)].push_back(u);
+    ++pending;
+  };
+  for (int l : in_[dst]) {
+    const int u = links_[l].src;
+    if (link_cost_[l] < best[u]) push(u, link_cost_[l]);
+  }
+  for (int d = 0; pending > 0; ++d) {
+    std::vector<int>& here = bucket[static_cast<size_t>(d % W)];
+    // Nodes pushed while scanning land in other buckets (0 < cost < W).
+    for (size_t i = 0; i < here.size(); ++i) {
+      const int v = here[i];
+      --pending;
+      if (dist[v] >= 0 || best[v] != d) continue;  // settled, or a stale entry
+      dist[v] = d;
+      order.push_back(v);
+      if (v == dst || !forwards(v) || (!no_expand.empty() && no_expand[v])) continue;
+      for (int l : in_[v]) {
+        const int u = links_[l].src;
+        if (dist[u] >= 0 || (!terminals && !forwards(u))) continue;
+        if (d > INT_MAX - link_cost_[l])
+          throw ConfigError("topology: path cost toward '" + nodes_[dst].name + "' overflows (link costs too large)");
+        const int nd = d + link_cost_[l];
+        if (nd < best[u]) push(u, nd);
+      }
+    }
+    here.clear();
+  }
+}
+
 std::vector<int> Topology::bfs_to(int dst, bool pin_dst) const {
-  std::vector<int> seeds, order, dist;
-  for (int l : in_[dst]) seeds.push_back(links_[l].src);
+  std::vector<int> order, dist;
   std::vector<char> no_expand(nodes_.size(), 0);
   no_expand[dst] = 1;  // a path never passes through its own destination
-  distances_to(seeds, no_expand, dist, order);
+  // Routes need no distances at non-forwarding nodes other than their
+  // source, which route_with derives from its out-links: leaving them out
+  // keeps a SuperCluster's search to its switches (not its 500k NPUs).
+  cost_distances_to(dst, no_expand, dist, order, /*terminals=*/false);
   if (pin_dst) dist[dst] = 0;
   return dist;
 }
 
-const std::vector<int>& Topology::dist_to(int dst) const {
+Topology::DistEntry& Topology::dist_to(int dst) const {
   // A non-forwarding destination is never expanded by the BFS, so its
   // distance array depends only on its in-neighbour set (the seeds), except
   // at dst itself, which route_with() pins to 0. Destinations with the same
@@ -356,10 +440,17 @@ const std::vector<int>& Topology::dist_to(int dst) const {
   if (!forwards(dst)) {
     if (dest_class_.size() != nodes_.size()) dest_class_.assign(nodes_.size(), -1);
     if (dest_class_[dst] < 0) {
+      // With costs, the key is the set of (in-neighbour, cheapest link
+      // cost from it): the seeds' starting distances.
+      std::vector<std::pair<int, int>> in;
+      for (int l : in_[dst]) in.push_back({links_[l].src, link_cost_[l]});
+      std::sort(in.begin(), in.end());
       std::vector<int> nb;
-      for (int l : in_[dst]) nb.push_back(links_[l].src);
-      std::sort(nb.begin(), nb.end());
-      nb.erase(std::unique(nb.begin(), nb.end()), nb.end());
+      for (size_t i = 0; i < in.size(); ++i) {
+        if (i > 0 && in[i].first == in[i - 1].first) continue;  // sorted: the first is the cheapest
+        nb.push_back(in[i].first);
+        if (max_cost_ > 1) nb.push_back(in[i].second);
+      }
       auto ins = class_ids_.emplace(std::move(nb), static_cast<int>(class_ids_.size()));
       dest_class_[dst] = ins.first->second;
     }
@@ -371,12 +462,13 @@ const std::vector<int>& Topology::dist_to(int dst) const {
   if ((dist_cache_.size() + 1) * nodes_.size() > (size_t(64) << 20)) dist_cache_.clear();
   // A shared (class) array must not pin dst: for another member of the
   // class, dst is an ordinary non-forwarding node (route_with pins its own).
-  return dist_cache_.emplace(key, bfs_to(dst, key == dst)).first->second;
+  return dist_cache_.emplace(key, DistEntry{bfs_to(dst, key == dst), {}}).first->second;
 }
 
 std::vector<LinkShare> Topology::route(int src, int dst) const {
   if (src == dst) return {};
-  return route_with(src, dst, dist_to(dst));
+  DistEntry& e = dist_to(dst);
+  return route_with(src, dst, e.dist, &e.next);
 }
 
 std::vector<LinkShare> Topology::route_uncached(int src, int dst) const {
@@ -384,14 +476,34 @@ std::vector<LinkShare> Topology::route_uncached(int src, int dst) const {
   return route_with(src, dst, bfs_to(dst, true));
 }
 
-std::vector<LinkShare> Topology::route_with(int src, int dst, const std::vector<int>& base) const {
+namespace {
+constexpr size_t kMemoDegree = 256;  // out-links above which route_with memoises a node's next hops
+}  // namespace
+
+std::vector<LinkShare> Topology::route_with(int src, int dst, const std::vector<int>& base,
+                                           std::unordered_map<int, std::vector<int>>* next_memo) const {
   std::vector<LinkShare> out;
   if (src == dst) return out;
+  // A non-forwarding source is not in `base` (or, linking straight into dst,
+  // only with that link's cost): its distance is the best of its out-links
+  // into forwarding nodes or dst.
+  int d_src = base[src];
+  if (!forwards(src)) {
+    d_src = -1;
+    for (int l : out_[src]) {
+      const int v = links_[l].dst, dv = v == dst ? 0 : (forwards(v) ? base[v] : -1);
+      if (dv >= 0 && (d_src < 0 || dv + link_cost_[l] < d_src)) d_src = dv + link_cost_[l];
+    }
+  }
+  // Distances of next hops: never src again (costs >= 1 make the DAG
+  // strictly decreasing), so only the node being left needs d_src.
   auto dist = [&](int v) { return v == dst ? 0 : base[v]; };
-  if (dist(src) < 0)
+  const bool unit = max_cost_ == 1;
+  if (d_src < 0)
     throw ConfigError("route: no path from '" + nodes_[src].name + "' to '" + nodes_[dst].name + "'");
-  // Push one unit of flow down the shortest-path DAG, level by level; each
-  // node splits what reaches it evenly over its next-hop links.
+  // Push one unit of flow down the minimum-cost DAG, level by level; each
+  // node splits what reaches it evenly over its next-hop links (the links
+  // whose cost plus the next node's distance equals this node's distance).
   std::unordered_map<int, double> level{{src, 1.0}}, next;
   std::unordered_map<int, double> share;  // link -> fraction
   std::vector<int> hops;
@@ -399,10 +511,39 @@ std::vector<LinkShare> Topology::route_with(int src, int dst, const std::vector<
     next.clear();
     for (auto [u, m] : level) {
       if (u == dst) continue;
+      const int du = u == src ? d_src : base[u];
       hops.clear();
-      for (int l : out_[u]) {
-        int v = links_[l].dst;
-        if (v == dst || (dist(v) == dist(u) - 1 && dist(v) >= 1 && forwards(v))) hops.push_back(l);
+      // Only worth a hash lookup on a high-radix node; scanning a few dozen
+      // links is cheaper (measured: the unit-cost ring on atlas960_superpod).
+      if (next_memo && u != src && forwards(u) && out_[u].size() > kMemoDegree) {
+        // Hops over forwarding nodes depend only on the cached array (shared
+        // by a destination class): memoised. Links straight into dst come
+        // from dst's few in-links; sorting restores out-link order.
+        auto it = next_memo->find(u);
+        if (it == next_memo->end()) {
+          std::vector<int> h;
+          for (int l : out_[u]) {
+            const int v = links_[l].dst;
+            if (v != dst && forwards(v) && base[v] >= 1 && base[v] + link_cost_[l] == du) h.push_back(l);
+          }
+          it = next_memo->emplace(u, std::move(h)).first;
+        }
+        for (int l : in_[dst])
+          if (links_[l].src == u && link_cost_[l] == du) hops.push_back(l);
+        const bool direct = !hops.empty();
+        hops.insert(hops.end(), it->second.begin(), it->second.end());
+        if (direct) std::sort(hops.begin(), hops.end());
+      } else if (unit) {  // the hop-count rule, without reading costs
+        for (int l : out_[u]) {
+          const int v = links_[l].dst;
+          if (v == dst ? du == 1 : (base[v] == du - 1 && base[v] >= 1 && forwards(v))) hops.push_back(l);
+        }
+      } else {
+        for (int l : out_[u]) {
+          const int v = links_[l].dst, dv = dist(v);
+          if (dv < 0 || dv + link_cost_[l] != du) continue;
+          if (v == dst || (dv >= 1 && forwards(v))) hops.push_back(l);
+        }
       }
       for (int l : hops) {
         double f = m / hops.size();

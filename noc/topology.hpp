@@ -3,8 +3,13 @@
 // flow-level (fluid) model; the packet-level fabric builds its switches from
 // the same description.
 //
-// Routing: shortest paths by hop count. Equal-cost next hops share a flow
+// Routing: minimum-cost paths, where a link's routing cost is 1 unless set
+// (so plain topologies route by hop count). Equal-cost next hops share a flow
 // evenly ("spraying" ECMP: each next hop gets 1/k of what reaches the node).
+// Costs express plane preference: a SuperCluster's RDMA links cost more than
+// any UB path, so traffic stays on UB whenever a UB path exists and takes
+// the fewest RDMA hops otherwise (noc/supercluster.hpp). Each link also
+// names its plane ("scale_up" unless set), for per-plane statistics.
 // We split rather than hash (src,dst) because a split is deterministic without
 // a seed, has no hash-collision noise, and makes symmetric patterns (all-to-all
 // on a Clos) exactly symmetric, which the aggregate all-to-all relies on.
@@ -38,6 +43,12 @@ struct Link {
   std::string medium;
   double length_m = -1;
 };
+
+// Bound on a link's routing cost: keeps path costs far from int overflow
+// (a path would need > 32768 hops at this cost to reach 2^31).
+constexpr int kMaxLinkCost = 65535;
+// The plane of links that do not name one.
+constexpr const char* kDefaultPlane = "scale_up";
 
 // Parameters of the two-tier Clos generator (see Topology::clos).
 struct ClosParams {
@@ -115,8 +126,12 @@ class Topology {
  public:
   // --- building -----------------------------------------------------------
   int add_node(const std::string& name, NodeKind kind);  // ConfigError on duplicates
-  int add_link(int src, int dst, double bandwidth_gbps, double latency_ns);  // one direction
-  void add_bidi(int a, int b, double bandwidth_gbps, double latency_ns);
+  // One direction. `plane` from plane_id(); cost in [1, kMaxLinkCost].
+  int add_link(int src, int dst, double bandwidth_gbps, double latency_ns, int plane = 0, int cost = 1);
+  void add_bidi(int a, int b, double bandwidth_gbps, double latency_ns, int plane = 0, int cost = 1);
+  // Id of the plane called `name`, registered on first use (plane 0 is
+  // kDefaultPlane). ConfigError on an empty name.
+  int plane_id(const std::string& name);
   // The medium and length of a link (from_json's "medium" / "length_m").
   void set_link_medium(int link, const std::string& medium, double length_m);
   // Whether NPUs relay traffic for others (true on rings/meshes where the NPU
@@ -132,10 +147,11 @@ class Topology {
   void validate() const;
 
   // {"nodes":[{"name","kind"}], "links":[{"src","dst","bandwidth_gbps",
-  // "latency_ns","bidirectional","medium","length_m"}], "endpoints_forward":
-  // bool}, optionally "name" and "source" (free text: where the numbers come
-  // from). Errors name the offending node / link (ConfigError). An object
-  // with a "generator" key goes to from_generator_json.
+  // "latency_ns","bidirectional","medium","length_m","plane","cost"}],
+  // "endpoints_forward": bool}, optionally "name" and "source" (free text:
+  // where the numbers come from). Errors name the offending node / link
+  // (ConfigError). An object with a "generator" key goes to
+  // from_generator_json.
   static Topology from_json(const json& j, const std::string& path = "topology");
 
   static Topology ring(int n, double bw_gbps, double lat_ns, bool bidirectional = true);
@@ -168,13 +184,20 @@ class Topology {
   int num_links() const { return static_cast<int>(links_.size()); }
   const Node& node(int i) const { return nodes_[i]; }
   const Link& link(int i) const { return links_[i]; }
+  // A link's plane (index for plane_name) and routing cost, in [1,
+  // kMaxLinkCost]. Kept beside Link, not in it: the all-to-all's next-hop
+  // scan walks Links and stays as cache-dense as before costs existed.
+  int link_plane(int i) const { return link_plane_[i]; }
+  int link_cost(int i) const { return link_cost_[i]; }
   const std::vector<int>& endpoints() const { return endpoints_; }  // NPU node ids
+  int num_planes() const { return static_cast<int>(planes_.size()); }
+  const std::string& plane_name(int plane) const { return planes_[plane]; }
+  bool unit_costs() const { return max_cost_ == 1; }  // then routes are shortest by hop count
+  int max_link_cost() const { return max_cost_; }
   int node_id(const std::string& name) const;  // -1 if absent
   const std::vector<int>& out_links(int n) const { return out_[n]; }
   const std::vector<int>& in_links(int n) const { return in_[n]; }
-  bool forwards(int n) const {
-    return nodes_[n].kind == NodeKind::Switch || endpoints_forward();
-  }
+  bool forwards(int n) const { return is_switch_[n] || endpoints_forward(); }
   bool endpoints_forward() const { return forward_set_ ? endpoints_forward_ : !has_switch_; }
   const Grid& grid() const { return grid_; }
   void set_grid(const Grid& g) { grid_ = g; }  // generators only
@@ -189,8 +212,20 @@ class Topology {
   // BFS). `seeds` are at distance 1 (the nodes that link straight into the
   // destination); nodes in `no_expand` and non-forwarding nodes get a distance
   // but are never interior to a path. -1 = cannot reach.
+  // `terminals` false: non-forwarding nodes other than the seeds get no
+  // distance (-1) and are not visited; a route computes its source's from
+  // its out-links (route_with), which skips the NPUs of a big cluster.
   void distances_to(const std::vector<int>& seeds, const std::vector<char>& no_expand,
-                    std::vector<int>& dist, std::vector<int>& order) const;
+                    std::vector<int>& dist, std::vector<int>& order, bool terminals = true) const;
+
+  // Minimum-cost distance (sum of link costs) from every node to `dst`, as
+  // route() uses it: dst itself is never interior to a path, nodes in
+  // `no_expand` (sized num_nodes or empty) and non-forwarding nodes get a
+  // distance but are never interior either; -1 = cannot reach. dist[dst] is
+  // left as computed (not pinned to 0). `order` lists the reached nodes in
+  // non-decreasing distance. A BFS when every cost is 1, Dijkstra otherwise.
+  void cost_distances_to(int dst, const std::vector<char>& no_expand, std::vector<int>& dist,
+                         std::vector<int>& order, bool terminals = true) const;
 
   // ECMP route src -> dst as link shares (fractions of one unit that cross
   // each link). Distances toward a destination are computed lazily and
@@ -204,14 +239,27 @@ class Topology {
  private:
   // Distances toward `dst` as a possibly shared array `base`; the distance
   // of v is (v == dst ? 0 : base[v]). A forwarding dst has its own array.
-  const std::vector<int>& dist_to(int dst) const;
+  // A cached distance array and, per forwarding node, its next hops toward
+  // the array's destination(s) over forwarding nodes (filled as routes walk
+  // it): a high-radix switch (a SuperCluster's RDMA spine has a link per
+  // leaf) is scanned once per destination class, not once per route.
+  struct DistEntry {
+    std::vector<int> dist;
+    std::unordered_map<int, std::vector<int>> next;
+  };
+  DistEntry& dist_to(int dst) const;
   std::vector<int> bfs_to(int dst, bool pin_dst) const;  // pin_dst: set dist[dst] = 0
-  std::vector<LinkShare> route_with(int src, int dst, const std::vector<int>& base) const;
+  std::vector<LinkShare> route_with(int src, int dst, const std::vector<int>& base,
+                                    std::unordered_map<int, std::vector<int>>* next = nullptr) const;
 
   std::vector<Node> nodes_;
+  std::vector<char> is_switch_;  // node -> kind == Switch, dense for the searches' forwards() tests
   std::vector<Link> links_;
+  std::vector<int> link_plane_, link_cost_;
   std::vector<std::vector<int>> out_, in_;
   std::vector<int> endpoints_;
+  std::vector<std::string> planes_{kDefaultPlane};
+  int max_cost_ = 1;
   std::unordered_map<std::string, int> by_name_;
   Grid grid_;
   DragonflyShape dragonfly_;
@@ -219,8 +267,8 @@ class Topology {
   bool has_switch_ = false, endpoints_forward_ = false, forward_set_ = false;
   // Route cache: key -> distance array. Key = destination id for forwarding
   // destinations, or -1 - class id for non-forwarding ones (class = set of
-  // in-neighbours). Bounded; cleared when full.
-  mutable std::unordered_map<int, std::vector<int>> dist_cache_;
+  // in-neighbours with their link costs). Bounded; cleared when full.
+  mutable std::unordered_map<int, DistEntry> dist_cache_;
   mutable std::vector<int> dest_class_;  // node -> class id, -1 = not yet known
   mutable std::map<std::vector<int>, int> class_ids_;
 };

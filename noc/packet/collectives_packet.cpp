@@ -33,6 +33,7 @@ CollectiveResult result(const Topology& t, const std::string& op, const std::str
   std::vector<double> link_bytes = run.link_wire_bytes;
   for (double& b : link_bytes) b *= times;
   r.tiers = tier_use(t, link_bytes, time_ns);
+  r.planes = plane_use(t, link_bytes, time_ns);
   return r;
 }
 

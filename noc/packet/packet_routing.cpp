@@ -1,7 +1,10 @@
 #include "noc/packet/packet_routing.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
+#include <functional>
+#include <queue>
 
 #include "noc/packet/rng.hpp"
 
@@ -119,26 +122,49 @@ PacketRouting::Table PacketRouting::build_table(bool updown, bool check_from_all
   const int phases = tb.phases;
   const size_t eps = t_.endpoints().size();
   tb.offset.assign(eps * phases * (n + 1), 0);
-  std::vector<int> dist(size_t(n) * phases), q;
+  std::vector<int> dist(size_t(n) * phases), q, best(size_t(n) * phases);
+  using Item = std::pair<int, int>;  // distance, state
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap;
   for (size_t d = 0; d < eps; ++d) {
     const int dst = t_.endpoints()[d];
-    // Reverse BFS over (node, phase) states from the destination. A node that
-    // does not forward gets a distance (it may be a source) but is never
-    // interior to a path.
+    // Reverse search over (node, phase) states from the destination: a BFS
+    // when every link costs 1, Dijkstra otherwise (minimum-cost legal
+    // paths: a plane with costly links is used only where needed). A node
+    // that does not forward gets a distance (it may be a source) but is
+    // never interior to a path.
     std::fill(dist.begin(), dist.end(), -1);
     q.clear();
-    for (int p = 0; p < phases; ++p) { dist[dst * phases + p] = 0; q.push_back(dst * phases + p); }
-    for (size_t h = 0; h < q.size(); ++h) {
-      const int v = q[h] / phases, p = q[h] % phases;
-      if (v != dst && !t_.forwards(v)) continue;
+    // Forward transitions: (w,0) -up-> (v,0); (w,0|1) -down-> (v,1).
+    auto relax_into = [&](int state, auto&& visit) {
+      const int v = state / phases, p = state % phases;
+      if (v != dst && !t_.forwards(v)) return;
       for (int l : t_.in_links(v)) {
         const int w = t_.link(l).src;
-        // Forward transitions: (w,0) -up-> (v,0); (w,0|1) -down-> (v,1).
         for (int pw = 0; pw < phases; ++pw) {
           if (updown && (up_[l] ? (p != 0 || pw != 0) : p != 1)) continue;
-          int s = w * phases + pw;
-          if (dist[s] < 0) { dist[s] = dist[q[h]] + 1; q.push_back(s); }
+          visit(w * phases + pw, t_.link_cost(l));
         }
+      }
+    };
+    if (t_.unit_costs()) {
+      for (int p = 0; p < phases; ++p) { dist[dst * phases + p] = 0; q.push_back(dst * phases + p); }
+      for (size_t h = 0; h < q.size(); ++h) {
+        const int dh = dist[q[h]];
+        relax_into(q[h], [&](int s, int) {
+          if (dist[s] < 0) { dist[s] = dh + 1; q.push_back(s); }
+        });
+      }
+    } else {
+      std::fill(best.begin(), best.end(), INT_MAX);
+      for (int p = 0; p < phases; ++p) { best[dst * phases + p] = 0; heap.push({0, dst * phases + p}); }
+      while (!heap.empty()) {
+        const auto [d, st] = heap.top();
+        heap.pop();
+        if (dist[st] >= 0 || d != best[st]) continue;
+        dist[st] = d;
+        relax_into(st, [&](int s, int c) {
+          if (dist[s] < 0 && d + c < best[s]) { best[s] = d + c; heap.push({d + c, s}); }
+        });
       }
     }
     for (int p = 0; p < phases; ++p) {
@@ -152,7 +178,8 @@ PacketRouting::Table PacketRouting::build_table(bool updown, bool check_from_all
           if (v != dst && !t_.forwards(v)) continue;
           const int pv = updown ? (up_[l] ? p : 1) : 0;
           if (updown && up_[l] && p == 1) continue;
-          if (dist[v * phases + pv] == du - 1) tb.hops.push_back(l);
+          const int dv = dist[v * phases + pv];
+          if (dv >= 0 && dv + t_.link_cost(l) == du) tb.hops.push_back(l);
         }
       }
       tb.offset[base + n] = static_cast<uint32_t>(tb.hops.size());

@@ -13,7 +13,12 @@
 //  - updown (Clos, fat-tree, star, any switched graph): nodes are ordered by
 //    (hop distance from the nearest NPU, id); a link is "up" when it goes to
 //    a higher node. Legal paths are up* down*, which no cycle can follow; the
-//    shortest legal paths are used, next hop chosen by a (src, dst) hash.
+//    minimum-cost legal paths are used, next hop chosen by a (src, dst) hash.
+//    On a SuperCluster (noc/supercluster.hpp) the order spans the combined
+//    UB + RDMA graph (NPUs level 0, UB L1 and RDMA leaves level 1, spines
+//    level 2), so one up*/down* order covers both planes and no extra VC
+//    class is needed; the RDMA links' cost only picks, among legal paths,
+//    the UB ones whenever they exist (a pod's NPU pair always has one).
 //  - dor on an nD-FullMesh (UB-Mesh): one direct hop per differing
 //    coordinate, lowest dimension first. A packet never uses a dimension
 //    again once it has fixed it, so channel dependencies only run from a
@@ -31,8 +36,11 @@
 //    group), which would close cycles among global links. updown is no
 //    fallback here: all routers sit on one level, so its (level, id) order
 //    leaves some router pairs without a legal up*/down* path (it says so).
-//  - ecmp: shortest paths by hash; deadlock-free only where shortest paths
-//    are (one-hop full meshes, trees).
+//  - ecmp: minimum-cost paths by hash; deadlock-free only where those are
+//    (one-hop full meshes, trees, and Clos-of-Clos graphs whose NPUs do not
+//    forward: every such path is already up*/down*).
+// Link costs (Topology::link_cost) apply to updown, ecmp and adaptive
+// alike: the same plane preference as the flow-level routes.
 //  - adaptive with escape VCs (routing.escape_vc, Duato's protocol): the VCs
 //    split into an escape class (the low VCs) routed by the topology's
 //    deadlock-free deterministic function (dor with dateline classes on

@@ -132,7 +132,7 @@ def parser():
 
     pa = sub.add_parser("params", help="list every parameter of a config kind with unit, default, doc")
     pa.add_argument("kind", choices=["memory", "chip", "core", "pattern", "packet_fabric", "traffic", "tlm_fabric",
-                                     "system", "collective", "link_media"])
+                                     "system", "collective", "link_media", "scale_out"])
     pa.set_defaults(func=cmd_params)
     return p
 

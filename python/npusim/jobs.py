@@ -122,11 +122,11 @@ def _job_system(system, forms="a preset name or a topology .json"):
     """(job "system" value, display name). An edited System is validated here
     (relations between its parameters), so a bad edit fails at the line that
     builds the job, not in the engine."""
-    from .configs.systems import System
+    from .configs.systems import SuperCluster, System
 
     if isinstance(system, dict):
-        system = System.from_spec(system)
-    if isinstance(system, System):
+        system = SuperCluster.from_spec(system) if "supercluster" in system else System.from_spec(system)
+    if isinstance(system, (System, SuperCluster)):
         system.validate()
         return system.to_job(), system.name
     name = getattr(system, "name", system)

@@ -64,6 +64,7 @@ noc::Topology load_system_or_file(const std::string& spec, const std::string& ex
       throw ConfigError("system: inline JSON does not parse (" + std::string(e.what()) +
                         "); expected {\"preset\": <name>, <edited parameters>}");
     }
+    if (j.is_object() && j.contains("supercluster")) return noc::supercluster_from_json(j, "system", source, resolved);
     const noc::SystemParams p = noc::system_from_json(j, "system");
     return from_params(p, j["preset"].get<std::string>(), source, name, resolved);
   }
@@ -71,21 +72,25 @@ noc::Topology load_system_or_file(const std::string& spec, const std::string& ex
                                (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".json") == 0);
   if (!looks_like_file) {
     if (source) *source = noc::system_info(spec).source;  // ConfigError listing the presets
-    if (resolved)
+    if (resolved) {
       for (const noc::SystemParams& p : noc::supernode_presets())
         if (p.name == spec) *resolved = noc::system_to_json(p, spec);
+      if (resolved->is_null()) *resolved = noc::supercluster_resolved(spec);
+    }
     return noc::build_system(spec);
   }
   if (!is_file(spec)) throw ConfigError(spec + ": cannot open topology file (expected " + expected + ")");
   const json j = read_json_file(spec, "topology", "a topology object {nodes, links}");
+  if (j.is_object() && j.contains("supercluster")) return noc::supercluster_from_json(j, spec, source, resolved);
   if (j.is_object() && j.contains("preset")) {
     const noc::SystemParams p = noc::system_from_json(j, spec + ": system");
     return from_params(p, j["preset"].get<std::string>(), source, name, resolved);
   }
   if (j.is_object() && !j.contains("nodes") && !j.contains("links") && !j.contains("generator"))
     throw ConfigError(spec + ": expected an edited system {\"preset\": <name>, <edited parameters>}, a topology "
-                      "graph {\"nodes\": [...], \"links\": [...]} or a generated one {\"generator\": ...}; it has "
-                      "none of the keys 'preset', 'nodes', 'generator'");
+                      "graph {\"nodes\": [...], \"links\": [...]}, a generated one {\"generator\": ...} or a "
+                      "SuperCluster {\"supercluster\": {...}}; it has none of the keys 'preset', 'nodes', 'generator', "
+                      "'supercluster'");
   if (source) {
     *source = "topology file " + spec;
     if (j.is_object() && j.contains("source") && j["source"].is_string())

@@ -17,12 +17,14 @@ uint64_t parse_positive(const std::string& flag, const std::string& text, uint64
 // A finite decimal number (e.g. 0.5, 1e3); UsageError naming `flag` otherwise.
 double parse_double(const std::string& flag, const std::string& text);
 
-// A system: a preset name (noc/system_presets.hpp); an edited preset as
+// A system: a preset name or a supercluster:<pod>:<K> spec
+// (noc/system_presets.hpp); an edited preset as
 // inline JSON ('{"preset": "cloudmatrix384", "ub": {"link":
 // {"bandwidth_gbps": 800}}}', noc/system_params.hpp); or a .json file (a
 // path with '/', ending in .json, or an existing file) holding either such
-// an edited preset (it has a "preset" key) or a topology graph {nodes,
-// links}. `expected` completes the "cannot open topology file (expected
+// an edited preset (it has a "preset" key), a SuperCluster
+// {"supercluster": {...}} (noc/system_presets.hpp) or a topology graph
+// {nodes, links}. Inline JSON may be a SuperCluster too. `expected` completes the "cannot open topology file (expected
 // ...)" error; *source says where the topology came from; *name is the
 // system's name for results; *resolved gets {"preset", every parameter} for
 // presets and edited presets (null for a topology graph), so a run can

@@ -38,7 +38,7 @@ int parse_count(const std::string& flag, const std::string& text) {
 std::string preset_list() {
   std::string s;
   for (const auto& n : noc::system_names()) s += (s.empty() ? "" : ", ") + n;
-  return s;
+  return s + ", supercluster:<pod-preset>:<K>";
 }
 
 int parse_ranks(const std::string& text, int npus) {
@@ -233,6 +233,11 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
     tiers.push_back({{"tier", u.tier}, {"links", u.links}, {"bytes", u.bytes}, {"capacity_gbps", u.capacity_gbps},
                      {"utilization", u.utilization}});
   out["tiers"] = tiers;
+  json planes = json::array();
+  for (const auto& u : r.planes)
+    planes.push_back({{"plane", u.plane}, {"links", u.links}, {"bytes", u.bytes}, {"capacity_gbps", u.capacity_gbps},
+                      {"utilization", u.utilization}});
+  out["planes"] = planes;
   if (as_json_out) *as_json_out = as_json;
   return out;
 }
@@ -254,6 +259,10 @@ int run_collective_command(const std::vector<std::string>& args) {
     for (const auto& u : out["tiers"])
       std::printf("tier %d      %d links, %.3g bytes, %.1f%% utilised\n", u["tier"].get<int>(), u["links"].get<int>(),
                   u["bytes"].get<double>(), 100.0 * u["utilization"].get<double>());
+    if (out["planes"].size() > 1)
+      for (const auto& u : out["planes"])
+        std::printf("plane %-6s %d links, %.3g bytes, %.1f%% utilised\n", u["plane"].get<std::string>().c_str(),
+                    u["links"].get<int>(), u["bytes"].get<double>(), 100.0 * u["utilization"].get<double>());
   }
   return 0;
 }

@@ -33,7 +33,7 @@ const char* kUsage =
     "                    [--fidelity cycle|fast] [--checker] [--timeline FILE]\n"
     "  npusim-engine job <job.json> [--out DIR]\n"
     "  npusim-engine core --trace <file.core> [--config core.json] [--json] [--stats-dir DIR]\n"
-    "  npusim-engine collective --system <preset|'{\"preset\":...}'|file.json|generator>\n"
+    "  npusim-engine collective --system <preset|supercluster:<pod>:<K>|'{\"preset\":...}'|file.json|generator>\n"
     "                    --op <allreduce|allgather|reducescatter|alltoall|broadcast|moe_dispatch|moe_combine>\n"
     "                    --bytes S [--ranks N] [--algo ring|direct|pairwise|halving_doubling|hierarchical|double_tree]\n"
     "                    [--group G] [--fidelity flow|packet] [--packet-config F] [--chunk-bytes C] [--json]\n"

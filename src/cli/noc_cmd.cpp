@@ -31,14 +31,15 @@ constexpr double kGenLatNs = kGeneratedLinkLatencyNs;
 const char* kTopoForms =
     "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), dragonfly:A:P:H[:G] (A routers per "
     "group, P NPUs per router, H global links per router, G groups, default A*H+1), fullmesh:AxBx... (nD-FullMesh, "
-    "one size per dimension), chip:<chip preset> (its on-chip mesh), a preset or a topology .json file";
+    "one size per dimension), chip:<chip preset> (its on-chip mesh), a preset, supercluster:<pod>:<K> or a topology .json file";
 
 const char* kNocHelp =
     "npusim noc: synthetic traffic on the packet-level fabric\n"
     "  --topology T        mesh:XxY | torus:XxY | ring:N | clos:E:G:S (E NPUs, G per leaf, S spines) |\n"
     "                      chip:<chip preset> (the chip model's on-chip mesh: tiles, link widths) |\n"
     "                      dragonfly:A:P:H[:G] (A routers/group, P NPUs/router, H global links/router, G groups) |\n"
-    "                      fullmesh:AxBx... (nD-FullMesh, UB-Mesh) | a system preset | a topology .json file\n"
+    "                      fullmesh:AxBx... (nD-FullMesh, UB-Mesh) | a system preset | supercluster:<pod>:<K> |\n"
+    "                      a topology .json file\n"
     "                      (generated links: 32 GB/s, 10 ns, E; every link class and dimension alike)\n"
     "  --traffic P         uniform | permutation | transpose | hotspot | alltoall | incast (default uniform)\n"
     "  --rate R            offered load: fraction of each NPU's injection bandwidth, in (0, 1]\n"
@@ -89,8 +90,9 @@ std::vector<int> parse_dims(const std::string& spec, const std::string& body, ch
 
 Topology parse_topology_spec(const std::string& spec, double bw, double lat, std::string* source, long long max_npus) {
   const size_t colon = spec.find(':');
-  // '{...}' is an edited system preset (load_system_or_file), not a generator.
-  if (colon != std::string::npos && !is_file(spec) && spec.rfind('{', 0) != 0) {
+  // '{...}' is an edited system preset and supercluster:<pod>:<K> a
+  // SuperCluster (load_system_or_file), not generators.
+  if (colon != std::string::npos && !is_file(spec) && spec.rfind('{', 0) != 0 && spec.rfind("supercluster:", 0) != 0) {
     const std::string kind = spec.substr(0, colon), body = spec.substr(colon + 1);
     if (source) *source = spec + " (generated; links " + std::to_string(bw) + " GB/s, " + std::to_string(lat) + " ns)";
     // Refuse oversized generators before building them (the packet level

@@ -14,6 +14,7 @@
 #include "noc/packet/packet_params.hpp"
 #include "noc/tlm_fabric.hpp"
 #include "noc/packet/synthetic_traffic.hpp"
+#include "noc/supercluster.hpp"
 #include "noc/system_params.hpp"
 #include "npu/chip/chip_config.hpp"
 #include "npu/chip/chip_presets.hpp"
@@ -72,9 +73,10 @@ PYBIND11_MODULE(_core, m) {
     if (kind == "tlm_fabric") return to_py(npusim::noc::TlmFabricParams::schema().describe());
     if (kind == "system") return to_py(npusim::noc::SystemParams::schema().describe());
     if (kind == "collective") return to_py(npusim::noc::CollectiveParams::schema().describe());
+    if (kind == "scale_out") return to_py(npusim::noc::ScaleOutParams::schema().describe());
     throw npusim::ConfigError("unknown schema kind '" + kind +
                               "'; expected 'memory', 'pattern', 'chip', 'core', 'packet_fabric', 'traffic', "
-                              "'tlm_fabric', 'system' or 'collective'");
+                              "'tlm_fabric', 'system', 'collective' or 'scale_out'");
   }, py::arg("kind"), "Parameter declarations (type, unit, default, doc, range) of a config kind.");
   m.def("link_media", [] { return to_py(npusim::noc::link_media_json()); },
         "Fabric link medium presets (noc/link_model.hpp): latency parts, propagation, reach, doc and source.");

@@ -105,8 +105,12 @@ def test_study_fabric_quick(tmp_path):
         assert (tmp_path / f).exists()
     import pandas as pd
     df = pd.read_csv(tmp_path / "summary.csv")
-    # 2 systems x (3 collectives x 2 sizes + MoE dispatch and combine).
-    assert set(df["system"]) == {"nvl72", "cloudmatrix384"} and len(df) == 16
+    # 2 systems x (3 collectives x 2 sizes + MoE dispatch and combine), and
+    # the 2 x NVL72 SuperCluster's hierarchical all-reduce at 2 sizes.
+    assert set(df["system"]) == {"nvl72", "cloudmatrix384", "supercluster:nvl72:2"} and len(df) == 18
+    sc = df[df["system"] == "supercluster:nvl72:2"]
+    assert (sc["algo"] == "hierarchical").all() and (sc["plane rdma util %"] > 0).all()
+    assert df[df["system"] != "supercluster:nvl72:2"]["plane rdma util %"].isna().all()
     coll = df[~df["op"].str.startswith("moe")]
     # Bus bandwidth grows with message size (latency amortised) for every series.
     for _, sub in coll.groupby(["system", "op", "algo"]):
@@ -116,6 +120,7 @@ def test_study_fabric_quick(tmp_path):
     assert df["tier1 util %"].between(0, 100.0001).all()
     cm = df[df["system"] == "cloudmatrix384"]
     assert cm["tier2 util %"].notna().all() and df[df["system"] == "nvl72"]["tier2 util %"].isna().all()
+    df = df[df["system"] != "supercluster:nvl72:2"]
     moe = df[df["op"].str.startswith("moe")]
     assert len(moe) == 4 and (moe["busbw GB/s"] > 0).all()
     # Combine returns BF16 results: twice the dispatch bytes.
@@ -234,3 +239,85 @@ def test_collective_run_passes_chunk_bytes(tmp_path):
                    out_dir=str(tmp_path / "flow"))
     schema = npusim._native.call("schema", "collective")
     assert schema["chunk_bytes"]["unit"] == "B" and schema["group"]["default"] == 8
+
+
+@needs_engine
+def test_supercluster_spec_hierarchical_allreduce_uses_rdma_between_pods():
+    # 2 NVL72 pods over the RDMA tier (default scale-out: 50 GB/s NIC per
+    # GPU, 64 GPUs per RDMA leaf, 1000 ns NIC + 600 ns leaf-spine links).
+    # group = pod: 2 (g - 1) ring steps of S/g inside each NVL72 (900 GB/s,
+    # 2 x 150 ns), then 2 (m - 1) steps of S/(g m) across pods, each GPU one
+    # flow over its NIC, all crossing an RDMA spine (3200 ns). The fluid
+    # model is exact here: tolerance 1e-6 relative for JSON rounding.
+    S, g, m = 64 * 1024 * 1024, 72, 2
+    p = engine("--system", f"supercluster:nvl72:{m}", "--op", "allreduce", "--algo", "hierarchical",
+               "--group", str(g), "--bytes", "64M", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["system_npus"] == g * m
+    want_ns = 2 * (g - 1) * (S / g / 900 + 300) + 2 * (m - 1) * (S / (g * m) / 50 + 3200)
+    assert r["time_us"] * 1000 == pytest.approx(want_ns, rel=1e-6)
+    planes = {u["plane"]: u for u in r["planes"]}
+    assert set(planes) == {"scale_up", "rdma"}
+    # RDMA carries exactly the inter-pod phase: n flows x S/(g m) x 2 (m - 1)
+    # steps over 4 link-equivalents (NIC up, leaf-spine, spine-leaf, NIC down).
+    n = g * m
+    assert planes["rdma"]["bytes"] == pytest.approx(2 * (m - 1) * n * 4 * S / (g * m), rel=1e-9)
+    # ... and the pods' links exactly the intra-pod phase (2 links per flow).
+    assert planes["scale_up"]["bytes"] == pytest.approx(2 * (g - 1) * n * 2 * S / g, rel=1e-9)
+
+
+@needs_engine
+def test_malformed_supercluster_specs_name_the_field():
+    for spec, field in (("supercluster:nvl72", "supercluster:<pod-preset>:<K>"),
+                        ("supercluster:nosuch:2", "<pod-preset> 'nosuch'"),
+                        ("supercluster:nvl72:0", "<K>"),
+                        ("supercluster:nvl72:two", "<K>")):
+        p = engine("--system", spec, "--op", "allreduce", "--bytes", "1M")
+        assert p.returncode == 3 and field in p.stderr, (spec, p.stderr)
+
+
+@needs_engine
+def test_supercluster_json_file_sets_the_scale_out_tier(tmp_path):
+    # Same as supercluster:nvl72:2 but with 100 GB/s NICs: the inter-pod
+    # phase halves (closed form, 1e-6 relative for JSON rounding).
+    S, g, m = 64 * 1024 * 1024, 72, 2
+    f = tmp_path / "sc.json"
+    f.write_text(json.dumps({"supercluster": {"pod": "nvl72", "supernodes": m,
+                                              "scale_out": {"nic_bandwidth_gbps": 100}}}))
+    p = engine("--system", str(f), "--op", "allreduce", "--algo", "hierarchical", "--group", str(g),
+               "--bytes", "64M", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    want_ns = 2 * (g - 1) * (S / g / 900 + 300) + 2 * (m - 1) * (S / (g * m) / 100 + 3200)
+    assert r["time_us"] * 1000 == pytest.approx(want_ns, rel=1e-6)
+    assert "nic_bandwidth_gbps" in r["source"]
+    f.write_text(json.dumps({"supercluster": {"pod": "nvl72", "supernodes": m, "scale_out": {"nic_gbps": 1}}}))
+    p = engine("--system", str(f), "--op", "allreduce", "--bytes", "1M")
+    assert p.returncode == 3 and "supercluster.scale_out.nic_gbps" in p.stderr, p.stderr
+
+
+def test_supercluster_from_python_edited_pod_and_scale_out(tmp_path):
+    # An edited NVL72 (16 GPUs at 100 GB/s) x 2 with 100 GB/s NICs: the same
+    # closed form as above with g = 16, UB 100 GB/s, NIC 100 GB/s, and all 32
+    # GPUs under one RDMA leaf (64 per leaf): 2 x 1000 ns, no spine.
+    import npusim
+    from npusim.configs import systems
+    pod = systems.nvl72()
+    pod.npus = 16
+    pod.ub.link.bandwidth_gbps = 100
+    sc = systems.SuperCluster(pod, 2, nic_bandwidth_gbps=100)
+    assert sc.to_job()["supercluster"]["scale_out"] == {"nic_bandwidth_gbps": 100}
+    S, g, m = 16 << 20, 16, 2
+    r = npusim.run(npusim.CollectiveRun(sc, op="allreduce", bytes=S, algo="hierarchical", group=g),
+                   out_dir=str(tmp_path))
+    want_ns = 2 * (g - 1) * (S / g / 100 + 300) + 2 * (m - 1) * (S / (g * m) / 100 + 2000)
+    assert r["time_us"] * 1000 == pytest.approx(want_ns, rel=1e-6)
+    # Unedited bundled clusters go to the engine by name (its cited source).
+    assert systems.cloudmatrix384_cluster16().to_job() == "cloudmatrix384_cluster16"
+    with pytest.raises(npusim.ConfigError, match="supernodes"):
+        systems.SuperCluster(pod, 0)
+    with pytest.raises(npusim.ConfigError, match="supercluster.scale_out.nic_gbps"):
+        systems.SuperCluster(pod, 2, nic_gbps=100)
+    with pytest.raises(npusim.ConfigError, match="supercluster.scale_out.spines"):
+        systems.SuperCluster(pod, 2, spines=0)

@@ -280,3 +280,20 @@ def test_collective_run_takes_a_link_preset(tmp_path):
     with pytest.raises(npusim.ConfigError, match="link.preset"):
         npusim.run(npusim.CollectiveRun("nvl72", op="allgather", bytes=1 << 20, ranks=8, link_preset="copper"),
                    out_dir=str(tmp_path / "b"))
+
+
+def test_supercluster_spec_at_packet_level():
+    # 2 x NVL72 joined by RDMA, light uniform load: everything delivered,
+    # credits conserved; intra-pod packets take 2 hops (GPU-switch-GPU),
+    # inter-pod ones 2 (same RDMA leaf) or 4 (across a spine), so the mean
+    # lies in (2, 4); the slowest packet crossed a spine: >= 2 x 1000 ns NIC
+    # + 2 x 600 ns leaf-spine latency.
+    p = engine("--topology", "supercluster:nvl72:2", "--rate", "0.02", "--cycles", "2000", "--warmup", "4000", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["endpoints"] == 144 and r["credits_conserved"]
+    assert r["accepted_rate"] == pytest.approx(r["offered_rate"], rel=0.05)  # light load: all accepted (5%: window edges)
+    assert 2 < r["avg_hops"] < 4
+    assert r["max_latency_ns"] >= 3200
+    p = engine("--topology", "supercluster:nvl72:0", "--rate", "0.1")
+    assert p.returncode == 3 and "<K>" in p.stderr

@@ -253,3 +253,74 @@ def fullmesh(*sizes):
         raise ConfigError("systems.fullmesh: expected one size per dimension, e.g. fullmesh(8, 8, 4)")
     return GeneratedTopology("fullmesh:" + "x".join(str(_count(f"fullmesh.dims[{k}]", s, 2))
                                                     for k, s in enumerate(sizes)))
+
+
+class SuperCluster:
+    """Supernodes joined by the scale-out RDMA tier (noc/supercluster.hpp):
+    `supernodes` copies of `pod` (a System, edits included, or a preset
+    name), each NPU with an RDMA NIC into a leaf/spine Clos. Intra-supernode
+    traffic stays on the pod's fabric, inter-supernode traffic takes RDMA;
+    run hierarchical all-reduce with group = the pod's NPUs.
+
+    `scale_out` keys (npusim params / noc/supercluster.cpp): nic_bandwidth_gbps,
+    nic_latency_ns, npus_per_leaf, spines, uplink_latency_ns,
+    oversubscription, cost. The engine checks them and names a bad key.
+
+        sc = systems.SuperCluster(systems.cloudmatrix384(), 4, nic_bandwidth_gbps=100)
+        npusim.run(npusim.CollectiveRun(sc, op="allreduce", bytes=1 << 30, algo="hierarchical", group=384))
+    """
+
+    def __init__(self, pod, supernodes, name=None, **scale_out):
+        self.pod = pod if isinstance(pod, System) else System(pod)
+        if not isinstance(supernodes, int) or isinstance(supernodes, bool) or supernodes < 1:
+            raise ConfigError(f"supercluster.supernodes: expected an integer >= 1, got {supernodes!r}")
+        self.supernodes = supernodes
+        # Checked against the C++ declaration now (unknown keys, types,
+        # ranges: ConfigError naming supercluster.scale_out.<key>); only the
+        # given keys are sent, the engine fills in the rest.
+        ParamObject(_native.call("schema", "scale_out"), None, path="supercluster.scale_out",
+                    kind="scale_out").update(scale_out)
+        self.scale_out = dict(scale_out)
+        self.name = name or f"{self.pod.name}_x{supernodes}"
+        self._bundled = None  # (name, pod preset, supernodes) of an engine preset
+
+    @classmethod
+    def from_spec(cls, spec):
+        """The engine's form {"supercluster": {"pod", "supernodes", "scale_out"}}."""
+        body = spec.get("supercluster") if isinstance(spec, dict) else None
+        if not isinstance(body, dict) or "pod" not in body or "supernodes" not in body:
+            raise ConfigError(f"supercluster: expected {{'supercluster': {{'pod': ..., 'supernodes': K}}}}, got {spec!r}")
+        return cls(System.from_spec(body["pod"]), body["supernodes"], **body.get("scale_out", {}))
+
+    def validate(self):
+        self.pod.validate()
+        return self
+
+    def to_job(self):
+        b = self._bundled
+        if b and not self.scale_out and not self.pod.edits() and (self.pod.preset, self.supernodes) == b[1:]:
+            return b[0]  # unedited: the engine's preset, with its cited source
+        body = {"pod": self.pod.to_job(), "supernodes": self.supernodes}
+        if self.scale_out:
+            body["scale_out"] = dict(self.scale_out)
+        return {"supercluster": body}
+
+    def __repr__(self):
+        extra = "".join(f", {k}={v!r}" for k, v in self.scale_out.items())
+        return f"SuperCluster({self.pod!r}, {self.supernodes}{extra})"
+
+
+def _bundled(name, pod, supernodes):
+    sc = SuperCluster(System(pod), supernodes, name=name)
+    sc._bundled = (name, pod, supernodes)
+    return sc
+
+
+# The engine's bundled SuperClusters (noc/system_presets.cpp, with sources).
+def cloudmatrix384_cluster16(): return _bundled("cloudmatrix384_cluster16", "cloudmatrix384", 16)
+def atlas950_supercluster(): return _bundled("atlas950_supercluster", "atlas950_superpod", 64)  # 524,288 NPUs
+def atlas950_supercluster_8pods(): return _bundled("atlas950_supercluster_8pods", "atlas950_superpod", 8)
+
+
+def superclusters():
+    return [cloudmatrix384_cluster16(), atlas950_supercluster(), atlas950_supercluster_8pods()]

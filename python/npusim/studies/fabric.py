@@ -10,6 +10,11 @@ ranks. It prints a table with bus bandwidth and each link tier's
 utilisation, and writes DIR/summary.csv, DIR/summary.md, DIR/fabric_busbw.png
 (bus bandwidth vs size), DIR/fabric_tiers.png (per-tier utilisation of the
 largest runs) and each run's files under DIR/runs/.
+
+SuperClusters (supernodes joined by the scale-out RDMA tier) add one row
+each: hierarchical all-reduce with group = the supernode, whose inter-pod
+rings ride RDMA; the "plane rdma util %" column shows that tier's load
+(CloudMatrix384 x 16 in a full run, 2 x NVL72 with --quick).
 """
 import argparse
 import os
@@ -26,15 +31,22 @@ QUICK_SIZES = [1 << 20, 1 << 26]
 MOE = {"experts": 256, "topk": 8, "tokens": 256, "max_ranks": 256}
 MOE_TOKEN_BYTES = {"moe_dispatch": 7168, "moe_combine": 14336}
 QUICK_MOE = {"experts": 64, "topk": 4, "tokens": 32, "max_ranks": 64}
+# (SuperCluster, NPUs per supernode): hierarchical all-reduce, group = pod.
+SUPERCLUSTERS = [("cloudmatrix384_cluster16", 384)]
+QUICK_SUPERCLUSTERS = [("supercluster:nvl72:2", 72)]
 NPUS = {"cloudmatrix384": 384, "atlas950_superpod": 8192, "atlas960_superpod": 15488, "nvl72": 72}
 
 COLUMNS = {"system": "system", "op": "op", "algo": "algo", "ranks": "ranks", "bytes": "bytes",
            "time us": "time_us", "algbw GB/s": "algbw_gbps", "busbw GB/s": "busbw_gbps"}
 
 
-def build_jobs(systems, sizes, moe):
+def build_jobs(systems, sizes, moe, clusters=()):
     import npusim
     jobs = []
+    for s, pod in clusters:
+        for size in sizes:
+            jobs.append(npusim.CollectiveRun(s, op="allreduce", bytes=size, algo="hierarchical", group=pod,
+                                             name=f"{s.replace(':', '_')}__allreduce_hierarchical__{size}"))
     for s in systems:
         for op, algo, extra in COLLECTIVES:
             for size in sizes:
@@ -54,6 +66,20 @@ def tier_columns(table):
     for i, tiers in enumerate(table["tiers"]):
         for t in tiers if isinstance(tiers, list) else []:
             cols.setdefault(f"tier{t['tier']} util %", {})[i] = 100.0 * t["utilization"]
+    return cols
+
+
+def plane_columns(table):
+    """'plane p util %' columns from each run's `planes` list, for runs with
+    more than one plane (SuperClusters); others leave them empty."""
+    cols = {}
+    if "planes" not in table:
+        return cols
+    for i, planes in enumerate(table["planes"]):
+        if not isinstance(planes, list) or len(planes) < 2:
+            continue
+        for p in planes:
+            cols.setdefault(f"plane {p['plane']} util %", {})[i] = 100.0 * p["utilization"]
     return cols
 
 
@@ -86,7 +112,7 @@ def plot_tiers(df, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tier_cols = [c for c in df.columns if c.startswith("tier")]
+    tier_cols = [c for c in df.columns if c.startswith("tier") or c.startswith("plane")]
     largest = df[df["op"].str.startswith("moe") | (df["bytes"] == df[~df["op"].str.startswith("moe")]["bytes"].max())]
     labels = [f"{r.system}\n{r.op} {r.algo}" for r in largest.itertuples()]
     fig, ax = plt.subplots(figsize=(max(8, 0.9 * len(labels)), 4.5))
@@ -117,7 +143,8 @@ def main(argv=None):
     import npusim
     import pandas as pd
 
-    jobs = build_jobs(systems, sizes, QUICK_MOE if args.quick else MOE)
+    clusters = [] if args.systems else (QUICK_SUPERCLUSTERS if args.quick else SUPERCLUSTERS)
+    jobs = build_jobs(systems, sizes, QUICK_MOE if args.quick else MOE, clusters)
     os.makedirs(args.out, exist_ok=True)
     print(f"npusim study fabric: {len(jobs)} runs -> {args.out}", file=sys.stderr)
     table = npusim.sweep(jobs, processes=args.processes, scheduler=args.scheduler,
@@ -127,12 +154,13 @@ def main(argv=None):
             print(f"failed: {row['name']}: {row['error']}", file=sys.stderr)
         return 1
     df = pd.DataFrame({col: table[key] for col, key in COLUMNS.items()})
-    for col, values in sorted(tier_columns(table).items()):
+    for col, values in sorted(tier_columns(table).items()) + sorted(plane_columns(table).items()):
         df[col] = pd.Series(values)
     df.to_csv(os.path.join(args.out, "summary.csv"), index=False)
     with open(os.path.join(args.out, "summary.md"), "w") as f:
         f.write("# Collectives and MoE traffic on the bundled systems (flow level)\n\n")
-        f.write("MoE rows: bytes = routed bytes per rank; tiers: 1 = NPU links, 2 = the next switch level.\n\n")
+        f.write("MoE rows: bytes = routed bytes per rank; tiers: 1 = NPU links, 2 = the next switch level; "
+                "plane columns: SuperClusters only (scale_up = inside supernodes, rdma = the scale-out tier).\n\n")
         f.write("| " + " | ".join(df.columns) + " |\n|" + "---|" * len(df.columns) + "\n")
         for _, row in df.iterrows():
             f.write("| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row) + " |\n")
