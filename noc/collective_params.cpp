@@ -35,8 +35,8 @@ const std::vector<std::string>& collective_algorithms(const std::string& op) {
       {"reducescatter", {"ring", "direct"}},
       {"alltoall", {"direct", "pairwise"}},
       {"broadcast", {"ring"}},  // a pipelined chain from the first rank
-      {"moe_dispatch", {"direct"}},
-      {"moe_combine", {"direct"}},
+      {"moe_dispatch", {"direct", "pairwise"}},
+      {"moe_combine", {"direct", "pairwise"}},
   };
   static const std::vector<std::string> none;
   const auto it = table.find(op);

@@ -300,6 +300,48 @@ std::vector<double> moe_token_counts(int n, const MoeTraffic& mt) {
   return count;
 }
 
+std::vector<double> moe_send_bytes(int n, const MoeTraffic& mt) {
+  const std::vector<double> count = moe_token_counts(n, mt);
+  std::vector<double> out(count.size());
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j)
+      out[size_t(i) * size_t(n) + size_t(j)] =
+          (mt.combine ? count[size_t(j) * size_t(n) + size_t(i)] : count[size_t(i) * size_t(n) + size_t(j)]) *
+          mt.token_bytes;
+  return out;
+}
+
+CollectiveResult moe_pairwise(const Topology& t, const MoeTraffic& mt, std::vector<int> ranks) {
+  ranks = resolve(t, std::move(ranks), "moe");
+  const int n = static_cast<int>(ranks.size());
+  if (n > 1024)
+    throw ConfigError("moe --algo pairwise: " + std::to_string(n) +
+                      " ranks; expected at most 1024 (one flow run per step; use direct)");
+  const std::vector<double> send = moe_send_bytes(n, mt);
+  double routed = 0;
+  for (double b : send) routed += b;
+  Accum acc(t);
+  double total = 0;
+  for (int k = 1; k < n; ++k) {
+    FlowModel m(t);
+    bool any = false;
+    for (int i = 0; i < n; ++i) {
+      const double b = send[size_t(i) * size_t(n) + size_t((i + k) % n)];
+      if (b <= 0) continue;
+      m.add_flow(ranks[size_t(i)], ranks[size_t((i + k) % n)], b, 0.0);
+      any = true;
+    }
+    if (!any) continue;
+    m.run();
+    const double ns = m.max_finish_ns();
+    acc.add(m, ns, 1);
+    total += ns;
+  }
+  return with_tiers(finish(mt.combine ? "moe_combine" : "moe_dispatch", n, routed / n, total, double(n - 1) / n,
+                           n - 1, n - 1),
+                    acc, "pairwise");
+}
+
 CollectiveResult moe_alltoallv(const Topology& t, const MoeTraffic& mt, std::vector<int> ranks) {
   ranks = resolve(t, std::move(ranks), "moe");
   const int n = static_cast<int>(ranks.size());

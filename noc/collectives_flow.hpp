@@ -118,8 +118,15 @@ struct MoeTraffic {
   bool combine = false;
 };
 CollectiveResult moe_alltoallv(const Topology& t, const MoeTraffic& m, std::vector<int> ranks = {});
+// The same traffic exchanged pairwise (all-to-all-v, pairwise): n-1
+// barrier-separated steps, at step k rank i sends its bytes for rank i+k
+// (nothing when it has none). Every step is simulated.
+CollectiveResult moe_pairwise(const Topology& t, const MoeTraffic& m, std::vector<int> ranks = {});
 // The token matrix behind it: n x n tokens, [src * n + dst] (ConfigError on
 // bad parameters). Shared with the packet-level MoE.
 std::vector<double> moe_token_counts(int n, const MoeTraffic& m);
+// Bytes rank i sends to rank j, [i * n + j]: the token matrix times the
+// token size for dispatch, its transpose for combine (results go back).
+std::vector<double> moe_send_bytes(int n, const MoeTraffic& m);
 
 }  // namespace npusim::noc

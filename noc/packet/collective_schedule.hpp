@@ -66,6 +66,10 @@ Schedule direct_schedule(int n, uint64_t chunk);
 // n-1 steps, rank i sends to i+k at step k once its step k-1 send was
 // delivered and its step k-1 receive (from i-k+1) arrived.
 Schedule pairwise_schedule(int n, uint64_t chunk);
+// The same with per-pair sizes (all-to-all-v): bytes[i * n + j] from rank i
+// to rank j; an empty pair sends nothing, so the next step waits only on the
+// messages that exist (the rank's last send, its last receive).
+Schedule pairwise_v_schedule(int n, const std::vector<double>& bytes);
 // Rabenseifner: log2 n recursive-halving exchanges (partner i ^ n/2, i ^ n/4,
 // ...; S/2, S/4, ...) then log2 n recursive-doubling ones, mirrored; step s
 // once the partner's step s-1 data arrived. n a power of two.

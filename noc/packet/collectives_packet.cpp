@@ -92,9 +92,19 @@ CollectiveResult packet_collective(const Topology& t, const PacketParams& p, con
   return result(t, op, algo, n, bytes, run, 1, 2, 2);
 }
 
-CollectiveResult packet_moe(const Topology& t, const PacketParams& p, const MoeTraffic& mt, std::vector<int> ranks) {
+CollectiveResult packet_moe(const Topology& t, const PacketParams& p, const MoeTraffic& mt, std::vector<int> ranks,
+                            const std::string& algo) {
+  const std::string op = mt.combine ? "moe_combine" : "moe_dispatch";
+  if (algo != "direct" && algo != "pairwise") throw ConfigError(unsupported_algorithm(op, algo, "packet"));
   ranks = collective_ranks(t, std::move(ranks), "moe");
   const int n = static_cast<int>(ranks.size());
+  if (algo == "pairwise") {
+    const std::vector<double> send = moe_send_bytes(n, mt);
+    double routed = 0;
+    for (double b : send) routed += b;
+    const ScheduleRun run = run_schedule(t, p, ranks, pairwise_v_schedule(n, send), op);
+    return result(t, op, algo, n, routed / n, run, 1, n - 1, n - 1);
+  }
   const std::vector<double> count = moe_token_counts(n, mt);
   double routed = 0;
   Schedule s;
@@ -108,7 +118,6 @@ CollectiveResult packet_moe(const Topology& t, const PacketParams& p, const MoeT
       if (mt.combine) s.add(d, src, uint64_t(b));
       else s.add(src, d, uint64_t(b));
     }
-  const std::string op = mt.combine ? "moe_combine" : "moe_dispatch";
   const ScheduleRun run = run_schedule(t, p, ranks, s, op);
   return result(t, op, "direct", n, routed / n, run, 1, 1, 1);
 }

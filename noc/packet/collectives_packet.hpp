@@ -40,6 +40,7 @@
 //   alltoall direct              -25%     -9%    -29%
 //   alltoall pairwise            -38%     -4%    -15%
 //   moe_dispatch / moe_combine   -22%  -18/-28%  -19/-24%
+//   moe pairwise (disp/comb) -30/-22%  +0.5/+0.8% -1/-3%   (barrier slack offsets overhead)
 // Negative: the flow level has no headers (12.5% here), pipelines, credits
 // or head-of-line blocking, and its trees and chains pipeline perfectly.
 //
@@ -68,6 +69,10 @@ CollectiveResult packet_collective(const Topology& t, const PacketParams& p, con
 // MoE dispatch/combine (the token matrix of collectives_flow.hpp's
 // moe_alltoallv, same seed): every rank posts one message per peer at time
 // 0, its NIC sending to peers in turn. Same result keys as the flow level.
-CollectiveResult packet_moe(const Topology& t, const PacketParams& p, const MoeTraffic& m, std::vector<int> ranks = {});
+// algo "pairwise": n-1 steps as in collectives_flow.hpp's moe_pairwise, a
+// rank's step-k send once its previous send was delivered and its previous
+// receive arrived (empty pairs send nothing and wait for nothing).
+CollectiveResult packet_moe(const Topology& t, const PacketParams& p, const MoeTraffic& m, std::vector<int> ranks = {},
+                            const std::string& algo = "direct");
 
 }  // namespace npusim::noc

@@ -1,6 +1,7 @@
 // Step-by-step algorithms as message graphs (collective_schedule.hpp): ring,
 // direct, pairwise, halving-doubling, hierarchical. Message ids are
 // step-major (step * n + rank), so a dependency is one index computation.
+#include <algorithm>
 #include <cmath>
 
 #include "noc/packet/collective_schedule.hpp"
@@ -34,6 +35,28 @@ Schedule pairwise_schedule(int n, uint64_t chunk) {
       s.after(id, prev + i);                       // own step k-1 send delivered
       s.after(id, prev + (i - (k - 1) + n) % n);  // step k-1 receive arrived (from i-k+1)
     }
+  return s;
+}
+
+Schedule pairwise_v_schedule(int n, const std::vector<double>& bytes) {
+  Schedule s;
+  std::vector<int> last_send(size_t(n), -1), last_recv(size_t(n), -1), step_recv(size_t(n), -1);
+  for (int k = 1; k < n; ++k) {
+    std::fill(step_recv.begin(), step_recv.end(), -1);
+    for (int i = 0; i < n; ++i) {
+      const int j = (i + k) % n;
+      const double b = bytes[size_t(i) * size_t(n) + size_t(j)];
+      if (b <= 0) continue;
+      const int id = s.add(i, j, uint64_t(std::ceil(b)));
+      if (last_send[size_t(i)] >= 0) s.after(id, last_send[size_t(i)]);
+      if (last_recv[size_t(i)] >= 0) s.after(id, last_recv[size_t(i)]);
+      last_send[size_t(i)] = id;
+      step_recv[size_t(j)] = id;
+    }
+    // Receives of this step gate the next one, not this one.
+    for (int i = 0; i < n; ++i)
+      if (step_recv[size_t(i)] >= 0) last_recv[size_t(i)] = step_recv[size_t(i)];
+  }
   return s;
 }
 

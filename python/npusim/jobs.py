@@ -153,7 +153,8 @@ class CollectiveRun(dict):
     spec or a topology .json path. `algo`: all-reduce ring, direct,
     halving_doubling, hierarchical (`group` ranks per server) or double_tree;
     all-gather and reduce-scatter ring or direct; all-to-all direct or
-    pairwise; broadcast ring (a pipelined chain). A generated system
+    pairwise; broadcast ring (a pipelined chain); MoE dispatch/combine direct or
+    pairwise (all-to-all-v in n-1 steps). A generated system
     (systems.dragonfly(4, 2, 2), "fullmesh:8x8") takes link_bandwidth_gbps
     and link_latency_ns for all its links. MoE dispatch/combine take the
     token traffic instead of `bytes`. `fidelity`: "flow", or "packet" on

@@ -195,9 +195,9 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
   const Topology& tf = link_model && fidelity == "flow" ? tv : t;
   CollectiveResult r;
   if (fidelity == "packet") {
-    r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks) : noc::packet_collective(t, pp, op, algo, bytes, ranks, cp);
+    r = moe ? noc::packet_moe(t, pp, moe_traffic(), ranks, algo) : noc::packet_collective(t, pp, op, algo, bytes, ranks, cp);
   } else if (moe) {
-    r = noc::moe_alltoallv(tf, moe_traffic(), ranks);
+    r = algo == "pairwise" ? noc::moe_pairwise(tf, moe_traffic(), ranks) : noc::moe_alltoallv(tf, moe_traffic(), ranks);
   } else if (op == "broadcast") r = noc::broadcast(tf, bytes, ranks);
   else if (algo == "halving_doubling") r = noc::halving_doubling_allreduce(tf, bytes, ranks);
   else if (algo == "double_tree") r = noc::double_tree_allreduce(tf, bytes, ranks);

@@ -321,3 +321,20 @@ def test_supercluster_from_python_edited_pod_and_scale_out(tmp_path):
         systems.SuperCluster(pod, 2, nic_gbps=100)
     with pytest.raises(npusim.ConfigError, match="supercluster.scale_out.spines"):
         systems.SuperCluster(pod, 2, spines=0)
+
+
+@needs_engine
+@pytest.mark.parametrize("fidelity", ["flow", "packet"])
+def test_moe_pairwise_is_an_all_to_all_v_in_n_minus_1_steps(fidelity):
+    args = ["--system", "clos:16:8:4", "--op", "moe_combine", "--tokens", "16", "--topk", "4", "--experts", "32",
+            "--token-bytes", "7168", "--fidelity", fidelity, "--json"]
+    direct = json.loads(engine(*args).stdout)
+    p = engine(*args, "--algo", "pairwise")
+    assert p.returncode == 0, p.stderr
+    pw = json.loads(p.stdout)
+    assert pw["algo"] == "pairwise" and pw["phases"] == 15 and direct["phases"] == 1
+    # Same traffic (routed bytes per rank), exchanged step by step: slower.
+    assert pw["bytes"] == pytest.approx(direct["bytes"])
+    assert pw["time_us"] > direct["time_us"]
+    bad = engine(*args, "--algo", "ring")
+    assert bad.returncode == 2 and "available: direct, pairwise" in bad.stderr
