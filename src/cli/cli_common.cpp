@@ -16,6 +16,13 @@ bool is_file(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+std::string flag_value(const std::vector<std::string>& args, size_t* i) {
+  const std::string& flag = args[*i];
+  if (*i + 1 >= args.size() || args[*i + 1].rfind("--", 0) == 0) throw UsageError(flag + " needs a value");
+  *i += 2;
+  return args[*i - 1];
+}
+
 uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max) {
   const std::string want = flag + ": expected a positive integer, got '" + text + "'";
   if (text.empty() || text.size() > 19) throw UsageError(want);

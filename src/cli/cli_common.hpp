@@ -4,12 +4,17 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "noc/topology.hpp"
 
 namespace npusim::cli {
 
 bool is_file(const std::string& path);
+
+// The value of the flag args[*i]: returns args[*i + 1] and moves *i past
+// both. UsageError naming the flag if the value is missing or is a flag.
+std::string flag_value(const std::vector<std::string>& args, size_t* i);
 
 // A decimal integer in [1, max]; UsageError naming `flag` otherwise.
 uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max = UINT64_MAX);

@@ -83,11 +83,7 @@ json collective_json(const std::vector<std::string>& args, bool* as_json_out, js
   bool as_json = false;
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
-    auto value = [&]() {
-      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(f + " needs a value");
-      i += 2;
-      return args[i - 1];
-    };
+    auto value = [&] { return flag_value(args, &i); };
     if (f == "--system") system = value();
     else if (f == "--op") op = value();
     else if (f == "--bytes") bytes_text = value();

@@ -10,22 +10,20 @@
 #include "models/sim/stats.hpp"
 #include "npu/core/ai_core.hpp"
 #include "npu/core/core_trace.hpp"
+#include "src/cli/cli_common.hpp"
 
 namespace npusim::cli {
 
 int run_core_command(const std::vector<std::string>& args) {
   std::string trace, config, stats_dir;
   bool as_json = false;
-  for (size_t i = 0; i < args.size(); ++i) {
+  for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(f + " needs a value");
-      return args[++i];
-    };
+    auto value = [&] { return flag_value(args, &i); };
     if (f == "--trace") trace = value();
     else if (f == "--config") config = value();
     else if (f == "--stats-dir") stats_dir = value();
-    else if (f == "--json") as_json = true;
+    else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'core'");
   }
   if (trace.empty()) throw UsageError("core: --trace is required (a core instruction trace, see traces/core.md)");

@@ -172,11 +172,7 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
   double gen_bw = kGenBwGbps, gen_lat = kGenLatNs;
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
-    auto value = [&]() {
-      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(f + " needs a value");
-      i += 2;
-      return args[i - 1];
-    };
+    auto value = [&] { return flag_value(args, &i); };
     if (f == "--topology") topo = value();
     else if (f == "--traffic") tj["pattern"] = value();
     else if (f == "--rate") { tj["rate"] = parse_double(f, value()); have_rate = true; }

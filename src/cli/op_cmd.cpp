@@ -28,11 +28,7 @@ nlohmann::json op_job_from_args(const std::vector<std::string>& args, bool* as_j
   std::string op;
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
-    auto value = [&]() {
-      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(f + " needs a value");
-      i += 2;
-      return args[i - 1];
-    };
+    auto value = [&] { return flag_value(args, &i); };
     auto count = [&](const char* key) { job[key] = parse_positive(f, value()); };
     if (f == "--chip") job["chip"] = value();
     else if (f == "--op") job["op"] = op = value();

@@ -64,11 +64,7 @@ int run_remote_command(const std::vector<std::string>& args) {
   std::string mem_preset = "ascend_910c", mem_fidelity = "fast";
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
-    auto value = [&]() {
-      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) throw UsageError(f + " needs a value");
-      i += 2;
-      return args[i - 1];
-    };
+    auto value = [&] { return flag_value(args, &i); };
     if (f == "--system") job["system"] = value();
     else if (f == "--pattern") job["pattern"] = value();
     else if (f == "--op") job["op"] = value();
