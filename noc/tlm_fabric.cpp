@@ -78,6 +78,9 @@ TlmFabric::TlmFabric(sc_core::sc_module_name name, const Topology& t, const Pack
   SC_METHOD(advance);
   sensitive << wake_;
   dont_initialize();
+  SC_METHOD(respond_all);
+  sensitive << respond_event_;
+  dont_initialize();
 }
 
 // --- the NPU ports (request side) ---------------------------------------------
@@ -125,10 +128,11 @@ void TlmFabric::admit(int k, tlm::tlm_generic_payload& gp) {
   X.local = gp.get_address() - w.base;
   X.len = gp.get_data_length();
   X.write = gp.is_write();
-  X.chunks = std::max<uint32_t>(1, (X.len + uint32_t(fp_.dma_bytes) - 1) / uint32_t(fp_.dma_bytes));
-  if (X.chunks >= (1u << kChunkBits))
-    throw ConfigError("tlm_fabric.dma_bytes: a " + std::to_string(X.len) + "-byte transaction needs " +
-                      std::to_string(X.chunks) + " chunks, above 2^24; raise dma_bytes");
+  const uint64_t chunks = std::max<uint64_t>(1, (uint64_t(X.len) + uint64_t(fp_.dma_bytes) - 1) / uint64_t(fp_.dma_bytes));
+  if (chunks >= (uint64_t(1) << kChunkBits))
+    sim_throw<ConfigError>("tlm_fabric.dma_bytes: a " + std::to_string(X.len) + "-byte transaction needs " +
+                           std::to_string(chunks) + " chunks, above 2^24; raise dma_bytes");
+  X.chunks = uint32_t(chunks);
   X.start_ps = ClockDomain::now_ps();
   ++npu_[size_t(k)].live;
   ++started_;
@@ -204,7 +208,7 @@ void TlmFabric::mem_send(int k) {
     sc_core::sc_time t = sc_core::SC_ZERO_TIME;
     const tlm::tlm_sync_enum s = (*mems_[size_t(k)])->nb_transport_fw(*gp, phase, t);
     if (s == tlm::TLM_ACCEPTED || (s == tlm::TLM_UPDATED && phase == tlm::BEGIN_REQ)) break;  // END_REQ later
-    npu.mem_in_req = nullptr;
+    if (npu.mem_in_req == gp) npu.mem_in_req = nullptr;
     if (s == tlm::TLM_COMPLETED) mem_done(*gp);
     else if (phase == tlm::BEGIN_RESP) {
       mem_done(*gp);
@@ -262,8 +266,22 @@ void TlmFabric::chunk_read(int x) {
 
 void TlmFabric::respond(int x) {
   const int k = xfers_[size_t(x)].src;
-  npu_[size_t(k)].responses.push_back(x);
-  respond_next(k);
+  Npu& npu = npu_[size_t(k)];
+  if (npu.responses.empty()) answering_.push_back(k);
+  npu.responses.push_back(x);
+  // An answer may become ready inside the initiator's own BEGIN_REQ call
+  // (its own window, memory erring at once): BEGIN_RESP must wait until
+  // that call has returned END_REQ, so every answer goes out in a delta.
+  respond_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void TlmFabric::respond_all() {
+  std::vector<int> ks;
+  ks.swap(answering_);
+  for (int k : ks) {
+    respond_next(k);
+    if (!npu_[size_t(k)].responses.empty()) answering_.push_back(k);  // waiting for END_RESP
+  }
 }
 
 void TlmFabric::respond_next(int k) {

@@ -121,7 +121,8 @@ class TlmFabric : public sc_core::sc_module, public Watched {
   void mem_send(int npu);
   void mem_done(tlm::tlm_generic_payload& gp);
   void chunk_read(int x);  // a read chunk is back at the source
-  void respond(int x);
+  void respond(int x);  // queues the answer; respond_all sends it
+  void respond_all();   // SC_METHOD: answers in their own delta, never inside the initiator's BEGIN_REQ call
   void respond_next(int npu);
   void finish(int x);
   uint32_t chunk_bytes(const Xfer& x, uint32_t chunk) const;
@@ -140,7 +141,8 @@ class TlmFabric : public sc_core::sc_module, public Watched {
   std::vector<Xfer> xfers_;
   std::vector<int> free_xfers_;
   PayloadPool pool_;
-  sc_core::sc_event wake_;
+  sc_core::sc_event wake_, respond_event_;
+  std::vector<int> answering_;  // NPUs with queued answers
   uint64_t started_ = 0, completed_ = 0, mem_done_ = 0;
 
   stats::Group stats_;

@@ -429,9 +429,15 @@ void ChipSim::ub_send() {
     tlm::tlm_phase phase = tlm::BEGIN_REQ;
     sc_core::sc_time t = sc_core::SC_ZERO_TIME;
     const tlm::tlm_sync_enum s = ub_socket->nb_transport_fw(*gp, phase, t);
-    if (s == tlm::TLM_COMPLETED) {
+    if (s == tlm::TLM_COMPLETED || (s == tlm::TLM_UPDATED && phase == tlm::BEGIN_RESP)) {
+      gp->acquire();  // held across the END_RESP below
       tlm::tlm_phase p2 = tlm::BEGIN_RESP;
       ub_transport_bw(*gp, p2, t);
+      if (s == tlm::TLM_UPDATED) {  // answered at once: it still wants END_RESP
+        tlm::tlm_phase p3 = tlm::END_RESP;
+        ub_socket->nb_transport_fw(*gp, p3, t);
+      }
+      gp->release();
     } else if (s == tlm::TLM_ACCEPTED || phase == tlm::BEGIN_REQ) {
       ub_waiting_end_req_ = true;
     }
@@ -446,6 +452,11 @@ tlm::tlm_sync_enum ChipSim::ub_transport_bw(tlm::tlm_generic_payload& gp, tlm::t
     return tlm::TLM_ACCEPTED;
   }
   if (phase == tlm::BEGIN_RESP) {
+    if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
+      sim_throw<ProtocolError>(std::string(name()) + ": the UB port's remote access at address " +
+                               std::to_string(gp.get_address()) + " (" + std::to_string(gp.get_data_length()) +
+                               " bytes) failed (" + gp.get_response_string() +
+                               "); expected an address inside another NPU's memory window");
     --ub_inflight_;
     ++progress_;
     const uint32_t x = uint32_t(ext_of(gp).id);

@@ -81,6 +81,10 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
   if (accesses > (1ull << 24))
     throw ConfigError("job.bytes: " + std::to_string(accesses) + " accesses per NPU, above the limit of 2^24; use "
                       "larger access_bytes or fewer bytes");
+  if (accesses * uint64_t(n) > (1ull << 25))
+    throw ConfigError("job.bytes: " + std::to_string(accesses) + " accesses on each of " + std::to_string(n) +
+                      " NPUs, above the limit of 2^25 in all (each is a trace record); use larger access_bytes, "
+                      "fewer bytes or a smaller system");
 
   json mem_json = job.contains("memory") ? job["memory"] : json("ascend_910c");
   if (mem_json.is_string()) mem_json = json{{"preset", mem_json}, {"fidelity", "fast"}};
@@ -94,6 +98,13 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
   if (fp.npu_window_gib * double(1ull << 30) < double(cap))
     throw ConfigError("job.tlm_fabric.npu_window_gib: " + std::to_string(fp.npu_window_gib) +
                       " GiB is smaller than the memory's " + std::to_string(double(cap) / double(1ull << 30)) + " GiB");
+  if (access > cap / uint64_t(n))
+    throw ConfigError("job.access_bytes: " + std::to_string(access) + " bytes per access; expected at most " +
+                      std::to_string(cap / uint64_t(n)) + " (the memory's " + std::to_string(cap) +
+                      " bytes split among " + std::to_string(n) + " sources, so each streams through its own slice)");
+  if ((access + uint64_t(fp.dma_bytes) - 1) / uint64_t(fp.dma_bytes) >= (1ull << 24))
+    throw ConfigError("job.tlm_fabric.dma_bytes: " + std::to_string(fp.dma_bytes) + " B chunks split a " +
+                      std::to_string(access) + "-byte access into 2^24 or more; raise dma_bytes");
   const double wd_us = job.value("watchdog_us", 200.0);
   if (!(wd_us > 0)) throw ConfigError("job.watchdog_us: expected a positive number of microseconds");
 
@@ -104,6 +115,7 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
   Watchdog watchdog("watchdog", sc_core::sc_time(wd_us, sc_core::SC_US), 4);
   watchdog.watch(&fabric);
   std::vector<Npu> npus(static_cast<size_t>(n));
+  std::vector<double> asked_of(static_cast<size_t>(n), 0.0);  // bytes each NPU's memory must serve
   // Each source streams through its own slice of a destination's memory, so
   // incast sources do not share lines.
   const uint64_t slice = std::max<uint64_t>(access, cap / uint64_t(n) / access * access);
@@ -119,6 +131,7 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
       const uint64_t off = uint64_t(k) * slice + (i / dst.size() * access) % slice;
       npu.trace.records.push_back({0, op == "write", fabric.window_base(d) + off, uint32_t(size)});
       npu.bytes += size;
+      asked_of[size_t(d)] += double(size);
     }
     npu.player = std::make_unique<MemTracePlayer>(("npu" + s + "_player").c_str(), npu.trace,
                                                   std::vector<uint64_t>(npu.trace.records.size(), 0), root);
@@ -160,6 +173,10 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
                           std::to_string(npu.trace.records.size()) + " accesses");
     asked += npu.bytes;
     served += npu.mem->bytes_completed();
+    if (npu.mem->bytes_completed() != asked_of[size_t(k)])
+      throw ProtocolError("remote: NPU " + std::to_string(k) + "'s memory served " +
+                          std::to_string(uint64_t(npu.mem->bytes_completed())) + " bytes, " +
+                          std::to_string(uint64_t(asked_of[size_t(k)])) + " were asked of it");
     if (npu.trace.records.empty()) continue;
     const uint64_t last = npu.player->last_response_ps();
     end_ps = std::max(end_ps, last);

@@ -23,6 +23,13 @@ TlmCrossbar::TlmCrossbar(sc_core::sc_module_name name, int inputs, int outputs, 
     out_.back()->register_nb_transport_bw(this, &TlmCrossbar::bw, o);
   }
   owner_.reserve(1024);
+  SC_METHOD(respond_deferred);
+  sensitive << respond_event_;
+  dont_initialize();
+}
+
+void TlmCrossbar::respond_deferred() {
+  for (size_t i = 0; i < inputs_.size(); ++i) respond_next(int(i), nullptr);
 }
 
 tlm::tlm_sync_enum TlmCrossbar::fw(int input, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
@@ -41,7 +48,10 @@ tlm::tlm_sync_enum TlmCrossbar::fw(int input, tlm::tlm_generic_payload& gp, tlm:
   owner_[&gp] = input;
   ++routed_;
   outputs_[size_t(o)].waiting.emplace_back(&gp, input);
-  if (send_next(o, &gp)) {
+  ++in_fw_;
+  const bool accepted = send_next(o, &gp);
+  --in_fw_;
+  if (accepted) {
     phase = tlm::END_REQ;
     return tlm::TLM_UPDATED;
   }
@@ -60,7 +70,7 @@ bool TlmCrossbar::send_next(int o, tlm::tlm_generic_payload* mine) {
     const tlm::tlm_sync_enum s = (*out_[size_t(o)])->nb_transport_fw(*gp, phase, t);
     if (s == tlm::TLM_ACCEPTED || (s == tlm::TLM_UPDATED && phase == tlm::BEGIN_REQ)) break;  // END_REQ later
     // Accepted now (END_REQ), or answered now (COMPLETED / BEGIN_RESP).
-    out.in_req = nullptr;
+    if (out.in_req == gp) out.in_req = nullptr;
     if (gp == mine) {
       mine_accepted = true;
     } else {
@@ -97,7 +107,7 @@ tlm::tlm_sync_enum TlmCrossbar::bw(int o, tlm::tlm_generic_payload& gp, tlm::tlm
   if (phase != tlm::BEGIN_RESP) return tlm::TLM_ACCEPTED;
   request_accepted(o, gp);  // BEGIN_RESP implies END_REQ
   const auto it = owner_.find(&gp);
-  if (it == owner_.end()) throw ProtocolError(std::string(name()) + ": a response for a request it never routed");
+  if (it == owner_.end()) sim_throw<ProtocolError>(std::string(name()) + ": a response for a request it never routed");
   const int input = it->second;
   owner_.erase(it);
   ++answered_;
@@ -111,6 +121,12 @@ tlm::tlm_sync_enum TlmCrossbar::bw(int o, tlm::tlm_generic_payload& gp, tlm::tlm
 
 bool TlmCrossbar::respond_next(int input, tlm::tlm_generic_payload* mine) {
   Input& in = inputs_[size_t(input)];
+  if (in_fw_ > 0 && !in.responses.empty()) {
+    // Inside a BEGIN_REQ call: its END_REQ must reach the initiator before
+    // any BEGIN_RESP does.
+    respond_event_.notify(sc_core::SC_ZERO_TIME);
+    return false;
+  }
   bool mine_done = false;
   while (!in.in_resp && !in.responses.empty()) {
     auto [gp, o] = in.responses.front();

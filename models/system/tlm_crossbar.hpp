@@ -37,6 +37,7 @@ class TlmCrossbar : public sc_core::sc_module, public Watched {
 
   // `map` windows name output indices < outputs (ConfigError otherwise).
   // A request no window holds gets TLM_ADDRESS_ERROR_RESPONSE at once.
+  SC_HAS_PROCESS(TlmCrossbar);
   TlmCrossbar(sc_core::sc_module_name name, int inputs, int outputs, AddressMap map);
 
   Target& input(int i) { return *in_[size_t(i)]; }
@@ -71,6 +72,7 @@ class TlmCrossbar : public sc_core::sc_module, public Watched {
   // finished at once (END_RESP or COMPLETED from the initiator).
   bool respond_next(int input, tlm::tlm_generic_payload* gp);
   void response_done(int input);
+  void respond_deferred();  // SC_METHOD: answers that became ready inside an input's BEGIN_REQ call
 
   std::vector<std::unique_ptr<Target>> in_;
   std::vector<std::unique_ptr<Initiator>> out_;
@@ -78,6 +80,8 @@ class TlmCrossbar : public sc_core::sc_module, public Watched {
   std::vector<Output> outputs_;
   std::vector<Input> inputs_;
   std::unordered_map<const tlm::tlm_generic_payload*, int> owner_;  // request -> input
+  int in_fw_ = 0;  // > 0 while an input's BEGIN_REQ call is running: answers then wait a delta
+  sc_core::sc_event respond_event_;
   uint64_t routed_ = 0, answered_ = 0;
 };
 

@@ -3,6 +3,8 @@
 // own tag so ctest runs it in its own process (one elaboration per process).
 #include <catch2/catch.hpp>
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <memory>
 #include <vector>
 
@@ -78,6 +80,50 @@ std::vector<TraceNpu> trace_npus(TlmFabric& fabric, const memory::MemoryConfig& 
   }
   return v;
 }
+
+// An initiator that checks the AT phase order it sees: it sends its
+// requests one after another (the next once the previous is answered) and
+// counts a BEGIN_RESP that arrives while its own BEGIN_REQ call is still
+// running (the target must return END_REQ first).
+struct StrictInitiator : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<StrictInitiator> socket;
+  std::vector<std::pair<uint64_t, uint32_t>> reads;  // (address, bytes)
+  size_t next = 0;
+  int answered = 0, errors = 0, violations = 0;
+  bool in_call = false;
+  PayloadPool pool;
+  sc_core::sc_event go;
+  SC_HAS_PROCESS(StrictInitiator);
+  explicit StrictInitiator(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {
+    socket.register_nb_transport_bw(this, &StrictInitiator::bw);
+    SC_METHOD(send);
+    sensitive << go;
+  }
+  void send() {
+    if (next >= reads.size()) return;
+    tlm::tlm_generic_payload* gp = pool.acquire_request(false, reads[next].first, reads[next].second, next, 0);
+    ++next;
+    tlm::tlm_phase ph = tlm::BEGIN_REQ;
+    sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+    in_call = true;
+    const tlm::tlm_sync_enum s = socket->nb_transport_fw(*gp, ph, t);
+    in_call = false;
+    if (s == tlm::TLM_COMPLETED) done(*gp);
+  }
+  tlm::tlm_sync_enum bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& ph, sc_core::sc_time&) {
+    if (ph != tlm::BEGIN_RESP) return tlm::TLM_ACCEPTED;
+    if (in_call) ++violations;
+    done(gp);
+    ph = tlm::END_RESP;
+    return tlm::TLM_COMPLETED;
+  }
+  void done(tlm::tlm_generic_payload& gp) {
+    ++answered;
+    if (!gp.is_response_ok()) ++errors;
+    gp.release();
+    go.notify(sc_core::SC_ZERO_TIME);
+  }
+};
 
 double stat(const stats::Registry& reg, const std::string& key) {
   for (const auto& [n, v] : reg.flatten())
@@ -212,4 +258,60 @@ TEST_CASE("fabric: a core's GM reads of another NPU's window cross the fabric in
   // The mean latency is at least the unloaded round trip: request and 512 B
   // response through an idle network (HBM time comes on top).
   CHECK(lat_ns * 1000 >= lone_ps(t, p, 0, 1, fp.request_bytes) + lone_ps(t, p, 1, 0, cfg.l2.line_bytes));
+}
+
+TEST_CASE("fabric: own-window, write and failing remote accesses, one transaction at a time", "[.][sc_fabric_errors]") {
+  // Three NPUs; windows one GiB larger than the memory, so an access past the
+  // memory's end passes the fabric and fails in the far memory. NPU 0, one
+  // transaction in the fabric at a time:
+  //   a load from its own window (served by its own memory, no network),
+  //   a 64 KiB store to NPU 1 (16 chunks and an ack),
+  //   a load straddling the end of NPU 1's memory (an error response),
+  //   a load from NPU 1 that must still work after the error,
+  //   a load straddling the end of its own memory (an error, no network).
+  const Topology t = Topology::star(3, 50, 100);
+  const PacketParams p = fabric_params();
+  TlmFabricParams fp = defaults_of<TlmFabricParams>();
+  const memory::MemoryConfig mc = fast_memory();
+  const uint64_t cap = mc.org.capacity_bytes();
+  fp.npu_window_gib = double(cap) / double(1ull << 30) + 1;
+  fp.max_outstanding = 1;
+  fp.dma_bytes = 4096;
+  stats::Registry reg;
+  stats::Group root(reg, "system");
+  TlmFabric fabric("fabric", t, p, fp, root);
+  std::vector<memory::MemTrace> traces(2);
+  for (auto& tr : traces) tr.unit = memory::TimeUnit::Ps;
+  traces[0].records.push_back({0, false, fabric.window_base(0) + 8192, 512});
+  traces[0].records.push_back({0, true, fabric.window_base(1) + 65536, 65536});
+  traces[0].records.push_back({0, false, fabric.window_base(1) + cap - 256, 512});
+  traces[0].records.push_back({0, false, fabric.window_base(1) + 4096, 256});
+  // Its own window past its memory: the memory refuses at once, inside the
+  // port's BEGIN_REQ call; the answer must still come after END_REQ.
+  traces[0].records.push_back({0, false, fabric.window_base(0) + cap - 256, 512});
+  auto npus = trace_npus(fabric, mc, traces, root);
+  // NPU 2 talks to its port straight from a phase-checking initiator: a
+  // failing load of its own window (refused inside the BEGIN_REQ call), a
+  // good one, and one from NPU 1.
+  StrictInitiator strict("strict");
+  memory::FastMemory mem2("mem2", mc, root);
+  strict.socket.bind(fabric.port(2));
+  fabric.memory(2).bind(mem2.socket);
+  strict.reads = {{fabric.window_base(2) + cap - 256, 512}, {fabric.window_base(2) + 512, 512},
+                  {fabric.window_base(1) + 1024, 512}};
+  sim_start();
+
+  CHECK(strict.answered == 3);
+  CHECK(strict.errors == 1);
+  CHECK(strict.violations == 0);
+  CHECK(npus[0].player->received() == 5);
+  CHECK(npus[0].player->errors() == 2);
+  CHECK(fabric.completed() == fabric.transactions());
+  CHECK(fabric.transactions() == 5 + 3);
+  CHECK(npus[0].mem->bytes_completed() == 512);           // its own window
+  CHECK(npus[1].mem->bytes_completed() == 65536 + 256 + 512);  // the store, the good loads; failed ones move nothing
+  CHECK(fabric.network().packets_delivered() == fabric.network().packets_created());
+  std::string why;
+  CHECK(fabric.network().credits_conserved(&why));
+  INFO(why);
 }

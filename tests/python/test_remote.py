@@ -113,6 +113,10 @@ def test_same_job_same_stats(tmp_path):
     (["--pattern", "pairs"], 2, "--system"),
     (["--system", "ring:4", "--memory-fidelity", "slow"], 2, "--memory-fidelity"),
     (["--system", "ring:4", "--memory", "hbm9"], 3, "hbm9"),
+    # Each source streams through its own slice of a memory: an access larger
+    # than the slice would spill into the next NPU's window.
+    (["--system", "ring:10", "--memory", "hbm2", "--access", "1G"], 3, "job.access_bytes"),
+    (["--system", "clos:64:8:8", "--bytes", "16G", "--access", "1K"], 3, "job.bytes"),
 ])
 def test_bad_arguments(args, code, needle):
     p = remote(*args)
