@@ -62,6 +62,10 @@ const Schema& FullMeshDim::schema() {
   return s;
 }
 
+namespace {
+constexpr int kDragonflyGlobalCost = 3;
+}  // namespace
+
 Topology Topology::dragonfly(const DragonflyParams& p) {
   // Ranges are checked when the params come from JSON; a C++ caller can
   // still pass anything, so check the shape here, naming the field.
@@ -112,7 +116,12 @@ Topology Topology::dragonfly(const DragonflyParams& p) {
         const long long other = (i + o) % g;
         if (other < i) continue;
         const long long jp = rep * (g - 1) + (g - o - 1);
-        topo.add_bidi(router(i, j / h), router(other, jp / h), p.global_bandwidth_gbps, p.global_latency_ns);
+        // Routing cost 3 against 1 for local links: a minimal route
+        // (local, global, local: cost <= 5) always beats a shortcut through
+        // a third group (two globals: 6), so the flow level routes as the
+        // packet level's dragonfly_min does.
+        topo.add_bidi(router(i, j / h), router(other, jp / h), p.global_bandwidth_gbps, p.global_latency_ns, 0,
+                      kDragonflyGlobalCost);
       }
   }
   topo.set_endpoints_forward(false);
