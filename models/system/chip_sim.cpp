@@ -124,6 +124,12 @@ void ChipSim::run() {
         case kIssue: issue(e.a, e.cycle); break;
         case kServe: serve(e.a, e.line, e.cycle); break;
         case kLineDone: line_done(e.a, e.cycle); break;
+        case kLocalArrive: {
+          const MeshMsg a = local_arrivals_.front();
+          local_arrivals_.pop_front();
+          slice_enqueue(a.x, a.line, a.bytes, e.cycle);
+          break;
+        }
       }
     }
     // Messages sent this cycle start now: run them before sleeping.
@@ -322,8 +328,14 @@ void ChipSim::mesh_send(int from, int to, uint64_t bytes, uint64_t at, bool resp
   if (from == to) {
     // Core and slice share a tile: through the local router port only.
     const uint64_t local = at + cfg_.noc.mesh_router_cycles;
-    if (response) push(local, kLineDone, x);
-    else slice_enqueue(x, line, line_bytes, local);
+    if (response) {
+      push(local, kLineDone, x);
+    } else {
+      // Queue at the slice when it arrives, not now: a line from another
+      // tile arriving earlier must be served first.
+      local_arrivals_.push_back(MeshMsg{line, line_bytes, x, false});
+      push(local, kLocalArrive, x, line);
+    }
     return;
   }
   const int msg = net_->send(mesh_->node(from), mesh_->node(to), bytes, at * clk_.period_fs(), true);

@@ -101,7 +101,7 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   std::string holdings() const override;
 
  private:
-  enum Kind : uint8_t { kCore, kIssue, kServe, kLineDone };
+  enum Kind : uint8_t { kCore, kIssue, kServe, kLineDone, kLocalArrive };
   struct Event {
     uint64_t cycle, seq;
     uint64_t line;
@@ -215,6 +215,9 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
     bool response = false;
   };
   std::vector<MeshMsg> mesh_msgs_;
+  // Requests to a slice on the core's own tile, in arrival order (they all
+  // take the same router delay, so a FIFO; kLocalArrive pops the front).
+  std::deque<MeshMsg> local_arrivals_;
 
   stats::Scalar l2_lines_, l2_req_bytes_, l2_hits_, l2_misses_, mshr_merges_, writebacks_, hbm_read_bytes_, hbm_write_bytes_,
       slice_wait_cycles_;
