@@ -108,28 +108,8 @@ TEST_CASE("every packet is delivered exactly once and credits are conserved", "[
   for (const char* algo : {"updown", "ecmp", "adaptive"}) {
     p.routing.algorithm = algo;
     PacketNetwork net(t, p);
-    std::vector<int> got(16 * 16, 0);
-    uint64_t packets = 0;
-    net.on_message_done = [&](int, const Message& m) {
-      ++got[m.tag];
-      packets += m.delivered;
-    };
-    uint64_t want_packets = 0;
-    for (int s = 0; s < 16; ++s)
-      for (int d = 0; d < 16; ++d)
-        if (s != d) {
-          net.send(s, d, 1000 + 37 * s, 0, true, s * 16 + d);
-          want_packets += (1000 + 37 * s + 239) / 240;
-        }
-    net.run();
     INFO(algo);
-    for (int s = 0; s < 16; ++s)
-      for (int d = 0; d < 16; ++d) CHECK(got[s * 16 + d] == (s != d ? 1 : 0));
-    CHECK(packets == want_packets);
-    CHECK(net.packets_delivered() == want_packets);
-    std::string why;
-    CHECK(net.credits_conserved(&why));
-    INFO(why);
+    test::check_all_pairs_delivered_once(net, 1000);
   }
 }
 
