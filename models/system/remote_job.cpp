@@ -7,13 +7,11 @@
 #include <memory>
 #include <sstream>
 
-#include "memory/fast_memory.hpp"
-#include "memory/hbm_system.hpp"
 #include "models/sim/errors.hpp"
 #include "models/sim/watchdog.hpp"
 #include "models/system/job_files.hpp"
 #include "models/system/memory_job.hpp"
-#include "models/system/tlm_crossbar.hpp"
+#include "models/system/remote_npu.hpp"
 #include "models/workload/mem_trace_player.hpp"
 #include "noc/tlm_fabric.hpp"
 
@@ -44,10 +42,8 @@ std::vector<int> destinations(const std::string& pattern, int k, int n) {
   return all;
 }
 
-struct Npu {
+struct Npu : RemoteNpu {
   std::unique_ptr<MemTracePlayer> player;
-  std::unique_ptr<TlmCrossbar> route, mux;
-  std::unique_ptr<memory::MemoryModel> mem;
   memory::MemTrace trace;
   uint64_t bytes = 0;
 };
@@ -135,20 +131,8 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
     }
     npu.player = std::make_unique<MemTracePlayer>(("npu" + s + "_player").c_str(), npu.trace,
                                                   std::vector<uint64_t>(npu.trace.records.size(), 0), root);
-    AddressMap by_owner;
-    by_owner.add({"local", 0, cap, 0});
-    by_owner.add({"fabric", fabric.window_base(0), fabric.window_bytes() * uint64_t(n), 1});
-    npu.route = std::make_unique<TlmCrossbar>(("npu" + s + "_route").c_str(), 1, 2, by_owner);
-    AddressMap all;
-    all.add({"memory", 0, cap, 0});
-    npu.mux = std::make_unique<TlmCrossbar>(("npu" + s + "_mux").c_str(), 2, 1, all);
-    if (mc.fidelity == "cycle") npu.mem = std::make_unique<memory::HbmSystem>(("npu" + s + "_mem").c_str(), mc, root);
-    else npu.mem = std::make_unique<memory::FastMemory>(("npu" + s + "_mem").c_str(), mc, root);
-    npu.player->socket.bind(npu.route->input(0));
-    npu.route->output(0).bind(npu.mux->input(0));
-    npu.route->output(1).bind(fabric.port(k));
-    fabric.memory(k).bind(npu.mux->input(1));
-    npu.mux->output(0).bind(npu.mem->socket);
+    static_cast<RemoteNpu&>(npu) = make_remote_npu("npu" + s, k, fabric, mc, root);
+    npu.player->socket.bind(npu.input());
     npu.player->set_watchdog(&watchdog);
     npu.mem->set_watchdog(&watchdog);
     watchdog.watch(npu.player.get());

@@ -14,7 +14,7 @@
 #include "models/sim/errors.hpp"
 #include "models/system/chip_sim.hpp"
 #include "models/system/memory_job.hpp"
-#include "models/system/tlm_crossbar.hpp"
+#include "models/system/remote_npu.hpp"
 #include "models/workload/mem_trace_player.hpp"
 #include "noc/tlm_fabric.hpp"
 #include "npu/chip/chip_presets.hpp"
@@ -49,11 +49,8 @@ memory::MemoryConfig fast_memory() {
 // An NPU as the trace tests see it: a player whose requests go to its own
 // memory or out to the fabric by address, and the memory serving both it
 // and the fabric.
-struct TraceNpu {
+struct TraceNpu : RemoteNpu {
   std::unique_ptr<MemTracePlayer> player;
-  std::unique_ptr<TlmCrossbar> route;  // player -> {memory, fabric}
-  std::unique_ptr<TlmCrossbar> mux;    // {route, fabric} -> memory
-  std::unique_ptr<memory::FastMemory> mem;
 };
 
 std::vector<TraceNpu> trace_npus(TlmFabric& fabric, const memory::MemoryConfig& mc,
@@ -64,19 +61,8 @@ std::vector<TraceNpu> trace_npus(TlmFabric& fabric, const memory::MemoryConfig& 
     std::vector<uint64_t> times;
     for (const auto& r : traces[k].records) times.push_back(r.time);
     v[k].player = std::make_unique<MemTracePlayer>(("player" + s).c_str(), traces[k], times, root);
-    AddressMap to_mem_or_fabric;
-    to_mem_or_fabric.add({"local", 0, mc.org.capacity_bytes(), 0});
-    to_mem_or_fabric.add({"fabric", fabric.window_base(0), fabric.window_bytes() * uint64_t(fabric.npus()), 1});
-    v[k].route = std::make_unique<TlmCrossbar>(("route" + s).c_str(), 1, 2, to_mem_or_fabric);
-    AddressMap all;
-    all.add({"memory", 0, mc.org.capacity_bytes(), 0});
-    v[k].mux = std::make_unique<TlmCrossbar>(("mux" + s).c_str(), 2, 1, all);
-    v[k].mem = std::make_unique<memory::FastMemory>(("mem" + s).c_str(), mc, root);
-    v[k].player->socket.bind(v[k].route->input(0));
-    v[k].route->output(0).bind(v[k].mux->input(0));
-    v[k].route->output(1).bind(fabric.port(int(k)));
-    fabric.memory(int(k)).bind(v[k].mux->input(1));
-    v[k].mux->output(0).bind(v[k].mem->socket);
+    static_cast<RemoteNpu&>(v[k]) = make_remote_npu("npu" + s, int(k), fabric, mc, root);
+    v[k].player->socket.bind(v[k].input());
   }
   return v;
 }
@@ -177,7 +163,7 @@ TEST_CASE("fabric: a remote read costs request + memory + response; a bulk read 
   // memory take on their own. Margin: one memory clock (the memory counts
   // its latency in whole cycles from the edge after the request arrives)
   // plus 1 ns of ps rounding.
-  const double mem_ps = stat(reg, "system.mem1.read_latency::mean") * mc.timing.tCK_ps;
+  const double mem_ps = stat(reg, "system.npu1_mem.read_latency::mean") * mc.timing.tCK_ps;
   const double want = lone_ps(t, p, 0, 1, fp.request_bytes) + mem_ps + lone_ps(t, p, 1, 0, 64);
   const double got = stat(reg, "system.fabric.read_latency::min");
   INFO("lone remote load took " << got << " ps, closed form " << want << " ps");
