@@ -45,6 +45,8 @@ class ClockDomain {
 
   // Current simulated time in ps.
   static uint64_t now_ps() { return sc_core::sc_time_stamp().value() / ps_ticks(); }
+  // A duration of `ps` picoseconds as an sc_time.
+  static sc_core::sc_time ps_time(uint64_t ps) { return sc_core::sc_time::from_value(ps * ps_ticks()); }
   // Delay from now until the start of cycle n (zero if already there).
   sc_core::sc_time delay_until(uint64_t cycle) const {
     uint64_t t = ps_of(cycle), now = now_ps();

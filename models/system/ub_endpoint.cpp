@@ -8,10 +8,6 @@
 
 namespace npusim {
 
-namespace {
-sc_core::sc_time ps(uint64_t v) { return sc_core::sc_time::from_value(v * sc_core::sc_time(1, sc_core::SC_PS).value()); }
-}  // namespace
-
 UbEndpoint::UbEndpoint(sc_core::sc_module_name name, double bandwidth_gbps, double latency_ns, bool loopback,
                        stats::Group& parent)
     : sc_core::sc_module(name),
@@ -53,7 +49,7 @@ tlm::tlm_sync_enum UbEndpoint::nb_transport_fw(tlm::tlm_generic_payload& gp, tlm
   }
   gp.acquire();
   pending_.push_back(Pending{due, &gp});
-  if (pending_.size() == 1) wake_.notify(ps(due - now));
+  if (pending_.size() == 1) wake_.notify(ClockDomain::ps_time(due - now));
   phase = tlm::END_REQ;  // always room: the endpoint stands in for a whole fabric
   return tlm::TLM_UPDATED;
 }
@@ -72,7 +68,7 @@ void UbEndpoint::respond() {
     if (s == tlm::TLM_COMPLETED || phase == tlm::END_RESP) in_resp_ = nullptr;
     gp->release();
   }
-  if (!in_resp_ && !pending_.empty()) wake_.notify(ps(pending_.front().due_ps - now));
+  if (!in_resp_ && !pending_.empty()) wake_.notify(ClockDomain::ps_time(pending_.front().due_ps - now));
 }
 
 }  // namespace npusim
