@@ -16,7 +16,6 @@ constexpr int kChunkBits = 24;
 int64_t make_tag(int64_t kind, int x, uint32_t chunk) {
   return (kind << 56) | (int64_t(x) << kChunkBits) | int64_t(chunk);
 }
-sc_core::sc_time ps(uint64_t v) { return sc_core::sc_time::from_value(v * sc_core::sc_time(1, sc_core::SC_PS).value()); }
 }  // namespace
 
 const Schema& TlmFabricParams::schema() {
@@ -158,8 +157,7 @@ uint32_t TlmFabric::chunk_bytes(const Xfer& x, uint32_t chunk) const {
 
 void TlmFabric::send(int src, int dst, uint64_t bytes, MsgKind kind, int x, uint32_t chunk) {
   messages_ += 1;
-  net_.send(t_.endpoints()[size_t(src)], t_.endpoints()[size_t(dst)], bytes,
-            sc_core::sc_time_stamp().value() / sc_core::sc_time(1, sc_core::SC_PS).value() * kFsPerPs, true,
+  net_.send(t_.endpoints()[size_t(src)], t_.endpoints()[size_t(dst)], bytes, ClockDomain::now_ps() * kFsPerPs, true,
             make_tag(kind, x, chunk));
 }
 
@@ -276,9 +274,9 @@ void TlmFabric::respond(int x) {
 }
 
 void TlmFabric::respond_all() {
-  std::vector<int> ks;
-  ks.swap(answering_);
-  for (int k : ks) {
+  answering_now_.clear();
+  answering_now_.swap(answering_);
+  for (int k : answering_now_) {
     respond_next(k);
     if (!npu_[size_t(k)].responses.empty()) answering_.push_back(k);  // waiting for END_RESP
   }
@@ -346,7 +344,7 @@ void TlmFabric::schedule() {
   const uint64_t at = (next + kFsPerPs - 1) / kFsPerPs;  // first ps edge at or after it
   // notify() keeps the earlier of two pending notifications.
   if (at <= now) wake_.notify(sc_core::SC_ZERO_TIME);
-  else wake_.notify(ps(at - now));
+  else wake_.notify(ClockDomain::ps_time(at - now));
 }
 
 std::string TlmFabric::holdings() const {

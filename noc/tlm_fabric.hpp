@@ -142,7 +142,8 @@ class TlmFabric : public sc_core::sc_module, public Watched {
   std::vector<int> free_xfers_;
   PayloadPool pool_;
   sc_core::sc_event wake_, respond_event_;
-  std::vector<int> answering_;  // NPUs with queued answers
+  std::vector<int> answering_;      // NPUs with queued answers
+  std::vector<int> answering_now_;  // respond_all's working copy (kept, so no allocation per delta)
   uint64_t started_ = 0, completed_ = 0, mem_done_ = 0;
 
   stats::Group stats_;
