@@ -277,7 +277,7 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
     l2_lines_ += 1;
     l2_req_bytes_ += double(bytes);
     if (mesh_) {
-      const int slice = mesh_->tile_of_slice(uint32_t(memory::L2Tags::mix(line) % slice_free_.size()));
+      const int slice = mesh_->tile_of_slice(uint32_t(slice_of(line)));
       mesh_send(core_tile(t.core), slice, t.write ? bytes : OnChipMesh::kRequestBytes, now, false, x, line, bytes);
     } else {
       // Every line pays the same hop, so lines reach the slices in the
@@ -299,7 +299,7 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
 }
 
 void ChipSim::slice_enqueue(uint32_t x, uint64_t line, uint64_t bytes, uint64_t arrive) {
-  uint64_t& free_at = slice_free_[memory::L2Tags::mix(line) % slice_free_.size()];
+  uint64_t& free_at = slice_free_[slice_of(line)];
   const uint64_t start = std::max(arrive, free_at);
   if (start > arrive) slice_wait_cycles_ += double(start - arrive);
   free_at = start + ceil_div(bytes, slice_bytes_per_cycle_);
@@ -315,7 +315,7 @@ void ChipSim::respond(uint32_t x, uint64_t line, uint64_t at) {
   // A read returns the part of the line the transfer's rows cover (whole
   // lines for contiguous transfers); a write gets an acknowledgement.
   const uint64_t bytes = t.write ? OnChipMesh::kRequestBytes : std::min<uint64_t>(cfg_.l2.line_bytes, t.row_bytes);
-  const int slice = mesh_->tile_of_slice(uint32_t(memory::L2Tags::mix(line) % slice_free_.size()));
+  const int slice = mesh_->tile_of_slice(uint32_t(slice_of(line)));
   mesh_send(slice, core_tile(t.core), std::max<uint64_t>(1, bytes), at, true, x, line, bytes);
 }
 

@@ -133,6 +133,7 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   void serve(uint32_t x, uint64_t line, uint64_t now);
   // A line request reaches its slice at `arrive` and queues for it.
   void slice_enqueue(uint32_t x, uint64_t line, uint64_t bytes, uint64_t arrive);
+  size_t slice_of(uint64_t line) const { return memory::L2Tags::mix(line) % slice_free_.size(); }
   // The slice answers line `line` of transfer x at cycle `at`.
   void respond(uint32_t x, uint64_t line, uint64_t at);
   // Mesh: a message between tiles for transfer x's line (response: back to the core).
