@@ -261,7 +261,7 @@ json run_op_job(const json& job, const std::string& out_dir) {
       // The on-chip mesh: its busiest link says whether it bounds the run.
       const double ns = double(cycles) / chip.clock_ghz;
       double busiest = 0;
-      for (int l = 0; l < net->topology().num_links(); ++l) busiest = std::max(busiest, net->link_busy_ns(l) / ns);
+      net->busiest_link(ns, &busiest);
       extra["noc"] = {{"topology", "mesh"},
                       {"shape", sim.mesh()->describe()},
                       {"packets", net->packets_delivered()},

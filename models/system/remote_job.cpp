@@ -181,14 +181,8 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
   noc::PacketNetwork& net = fabric.network();
   net.finish_window(time_ns);
   double max_util = 0;
-  std::string busiest;
-  for (int l = 0; l < t.num_links(); ++l) {
-    const double u = time_ns > 0 ? net.link_busy_ns(l) / time_ns : 0;
-    if (u > max_util) {
-      max_util = u;
-      busiest = t.node(t.link(l).src).name + "->" + t.node(t.link(l).dst).name;
-    }
-  }
+  const int top = net.busiest_link(time_ns, &max_util);
+  const std::string busiest = top < 0 ? "" : t.node(t.link(top).src).name + "->" + t.node(t.link(top).dst).name;
   const auto flat = registry.flatten();
   auto get = [&](const std::string& key) {
     for (const auto& [name, v] : flat)

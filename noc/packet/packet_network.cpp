@@ -577,6 +577,20 @@ void PacketNetwork::run_until(uint64_t until_fs) {
 
 uint64_t PacketNetwork::next_event_fs() const { return q_.empty() ? UINT64_MAX : q_.top().time_fs; }
 
+int PacketNetwork::busiest_link(double window_ns, double* utilisation) const {
+  int best = -1;
+  double most = 0;
+  for (int l = 0; l < nlinks_; ++l) {
+    const double u = window_ns > 0 ? link_busy_ns_.at(l) / window_ns : 0;
+    if (u > most) {
+      most = u;
+      best = l;
+    }
+  }
+  if (utilisation) *utilisation = most;
+  return best;
+}
+
 void PacketNetwork::finish_window(double window_ns) {
   for (int l = 0; l < nlinks_; ++l) link_utilisation_[l] = window_ns > 0 ? link_busy_ns_.at(l) / window_ns : 0;
 }

@@ -128,6 +128,9 @@ class PacketNetwork {
   // Fills link_utilisation from link_busy_ns over `window_ns`.
   void finish_window(double window_ns);
   double link_busy_ns(int link) const { return link_busy_ns_.at(link); }
+  // The link busiest over `window_ns` (the first of equals), -1 if none
+  // carried anything; *utilisation gets its busy time / window_ns.
+  int busiest_link(double window_ns, double* utilisation) const;
   double link_flits(int link) const { return link_flits_.at(link); }
   const stats::Distribution& latency_ps() const { return latency_ps_; }
   const stats::Scalar& flits_delivered() const { return flits_delivered_; }
