@@ -15,8 +15,8 @@
 
 #include <systemc>
 
-#include "models/sim/stats.hpp"
-#include "models/system/op_job.hpp"
+#include "sim/stats.hpp"
+#include "models/op_job.hpp"
 #include "npu/chip/chip_presets.hpp"
 #include "npu/core/ai_core.hpp"
 #include "npu/kernels/matmul_kernel.hpp"

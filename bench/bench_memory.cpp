@@ -19,7 +19,7 @@
 #include <systemc>
 #include <vector>
 
-#include "models/system/memory_job.hpp"
+#include "workload/memory_job.hpp"
 
 using Clock = std::chrono::steady_clock;
 

@@ -11,7 +11,7 @@
 #include <systemc>
 
 #include "bench/event_loop_baseline.hpp"
-#include "models/system/remote_job.hpp"
+#include "workload/remote_job.hpp"
 #include "noc/topology.hpp"
 
 using Clock = std::chrono::steady_clock;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "models/sim/timeline.hpp"
+#include "sim/timeline.hpp"
 
 namespace npusim::memory {
 

@@ -20,7 +20,7 @@
 #include "memory/hbm_config.hpp"
 #include "memory/protocol_checker.hpp"
 #include "memory/timing_rules.hpp"
-#include "models/sim/stats.hpp"
+#include "sim/stats.hpp"
 
 namespace npusim {
 class Timeline;

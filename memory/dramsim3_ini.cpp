@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "memory/hbm_config.hpp"
-#include "models/sim/errors.hpp"
-#include "models/sim/line_reader.hpp"
+#include "sim/errors.hpp"
+#include "sim/line_reader.hpp"
 
 // How a DRAMSim3 HBM device maps onto our schema, and where this reader
 // departs from DRAMSim3 (src/configuration.cc, src/timing.cc):

@@ -17,7 +17,7 @@
 #pragma once
 #include <string>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 
 namespace npusim::memory {
 

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/line_reader.hpp"
+#include "sim/errors.hpp"
+#include "sim/line_reader.hpp"
 
 namespace npusim::memory::dramsim3 {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 
 namespace npusim::memory {
 

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/line_reader.hpp"
+#include "sim/errors.hpp"
+#include "sim/line_reader.hpp"
 
 namespace npusim::memory {
 namespace {

@@ -1,7 +1,7 @@
 #include "memory/memory_model.hpp"
 
 #include "memory/channel_controller.hpp"  // kNoWake
-#include "models/sim/tlm_payload.hpp"
+#include "sim/tlm_payload.hpp"
 
 namespace npusim::memory {
 

@@ -15,10 +15,10 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "memory/hbm_config.hpp"
-#include "models/sim/clock_domain.hpp"
-#include "models/sim/stats.hpp"
-#include "models/sim/wakeup.hpp"
-#include "models/sim/watchdog.hpp"
+#include "sim/clock_domain.hpp"
+#include "sim/stats.hpp"
+#include "sim/wakeup.hpp"
+#include "sim/watchdog.hpp"
 
 namespace npusim::memory {
 

@@ -8,7 +8,7 @@
 
 #include "memory/address_mapping.hpp"
 #include "memory/mem_trace.hpp"
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 
 namespace npusim::memory {
 

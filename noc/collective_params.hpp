@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 
 namespace npusim::noc {
 

@@ -17,7 +17,7 @@
 #pragma once
 #include <string>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 #include "noc/topology.hpp"
 
 namespace npusim::noc {

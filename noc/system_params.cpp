@@ -1,6 +1,6 @@
 #include "noc/system_params.hpp"
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 
 namespace npusim::noc {
 

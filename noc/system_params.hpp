@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 #include "noc/topology.hpp"
 
 namespace npusim::noc {

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 #include "noc/supercluster.hpp"
 #include "noc/system_params.hpp"
 

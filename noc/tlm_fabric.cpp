@@ -4,8 +4,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "models/sim/clock_domain.hpp"
-#include "models/sim/errors.hpp"
+#include "sim/clock_domain.hpp"
+#include "sim/errors.hpp"
 
 namespace npusim::noc {
 

@@ -42,11 +42,11 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "models/sim/address_map.hpp"
-#include "models/sim/params.hpp"
-#include "models/sim/stats.hpp"
-#include "models/sim/tlm_payload.hpp"
-#include "models/sim/watchdog.hpp"
+#include "sim/address_map.hpp"
+#include "sim/params.hpp"
+#include "sim/stats.hpp"
+#include "sim/tlm_payload.hpp"
+#include "sim/watchdog.hpp"
 #include "noc/packet/packet_network.hpp"
 
 namespace npusim::noc {

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 
 namespace npusim::noc {
 

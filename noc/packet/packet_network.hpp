@@ -37,7 +37,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sim/stats.hpp"
+#include "sim/stats.hpp"
 #include "noc/packet/event_queue.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/packet/packet_routing.hpp"

@@ -3,7 +3,7 @@
 // it fires or the events run out, and the credit conservation check.
 #include <sstream>
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 #include "noc/packet/packet_network.hpp"
 
 namespace npusim::noc {

@@ -7,7 +7,7 @@
 #pragma once
 #include <string>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 
 namespace npusim::noc {
 

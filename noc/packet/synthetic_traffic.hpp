@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 #include "noc/packet/packet_params.hpp"
 #include "noc/topology.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 #include "npu/core/core_config.hpp"
 
 namespace npusim::npu {
@@ -23,7 +23,7 @@ struct L2Config {
 // The on-chip interconnect between cores and L2 slices: a crossbar with a
 // fixed one-way latency, or a 2-D mesh of tiles (one cube core, its vector
 // cores and one L2 slice per tile) carried packet by packet by the fabric
-// model (models/system/onchip_mesh.hpp). Each core transfer keeps at most
+// model (models/onchip_mesh.hpp). Each core transfer keeps at most
 // `max_outstanding` lines in flight either way.
 struct OnChipNetConfig {
   uint32_t hop_latency_cycles, max_outstanding;

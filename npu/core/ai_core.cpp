@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/int_math.hpp"
-#include "models/sim/timeline.hpp"
+#include "sim/errors.hpp"
+#include "sim/int_math.hpp"
+#include "sim/timeline.hpp"
 
 namespace npusim::npu {
 

@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sim/stats.hpp"
+#include "sim/stats.hpp"
 #include "npu/core/core_config.hpp"
 #include "npu/core/instruction.hpp"
 

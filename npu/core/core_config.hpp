@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 
 namespace npusim::npu {
 

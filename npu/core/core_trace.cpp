@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "models/sim/line_reader.hpp"
+#include "sim/line_reader.hpp"
 
 namespace npusim::npu {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/sim/int_math.hpp"
+#include "sim/int_math.hpp"
 #include "npu/core/core_config.hpp"
 #include "npu/core/instruction.hpp"
 #include "npu/kernels/program_builder.hpp"

@@ -6,8 +6,8 @@
 #include <optional>
 #include <queue>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/int_math.hpp"
+#include "sim/errors.hpp"
+#include "sim/int_math.hpp"
 #include "npu/kernels/attention_emitters.hpp"
 #include "npu/kernels/program_builder.hpp"
 

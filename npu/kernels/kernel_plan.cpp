@@ -1,6 +1,6 @@
 #include "npu/kernels/kernel_plan.hpp"
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 
 namespace npusim::npu {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sim/params.hpp"
+#include "sim/params.hpp"
 #include "npu/chip/chip_config.hpp"
 #include "npu/core/instruction.hpp"
 

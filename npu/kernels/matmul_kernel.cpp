@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/int_math.hpp"
+#include "sim/errors.hpp"
+#include "sim/int_math.hpp"
 #include "npu/kernels/program_builder.hpp"
 
 namespace npusim::npu {

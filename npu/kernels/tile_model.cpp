@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 #include "npu/core/ai_core.hpp"
 
 namespace npusim::npu {

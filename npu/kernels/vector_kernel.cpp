@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/int_math.hpp"
+#include "sim/errors.hpp"
+#include "sim/int_math.hpp"
 #include "npu/kernels/program_builder.hpp"
 
 namespace npusim::npu {

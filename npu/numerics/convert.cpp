@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 
 namespace npusim::numerics {
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 
 namespace npusim::numerics {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 #include "npu/numerics/convert.hpp"
 
 namespace npusim::numerics {

@@ -1,6 +1,6 @@
 #include "npu/numerics/ref_matmul.hpp"
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 #include "npu/numerics/mx.hpp"
 
 namespace npusim::numerics {

@@ -1,4 +1,4 @@
-"""One exception class per error category, mirroring models/sim/errors.hpp.
+"""One exception class per error category, mirroring sim/errors.hpp.
 
 The engine reports a category through its exit code; the runner maps it back
 to these classes so Python callers can catch by category, never by parsing
@@ -49,7 +49,7 @@ class SimulationError(NpusimError, RuntimeError):
     without a categorised error (internal error, usage error, missing output)."""
 
 
-# Engine exit codes (models/sim/errors.hpp, ExitCode) -> exception class.
+# Engine exit codes (sim/errors.hpp, ExitCode) -> exception class.
 EXIT_CODES = {
     3: ConfigError,
     4: TraceError,

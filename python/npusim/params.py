@@ -1,6 +1,6 @@
 """ParamObject: a config object built from a schema exported by the C++ side.
 
-Parameters are declared once in C++ (models/sim/params.hpp) with type, unit,
+Parameters are declared once in C++ (sim/params.hpp) with type, unit,
 default, range and doc; `_core.schema(kind)` exports those declarations and
 this class turns them into ordinary Python attributes. Checking happens on
 assignment, so a typo or a bad value fails on the line that caused it, with

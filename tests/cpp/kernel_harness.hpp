@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sim/stats.hpp"
+#include "sim/stats.hpp"
 #include "npu/chip/chip_config.hpp"
 #include "npu/chip/chip_presets.hpp"
 #include "npu/core/ai_core.hpp"

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "models/sim/address_map.hpp"
-#include "models/sim/errors.hpp"
+#include "sim/address_map.hpp"
+#include "sim/errors.hpp"
 
 using namespace npusim;
 

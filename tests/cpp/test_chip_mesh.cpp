@@ -4,12 +4,12 @@
 
 #include "memory/hbm_system.hpp"
 #include "memory/l2_tags.hpp"
-#include "models/sim/errors.hpp"
-#include "models/sim/int_math.hpp"
-#include "models/system/chip_sim.hpp"
-#include "models/system/memory_job.hpp"
-#include "models/system/onchip_mesh.hpp"
-#include "models/system/ub_endpoint.hpp"
+#include "sim/errors.hpp"
+#include "sim/int_math.hpp"
+#include "models/chip_sim.hpp"
+#include "memory/memory_spec.hpp"
+#include "models/onchip_mesh.hpp"
+#include "models/ub_endpoint.hpp"
 #include "npu/chip/chip_config.hpp"
 #include "npu/chip/chip_presets.hpp"
 #include "tests/cpp/packet_harness.hpp"
@@ -53,7 +53,7 @@ TEST_CASE("chip on a mesh: each written line costs its request and ack over the 
   cfg.noc.topology = "mesh";
   cfg.noc.mesh_router_cycles = 10;  // far from the crossbar's 2 x 20 cycles, so a wiring slip shows
   cfg.noc.max_outstanding = 1;      // one line at a time: the run is the sum of round trips
-  const memory::MemoryConfig mc = load_memory_config(cfg.memory);
+  const memory::MemoryConfig mc = memory::load_memory_config(cfg.memory);
   stats::Registry reg;
   stats::Group root(reg, "system");
   memory::HbmSystem mem("mem", mc, root);

@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "memory/hbm_system.hpp"
-#include "models/sim/errors.hpp"
-#include "models/system/chip_sim.hpp"
-#include "models/system/memory_job.hpp"
-#include "models/system/ub_endpoint.hpp"
+#include "sim/errors.hpp"
+#include "models/chip_sim.hpp"
+#include "memory/memory_spec.hpp"
+#include "models/ub_endpoint.hpp"
 #include "npu/chip/chip_config.hpp"
 #include "npu/chip/chip_presets.hpp"
 
@@ -40,7 +40,7 @@ Instruction barrier_all() {
 TEST_CASE("chip: cold streaming reads from every core reach the HBM bound, re-reads the L2 bound",
           "[.][sc_chip]") {
   const npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip");
-  const memory::MemoryConfig mc = load_memory_config(cfg.memory);
+  const memory::MemoryConfig mc = memory::load_memory_config(cfg.memory);
   stats::Registry reg;
   stats::Group root(reg, "system");
   memory::HbmSystem mem("mem", mc, root);
@@ -103,7 +103,7 @@ TEST_CASE("chip: cold streaming reads from every core reach the HBM bound, re-re
 TEST_CASE("chip: cross-core flags hand over between cores; a wait nobody sets is reported, not a hang",
           "[.][sc_cross]") {
   const npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip");
-  const memory::MemoryConfig mc = load_memory_config(cfg.memory);
+  const memory::MemoryConfig mc = memory::load_memory_config(cfg.memory);
   stats::Registry reg;
   stats::Group root(reg, "system");
   memory::HbmSystem mem("mem", mc, root);
@@ -150,7 +150,7 @@ TEST_CASE("chip: cross-core flags hand over between cores; a wait nobody sets is
 
 TEST_CASE("chip: reads from the UB window go out of the UB port at its bandwidth plus latency", "[.][sc_ub]") {
   const npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip");
-  const memory::MemoryConfig mc = load_memory_config(cfg.memory);
+  const memory::MemoryConfig mc = memory::load_memory_config(cfg.memory);
   stats::Registry reg;
   stats::Group root(reg, "system");
   memory::HbmSystem mem("mem", mc, root);

@@ -6,8 +6,8 @@
 
 #include <cmath>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/params.hpp"
+#include "sim/errors.hpp"
+#include "sim/params.hpp"
 #include "noc/collectives_flow.hpp"
 #include "noc/packet/collectives_packet.hpp"
 #include "noc/topology.hpp"

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <string>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/stats.hpp"
+#include "sim/errors.hpp"
+#include "sim/stats.hpp"
 #include "npu/core/ai_core.hpp"
 #include "npu/core/core_trace.hpp"
 #include "tests/cpp/temp_dir.hpp"

@@ -12,7 +12,7 @@
 #include "memory/address_mapping.hpp"
 #include "memory/dramsim3_ini.hpp"
 #include "memory/hbm_config.hpp"
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 #include "temp_dir.hpp"
 
 #ifndef NPUSIM_SOURCE_DIR

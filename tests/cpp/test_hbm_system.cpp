@@ -8,8 +8,8 @@
 #include "memory/hbm_presets.hpp"
 #include "memory/hbm_system.hpp"
 #include "memory/patterns.hpp"
-#include "models/system/memory_job.hpp"
-#include "models/workload/mem_trace_player.hpp"
+#include "workload/memory_job.hpp"
+#include "workload/mem_trace_player.hpp"
 
 using namespace npusim;
 
@@ -18,7 +18,7 @@ TEST_CASE("HBM3 streaming reads through TLM reach >= 90% of the timing-derived p
               {"memory", {{"preset", "hbm3"}, {"protocol_checker", true}}},
               {"trace", {{"pattern", "stream_read"}, {"requests", 500000}, {"size", 64}}}};
   json r = run_memory_job(job, "");
-  const memory::MemoryConfig c = load_memory_config("hbm3");
+  const memory::MemoryConfig c = memory::load_memory_config("hbm3");
   const memory::HbmTiming& t = c.timing;
   // 500k requests = ~10 refresh intervals. Derived from the timing table: column spacing vs burst length, and the
   // share of time all-bank refresh takes (tRP to close rows + tRFC).
@@ -35,7 +35,7 @@ TEST_CASE("HBM3 streaming reads through TLM reach >= 90% of the timing-derived p
 }
 
 TEST_CASE("a protocol violation inside the simulation surfaces as ProtocolError", "[.][sc_checker]") {
-  memory::MemoryConfig c = load_memory_config("hbm3");
+  memory::MemoryConfig c = memory::load_memory_config("hbm3");
   c.protocol_checker = true;
   stats::Registry reg;
   stats::Group root(reg, "system");

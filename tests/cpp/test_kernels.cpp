@@ -8,7 +8,7 @@
 #include <sstream>
 #include <set>
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 #include "npu/kernels/attention_kernel.hpp"
 #include "npu/kernels/matmul_kernel.hpp"
 #include "npu/kernels/tile_model.hpp"

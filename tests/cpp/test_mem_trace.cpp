@@ -9,9 +9,9 @@
 #include <string>
 
 #include "memory/mem_trace.hpp"
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 #include "temp_dir.hpp"
-#include "models/sim/line_reader.hpp"
+#include "sim/line_reader.hpp"
 
 #ifndef NPUSIM_SOURCE_DIR
 #define NPUSIM_SOURCE_DIR "."

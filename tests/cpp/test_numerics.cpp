@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sim/errors.hpp"
+#include "sim/errors.hpp"
 #include "npu/numerics/convert.hpp"
 #include "npu/numerics/formats.hpp"
 #include "npu/numerics/mx.hpp"

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "models/sim/stats.hpp"
+#include "sim/stats.hpp"
 
 using namespace npusim::stats;
 using Catch::Matchers::Contains;

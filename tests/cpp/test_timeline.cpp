@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/timeline.hpp"
+#include "sim/errors.hpp"
+#include "sim/timeline.hpp"
 
 namespace fs = std::filesystem;
 using npusim::Timeline;

@@ -11,11 +11,11 @@
 #include "memory/fast_memory.hpp"
 #include "memory/hbm_presets.hpp"
 #include "memory/hbm_system.hpp"
-#include "models/sim/errors.hpp"
-#include "models/system/chip_sim.hpp"
-#include "models/system/memory_job.hpp"
-#include "models/system/remote_npu.hpp"
-#include "models/workload/mem_trace_player.hpp"
+#include "sim/errors.hpp"
+#include "models/chip_sim.hpp"
+#include "memory/memory_spec.hpp"
+#include "models/remote_npu.hpp"
+#include "workload/mem_trace_player.hpp"
 #include "noc/tlm_fabric.hpp"
 #include "npu/chip/chip_presets.hpp"
 #include "tests/cpp/packet_harness.hpp"
@@ -41,7 +41,7 @@ double lone_ps(const Topology& t, const PacketParams& p, int src, int dst, uint6
 }
 
 memory::MemoryConfig fast_memory() {
-  memory::MemoryConfig mc = load_memory_config(npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip").memory);
+  memory::MemoryConfig mc = memory::load_memory_config(npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip").memory);
   mc.fidelity = "fast";
   return mc;
 }
@@ -183,7 +183,7 @@ TEST_CASE("fabric: a core's GM reads of another NPU's window cross the fabric in
   // Two 950PR chips on one switch at the chip's UB bandwidth. Core 0 of
   // chip 0 copies 2 MiB from chip 1's memory (its UB window) into L1.
   npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip");
-  const memory::MemoryConfig mc = load_memory_config(cfg.memory);
+  const memory::MemoryConfig mc = memory::load_memory_config(cfg.memory);
   const Topology t = Topology::star(2, cfg.ub_bandwidth_gbps, 150);
   const PacketParams p = fabric_params();
   TlmFabricParams fp = defaults_of<TlmFabricParams>();

@@ -7,8 +7,8 @@
 
 #include <systemc>
 
-#include "models/sim/errors.hpp"
-#include "models/sim/watchdog.hpp"
+#include "sim/errors.hpp"
+#include "sim/watchdog.hpp"
 
 using namespace sc_core;
 using npusim::Watchdog;

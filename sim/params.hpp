@@ -1,0 +1,203 @@
+// One parameter system. Each parameter is declared once -- name, type, unit,
+// default, doc, valid range -- next to the C++ struct field it fills. The same
+// declaration validates JSON configs (errors name the full key path), writes
+// JSON back (round trip), and is exported to Python as the schema its config
+// objects are built from, so C++ and Python share names and docs.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/errors.hpp"
+
+namespace npusim {
+
+using json = nlohmann::json;
+
+enum class ParamType { Int, Float, Bool, String, Enum, Group };
+const char* to_string(ParamType t);
+
+class Schema;
+
+// The declaration of one parameter (or of a nested group of parameters).
+struct ParamInfo {
+  std::string name;
+  ParamType type = ParamType::Int;
+  std::string unit;  // "" for dimensionless
+  std::string doc;
+  json default_value;
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  std::vector<std::string> choices;  // Enum only
+  const Schema* group = nullptr;     // Group only
+
+  // "integer in [1, 64] (cycles)" -- used in error messages and docs.
+  std::string expected_form() const;
+};
+
+// Inclusive numeric range for a declaration.
+struct Range {
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+};
+
+// A schema describes one config struct: its parameters in declaration order.
+// Objects are handled type-erased (void*) so a schema can be stored in
+// tables and walked generically; the typed front end is SchemaBuilder<T>.
+class Schema {
+ public:
+  struct Field {
+    ParamInfo info;
+    std::function<void(void*, const json&, const std::string&)> read;
+    std::function<json(const void*)> write;
+    std::function<void*(void*)> sub;  // Group only: the nested struct
+  };
+
+  Schema(std::string kind, std::string doc) : kind_(std::move(kind)), doc_(std::move(doc)) {}
+  const std::string& kind() const { return kind_; }
+  const std::string& doc() const { return doc_; }
+  const std::vector<Field>& fields() const { return fields_; }
+  const Field* find(const std::string& name) const;
+
+  // Applies `j` (an object) onto `obj`; keys absent from `j` keep their value.
+  // `path` is the key path of `j` itself, e.g. "memory.timing".
+  void read(void* obj, const json& j, const std::string& path) const;
+  json write(const void* obj) const;
+  // Sets every parameter (recursively) to its declared default.
+  void apply_defaults(void* obj) const;
+  // {name: {type, unit, doc, default, min, max, choices, params}} for Python.
+  nlohmann::ordered_json describe() const;  // declaration order
+
+  std::vector<Field>& mutable_fields() { return fields_; }
+
+ private:
+  std::string kind_, doc_;
+  std::vector<Field> fields_;
+};
+
+// Strict conversions used by the field readers; each throws ConfigError with
+// `path` and the expected form.
+int64_t param_to_int(const json& v, const ParamInfo& p, const std::string& path);
+double param_to_float(const json& v, const ParamInfo& p, const std::string& path);
+bool param_to_bool(const json& v, const ParamInfo& p, const std::string& path);
+std::string param_to_string(const json& v, const ParamInfo& p, const std::string& path);
+std::string join_path(const std::string& base, const std::string& key);
+
+// Typed builder: SchemaBuilder<HbmTiming>(s).param(&HbmTiming::nCL, "nCL",
+// "tCK", 14, "CAS latency", {1, 255});
+template <class T>
+class SchemaBuilder {
+ public:
+  explicit SchemaBuilder(Schema& s) : s_(s) {}
+
+  template <class M, class D>
+  SchemaBuilder& param(M T::*member, const char* name, const char* unit, D def, const char* doc,
+                       Range range = {}) {
+    ParamInfo info;
+    info.name = name;
+    info.unit = unit;
+    info.doc = doc;
+    info.min = range.min;
+    info.max = range.max;
+    if constexpr (std::is_same_v<M, bool>) {
+      info.type = ParamType::Bool;
+    } else if constexpr (std::is_integral_v<M>) {
+      info.type = ParamType::Int;
+    } else if constexpr (std::is_floating_point_v<M>) {
+      info.type = ParamType::Float;
+    } else {
+      static_assert(std::is_same_v<M, std::string>, "unsupported parameter type");
+      info.type = ParamType::String;
+    }
+    info.default_value = M(def);
+    add(member, std::move(info));
+    return *this;
+  }
+
+  // A string parameter restricted to `choices`.
+  SchemaBuilder& choice(std::string T::*member, const char* name, const char* def, const char* doc,
+                        std::vector<std::string> choices) {
+    ParamInfo info;
+    info.name = name;
+    info.type = ParamType::Enum;
+    info.doc = doc;
+    info.default_value = std::string(def);
+    info.choices = std::move(choices);
+    add(member, std::move(info));
+    return *this;
+  }
+
+  // A nested group whose struct type G provides `static const Schema& schema()`.
+  template <class G>
+  SchemaBuilder& group(G T::*member, const char* name, const char* doc) {
+    ParamInfo info;
+    info.name = name;
+    info.type = ParamType::Group;
+    info.doc = doc;
+    info.group = &G::schema();
+    Schema::Field f;
+    f.info = info;
+    f.sub = [member](void* o) -> void* { return &(static_cast<T*>(o)->*member); };
+    f.read = [member](void* o, const json& v, const std::string& path) {
+      G::schema().read(&(static_cast<T*>(o)->*member), v, path);
+    };
+    f.write = [member](const void* o) { return G::schema().write(&(static_cast<const T*>(o)->*member)); };
+    s_.mutable_fields().push_back(std::move(f));
+    return *this;
+  }
+
+ private:
+  template <class M>
+  void add(M T::*member, ParamInfo info) {
+    Schema::Field f;
+    f.info = std::move(info);
+    size_t index = s_.fields().size();
+    Schema* schema = &s_;
+    f.read = [member, index, schema](void* o, const json& v, const std::string& path) {
+      const ParamInfo& p = schema->fields()[index].info;
+      M& dst = static_cast<T*>(o)->*member;
+      if constexpr (std::is_same_v<M, bool>) {
+        dst = param_to_bool(v, p, path);
+      } else if constexpr (std::is_integral_v<M>) {
+        dst = static_cast<M>(param_to_int(v, p, path));
+      } else if constexpr (std::is_floating_point_v<M>) {
+        dst = static_cast<M>(param_to_float(v, p, path));
+      } else {
+        dst = param_to_string(v, p, path);
+      }
+    };
+    f.write = [member](const void* o) { return json(static_cast<const T*>(o)->*member); };
+    s_.mutable_fields().push_back(std::move(f));
+  }
+
+  Schema& s_;
+};
+
+// Builds a T holding every declared default.
+template <class T>
+T defaults_of() {
+  T t{};
+  T::schema().apply_defaults(&t);
+  return t;
+}
+
+// Parses `j` over the defaults of T. `path` names `j` in error messages.
+template <class T>
+T from_json(const json& j, const std::string& path) {
+  T t = defaults_of<T>();
+  T::schema().read(&t, j, path);
+  return t;
+}
+
+template <class T>
+json to_json(const T& t) {
+  return T::schema().write(&t);
+}
+
+}  // namespace npusim
