@@ -30,34 +30,6 @@ namespace npusim {
 
 namespace {
 
-// Keys each op takes (besides kind/name/chip/op/dtype/fidelity/timeline/watchdog_us).
-const std::set<std::string>& op_keys(const std::string& op) {
-  static const std::set<std::string> mm = {"m", "n", "k", "batch", "trans_a", "trans_b"};
-  static const std::set<std::string> at = {"batch", "heads", "kv_heads", "head_dim", "seq_q", "seq_kv", "causal"};
-  static const std::set<std::string> el = {"elements", "elementwise_kind"};
-  if (op == "matmul") return mm;
-  if (op == "attention") return at;
-  if (op == "elementwise") return el;
-  throw ConfigError("job.op: expected one of matmul, attention, elementwise, got '" + op + "'");
-}
-
-uint64_t get_uint(const json& job, const std::string& key, uint64_t dflt, bool required) {
-  if (!job.contains(key)) {
-    if (required) throw ConfigError("job." + key + ": missing; expected an integer >= 1");
-    return dflt;
-  }
-  const json& v = job[key];
-  if (!v.is_number_integer() || v.get<int64_t>() < 1)
-    throw ConfigError("job." + key + ": expected an integer >= 1, got " + v.dump());
-  return v.get<uint64_t>();
-}
-
-bool get_bool(const json& job, const std::string& key, bool dflt) {
-  if (!job.contains(key)) return dflt;
-  if (!job[key].is_boolean()) throw ConfigError("job." + key + ": expected true or false, got " + job[key].dump());
-  return job[key].get<bool>();
-}
-
 std::string pipe_key(npu::Pipe p) {
   std::string s = npu::to_string(p);
   for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -75,6 +47,44 @@ double peak_tflops_for(const npu::ChipConfig& chip, const std::string& op, const
 }
 
 }  // namespace
+
+const Schema& OpJob::schema() {
+  static const Schema s = [] {
+    Schema s("job.op", "One operator on one chip: its shape, number format and fidelity");
+    const std::vector<std::string> mm = {"matmul"}, at = {"attention"}, el = {"elementwise"};
+    SchemaBuilder<OpJob>(s)
+        .choice(&OpJob::kind, "kind", "op", "Job kind", {"op"})
+        .derived(&OpJob::name, "name", "", "Run name (default <chip>__<kernel>__<dtype>)")
+        .spec(&OpJob::chip, "chip", "Chip: a preset name, a chip .json, a ChipConfig object or "
+              "{name, compute, hbm}", "a chip preset name, a .json path or an object", true)
+        .choice(&OpJob::op, "op", nullptr, "Operator", {"matmul", "attention", "elementwise"})
+        .choice(&OpJob::dtype, "dtype", "bf16", "Number format of the operands (matmul and attention need a "
+                "cube unit for it)", npu::op_dtype_names())
+        .choice(&OpJob::fidelity, "fidelity", "cycle", "cycle: ChipSim + memory model under SystemC; fast: the "
+                "tile model on the same plan", {"cycle", "fast"})
+        .required(&OpJob::m, "m", "elements", "Rows of A and C", {1}).when("op", mm)
+        .required(&OpJob::n, "n", "elements", "Columns of B and C", {1}).when("op", mm)
+        .required(&OpJob::k, "k", "elements", "Contraction length (columns of A, rows of B)", {1}).when("op", mm)
+        .param(&OpJob::batch, "batch", "problems", 1, "Independent problems (matmul: batched GEMM; attention: sequences)",
+               {1}).when("op", {"matmul", "attention"})
+        .param(&OpJob::trans_a, "trans_a", "", false, "A is stored transposed (KxM)").when("op", mm)
+        .param(&OpJob::trans_b, "trans_b", "", false, "B is stored transposed (NxK)").when("op", mm)
+        .required(&OpJob::heads, "heads", "heads", "Query heads", {1}).when("op", at)
+        .derived(&OpJob::kv_heads, "kv_heads", "heads", "Key/value heads, a divisor of heads (GQA; default heads)",
+                 {1}).when("op", at)
+        .required(&OpJob::head_dim, "head_dim", "elements", "Elements per head", {1}).when("op", at)
+        .required(&OpJob::seq_q, "seq_q", "tokens", "Query tokens per sequence (1: decode)", {1}).when("op", at)
+        .required(&OpJob::seq_kv, "seq_kv", "tokens", "Key/value tokens per sequence", {1}).when("op", at)
+        .param(&OpJob::causal, "causal", "", true, "Causal mask (prefill)").when("op", at)
+        .required(&OpJob::elements, "elements", "elements", "Elements per operand", {1}).when("op", el)
+        .choice(&OpJob::elementwise_kind, "elementwise_kind", "add", "Elementwise operation",
+                {"add", "mul", "reduce_sum"}).when("op", el)
+        .derived(&OpJob::timeline, "timeline", "", "Perfetto trace file of the pipes (cycle fidelity; default none)")
+        .param(&OpJob::watchdog_us, "watchdog_us", "us", 1000.0, "Stall watchdog interval, > 0 (cycle fidelity)");
+    return s;
+  }();
+  return s;
+}
 
 ResolvedChip resolve_chip(const json& v, const std::string& path) {
   json j = v;
@@ -106,29 +116,16 @@ ResolvedChip resolve_chip(const json& v, const std::string& path) {
   return r;
 }
 
-json run_op_job(const json& job, const std::string& out_dir) {
+json run_op_job(const json& job, const RunFiles& files) {
   const auto wall0 = std::chrono::steady_clock::now();
-  if (!job.is_object()) throw ConfigError("job: expected an object");
-  if (!job.contains("chip")) throw ConfigError("job.chip: missing; expected a chip preset name, .json or object");
-  if (!job.contains("op") || !job["op"].is_string())
-    throw ConfigError("job.op: missing; expected one of matmul, attention, elementwise");
-  const std::string op = job["op"].get<std::string>();
-  const auto& keys = op_keys(op);
-  static const std::set<std::string> common = {"kind", "name", "chip", "op", "dtype", "fidelity", "timeline",
-                                               "watchdog_us"};
-  for (auto it = job.begin(); it != job.end(); ++it)
-    if (!common.count(it.key()) && !keys.count(it.key())) {
-      std::string valid;
-      for (const auto& k : keys) valid += (valid.empty() ? "" : ", ") + k;
-      throw ConfigError("job." + it.key() + ": unknown key for op '" + op + "'; expected " + valid);
-    }
-  const std::string fidelity = job.value("fidelity", std::string("cycle"));
-  if (fidelity != "cycle" && fidelity != "fast")
-    throw ConfigError("job.fidelity: expected cycle or fast, got '" + fidelity + "'");
-  const std::string dtype_name = job.value("dtype", std::string("bf16"));
+  const OpJob spec = from_json<OpJob>(job, "job");
+  OpJob::schema().check_applicable(job, "job");
+  const std::string& op = spec.op;
+  const std::string& fidelity = spec.fidelity;
+  const std::string& dtype_name = spec.dtype;
   const npu::DType dtype = npu::dtype_from_string(dtype_name, "job.dtype");
 
-  const ResolvedChip rc = resolve_chip(job["chip"], "job.chip");
+  const ResolvedChip rc = resolve_chip(spec.chip, "job.chip");
   const npu::ChipConfig& chip = rc.chip;
   const memory::MemoryConfig& mc = rc.memory;
 
@@ -137,25 +134,25 @@ json run_op_job(const json& job, const std::string& out_dir) {
   json shape;
   if (op == "matmul") {
     npu::MatmulSpec s;
-    s.m = get_uint(job, "m", 0, true);
-    s.n = get_uint(job, "n", 0, true);
-    s.k = get_uint(job, "k", 0, true);
-    s.batch = get_uint(job, "batch", 1, false);
-    s.trans_a = get_bool(job, "trans_a", false);
-    s.trans_b = get_bool(job, "trans_b", false);
+    s.m = spec.m;
+    s.n = spec.n;
+    s.k = spec.k;
+    s.batch = spec.batch;
+    s.trans_a = spec.trans_a;
+    s.trans_b = spec.trans_b;
     s.dtype = dtype;
     shape = {{"m", s.m}, {"n", s.n}, {"k", s.k}, {"batch", s.batch}, {"trans_a", s.trans_a}, {"trans_b", s.trans_b}};
     plan = npu::lower_matmul(chip, s);
   } else if (op == "attention") {
 #ifdef NPUSIM_HAVE_ATTENTION
     npu::AttentionSpec s;
-    s.batch = get_uint(job, "batch", 1, false);
-    s.heads = get_uint(job, "heads", 0, true);
-    s.kv_heads = get_uint(job, "kv_heads", s.heads, false);
-    s.head_dim = get_uint(job, "head_dim", 0, true);
-    s.seq_q = get_uint(job, "seq_q", 0, true);
-    s.seq_kv = get_uint(job, "seq_kv", 0, true);
-    s.causal = get_bool(job, "causal", true);
+    s.batch = spec.batch;
+    s.heads = spec.heads;
+    s.kv_heads = spec.kv_heads ? spec.kv_heads : spec.heads;  // absent: one KV head per query head
+    s.head_dim = spec.head_dim;
+    s.seq_q = spec.seq_q;
+    s.seq_kv = spec.seq_kv;
+    s.causal = spec.causal;
     s.dtype = dtype;
     shape = {{"batch", s.batch}, {"heads", s.heads}, {"kv_heads", s.kv_heads}, {"head_dim", s.head_dim},
              {"seq_q", s.seq_q}, {"seq_kv", s.seq_kv}, {"causal", s.causal}};
@@ -165,13 +162,13 @@ json run_op_job(const json& job, const std::string& out_dir) {
 #endif
   } else {
     npu::ElementwiseSpec s;
-    s.elements = get_uint(job, "elements", 0, true);
-    s.kind = job.value("elementwise_kind", std::string("add"));
+    s.elements = spec.elements;
+    s.kind = spec.elementwise_kind;
     s.dtype = dtype;
     shape = {{"elements", s.elements}, {"elementwise_kind", s.kind}};
     plan = npu::lower_elementwise(chip, s);
   }
-  const std::string name = job.value("name", chip.name + "__" + plan.op + "__" + dtype_name);
+  const std::string name = spec.name.empty() ? chip.name + "__" + plan.op + "__" + dtype_name : spec.name;
 
   stats::Registry registry;
   stats::Group root(registry, "system");
@@ -190,11 +187,8 @@ json run_op_job(const json& job, const std::string& out_dir) {
   std::unique_ptr<Watchdog> wdp;
   std::unique_ptr<UbEndpoint> ubp;
   if (fidelity == "cycle") {
-    if (job.contains("timeline") && !job["timeline"].is_null()) {
-      if (!job["timeline"].is_string()) throw ConfigError("job.timeline: expected a file path or null");
-      timeline.open(job["timeline"].get<std::string>());
-    }
-    const double wd_us = job.value("watchdog_us", 1000.0);
+    if (!spec.timeline.empty()) timeline.open(spec.timeline);
+    const double wd_us = spec.watchdog_us;
     if (!(wd_us > 0)) throw ConfigError("job.watchdog_us: expected a positive number of microseconds");
     std::vector<CoreProgramSpec> progs;
     for (auto& p : plan.programs)
@@ -342,9 +336,9 @@ json run_op_job(const json& job, const std::string& out_dir) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   json perf = {{"wall_s", wall}, {"sim_cycles_per_s", wall > 0 ? double(cycles) / wall : 0.0}};
 
-  if (!out_dir.empty()) {
-    std::filesystem::path out(out_dir);
-    std::filesystem::create_directories(out);
+  if (files.enabled()) {
+    const RunFiles& out = files;
+    out.create();
     std::ostringstream txt;
     registry.dump_text(txt);
     write_file(out / "stats.txt", txt.str());

@@ -10,6 +10,7 @@
 
 #include "memory/hbm_config.hpp"
 #include "sim/params.hpp"
+#include "sim/run_files.hpp"
 #include "npu/chip/chip_config.hpp"
 
 namespace npusim {
@@ -24,8 +25,26 @@ struct ResolvedChip {
 // Python Chip's form). `path` names the value in errors.
 ResolvedChip resolve_chip(const json& v, const std::string& path);
 
-// job: {"kind": "op", "name"?, "chip", "op": "matmul"|"attention"|"elementwise",
-//       "dtype", "fidelity"?: "cycle"|"fast", op keys..., "timeline"?, "watchdog_us"?}
-json run_op_job(const json& job, const std::string& out_dir);
+// The op job's keys, declared once (`npusim params job.op`; Python's OpRun
+// and the `op` command's flags are built from this schema). Each operator's
+// shape keys apply only to it (ParamInfo::when).
+struct OpJob {
+  std::string kind, name;
+  json chip;
+  std::string op, dtype, fidelity;
+  uint64_t m = 0, n = 0, k = 0, batch = 1;
+  bool trans_a = false, trans_b = false;
+  uint64_t heads = 0, kv_heads = 0, head_dim = 0, seq_q = 0, seq_kv = 0;
+  bool causal = true;
+  uint64_t elements = 0;
+  std::string elementwise_kind;
+  std::string timeline;
+  double watchdog_us = 1000;
+  static const Schema& schema();
+};
+
+// Runs an op job (OpJob's keys); writes result.json, stats.txt, stats.json,
+// config.json and perf.json when `files` is enabled. Returns the result.
+json run_op_job(const json& job, const RunFiles& files);
 
 }  // namespace npusim

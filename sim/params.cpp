@@ -13,6 +13,7 @@ const char* to_string(ParamType t) {
     case ParamType::String: return "string";
     case ParamType::Enum: return "enum";
     case ParamType::Group: return "group";
+    case ParamType::Json: return "json";
   }
   return "?";
 }
@@ -33,6 +34,7 @@ std::string ParamInfo::expected_form() const {
     case ParamType::Bool: s = "true or false"; break;
     case ParamType::String: s = "a string"; break;
     case ParamType::Group: s = "an object"; break;
+    case ParamType::Json: s = form; break;
     case ParamType::Enum: {
       s = "one of ";
       for (size_t i = 0; i < choices.size(); ++i) s += (i ? ", '" : "'") + choices[i] + "'";
@@ -105,6 +107,11 @@ std::string param_to_string(const json& v, const ParamInfo& p, const std::string
   return s;
 }
 
+json param_to_spec(const json& v, const ParamInfo& p, const std::string& path) {
+  if (!v.is_string() && !v.is_object()) bad(v, p, path);
+  return v;
+}
+
 const Schema::Field* Schema::find(const std::string& name) const {
   for (const auto& f : fields_)
     if (f.info.name == name) return &f;
@@ -117,6 +124,10 @@ void Schema::read(void* obj, const json& j, const std::string& path) const {
                       " parameters, got " + shown(j));
   for (auto it = j.begin(); it != j.end(); ++it) {
     const Field* f = find(it.key());
+    // null stands for "not given" where nothing is declared in its place.
+    if (f && it.value().is_null() && f->info.default_value.is_null() && !f->info.required &&
+        f->info.type != ParamType::Group)
+      continue;
     if (!f) {
       std::string valid;
       for (const auto& g : fields_) valid += (valid.empty() ? "" : ", ") + g.info.name;
@@ -124,6 +135,34 @@ void Schema::read(void* obj, const json& j, const std::string& path) const {
                         "; expected one of: " + valid);
     }
     f->read(obj, it.value(), join_path(path, it.key()));
+  }
+}
+
+static bool applies(const ParamInfo& p, const json& j) {
+  if (p.when_key.empty()) return true;
+  const auto it = j.find(p.when_key);
+  if (it == j.end() || !it->is_string()) return false;
+  for (const auto& v : p.when_values)
+    if (v == it->get<std::string>()) return true;
+  return false;
+}
+
+void Schema::check_applicable(const json& j, const std::string& path) const {
+  for (const auto& f : fields_) {
+    const ParamInfo& p = f.info;
+    const bool given = j.contains(p.name);
+    if (given && !applies(p, j)) {
+      const std::string sel = j.value(p.when_key, std::string());
+      std::string keys;
+      for (const auto& g : fields_)
+        if (!g.info.when_key.empty() && applies(g.info, j)) keys += (keys.empty() ? "" : ", ") + g.info.name;
+      throw ConfigError(join_path(path, p.name) + ": not a key of " + p.when_key + " '" + sel + "'; its keys: " +
+                        keys);
+    }
+    if (!given && p.required && applies(p, j)) {
+      const std::string which = p.when_key.empty() ? "" : " for " + p.when_key + " '" + j[p.when_key].get<std::string>() + "'";
+      throw ConfigError(join_path(path, p.name) + ": required" + which + " (expected " + p.expected_form() + ")");
+    }
   }
 }
 
@@ -136,7 +175,7 @@ json Schema::write(const void* obj) const {
 void Schema::apply_defaults(void* obj) const {
   for (const auto& f : fields_) {
     if (f.info.type == ParamType::Group) f.info.group->apply_defaults(f.sub(obj));
-    else f.read(obj, f.info.default_value, f.info.name);
+    else if (!f.info.default_value.is_null()) f.read(obj, f.info.default_value, f.info.name);
   }
 }
 
@@ -156,6 +195,8 @@ nlohmann::ordered_json Schema::describe() const {
       if (!p.choices.empty()) d["choices"] = p.choices;
       d["expected"] = p.expected_form();
     }
+    if (p.required) d["required"] = true;
+    if (!p.when_key.empty()) d["when"] = {{p.when_key, p.when_values}};
     out[p.name] = d;
   }
   return out;

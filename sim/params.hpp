@@ -20,7 +20,9 @@ namespace npusim {
 
 using json = nlohmann::json;
 
-enum class ParamType { Int, Float, Bool, String, Enum, Group };
+// Json: a value a job resolves itself (a preset name, a file path or an
+// object: a job's chip, memory, system or trace); `form` says which.
+enum class ParamType { Int, Float, Bool, String, Enum, Group, Json };
 const char* to_string(ParamType t);
 
 class Schema;
@@ -36,6 +38,14 @@ struct ParamInfo {
   double max = std::numeric_limits<double>::infinity();
   std::vector<std::string> choices;  // Enum only
   const Schema* group = nullptr;     // Group only
+  std::string form;                  // Json only: the accepted forms, for errors and docs
+  // No declared default (default_value null): the value must be given
+  // (required) or is derived from others when absent (e.g. a job's name).
+  bool required = false;
+  // Applies only when the key `when_key` of the same object holds one of
+  // `when_values` (a job's per-operator keys); empty: always applies.
+  std::string when_key;
+  std::vector<std::string> when_values;
 
   // "integer in [1, 64] (cycles)" -- used in error messages and docs.
   std::string expected_form() const;
@@ -69,9 +79,15 @@ class Schema {
   // `path` is the key path of `j` itself, e.g. "memory.timing".
   void read(void* obj, const json& j, const std::string& path) const;
   json write(const void* obj) const;
-  // Sets every parameter (recursively) to its declared default.
+  // Sets every parameter (recursively) to its declared default; parameters
+  // without one (required or derived) are left as they are.
   void apply_defaults(void* obj) const;
-  // {name: {type, unit, doc, default, min, max, choices, params}} for Python.
+  // Checks `j` (already read) for keys that do not apply (their `when` key
+  // holds another value) and required keys that apply but are absent;
+  // ConfigError naming the key path and the selector's value.
+  void check_applicable(const json& j, const std::string& path) const;
+  // {name: {type, unit, doc, default, min, max, choices, required, when,
+  // params}} for Python.
   nlohmann::ordered_json describe() const;  // declaration order
 
   std::vector<Field>& mutable_fields() { return fields_; }
@@ -87,6 +103,7 @@ int64_t param_to_int(const json& v, const ParamInfo& p, const std::string& path)
 double param_to_float(const json& v, const ParamInfo& p, const std::string& path);
 bool param_to_bool(const json& v, const ParamInfo& p, const std::string& path);
 std::string param_to_string(const json& v, const ParamInfo& p, const std::string& path);
+json param_to_spec(const json& v, const ParamInfo& p, const std::string& path);
 std::string join_path(const std::string& base, const std::string& key);
 
 // Typed builder: SchemaBuilder<HbmTiming>(s).param(&HbmTiming::nCL, "nCL",
@@ -99,35 +116,69 @@ class SchemaBuilder {
   template <class M, class D>
   SchemaBuilder& param(M T::*member, const char* name, const char* unit, D def, const char* doc,
                        Range range = {}) {
-    ParamInfo info;
-    info.name = name;
-    info.unit = unit;
-    info.doc = doc;
-    info.min = range.min;
-    info.max = range.max;
-    if constexpr (std::is_same_v<M, bool>) {
-      info.type = ParamType::Bool;
-    } else if constexpr (std::is_integral_v<M>) {
-      info.type = ParamType::Int;
-    } else if constexpr (std::is_floating_point_v<M>) {
-      info.type = ParamType::Float;
-    } else {
-      static_assert(std::is_same_v<M, std::string>, "unsupported parameter type");
-      info.type = ParamType::String;
-    }
+    ParamInfo info = make_info<M>(name, unit, doc, range);
     info.default_value = M(def);
     add(member, std::move(info));
     return *this;
   }
 
-  // A string parameter restricted to `choices`.
+  // A parameter without a default: the object must give it when it applies
+  // (see when()). The member keeps its value-initialised state until read.
+  template <class M>
+  SchemaBuilder& required(M T::*member, const char* name, const char* unit, const char* doc, Range range = {}) {
+    ParamInfo info = make_info<M>(name, unit, doc, range);
+    info.required = true;
+    add(member, std::move(info));
+    return *this;
+  }
+
+  // A parameter whose value, when absent, is derived from others (doc says
+  // how): no static default.
+  template <class M>
+  SchemaBuilder& derived(M T::*member, const char* name, const char* unit, const char* doc, Range range = {}) {
+    add(member, make_info<M>(name, unit, doc, range));
+    return *this;
+  }
+
+  // A JSON value the owner resolves itself (ParamType::Json): a string or
+  // an object, described by `form` ("a chip preset name, a .json path or an
+  // object"). `required`: no default.
+  SchemaBuilder& spec(json T::*member, const char* name, const char* doc, const char* form, bool required) {
+    ParamInfo info;
+    info.name = name;
+    info.type = ParamType::Json;
+    info.doc = doc;
+    info.form = form;
+    info.required = required;
+    Schema::Field f;
+    f.info = std::move(info);
+    size_t index = s_.fields().size();
+    Schema* schema = &s_;
+    f.read = [member, index, schema](void* o, const json& v, const std::string& path) {
+      static_cast<T*>(o)->*member = param_to_spec(v, schema->fields()[index].info, path);
+    };
+    f.write = [member](const void* o) { return static_cast<const T*>(o)->*member; };
+    s_.mutable_fields().push_back(std::move(f));
+    return *this;
+  }
+
+  // The parameter declared last applies only when `key` is one of `values`.
+  SchemaBuilder& when(const char* key, std::vector<std::string> values) {
+    ParamInfo& p = s_.mutable_fields().back().info;
+    p.when_key = key;
+    p.when_values = std::move(values);
+    return *this;
+  }
+
+  // A string parameter restricted to `choices`; `def` nullptr: required.
   SchemaBuilder& choice(std::string T::*member, const char* name, const char* def, const char* doc,
                         std::vector<std::string> choices) {
     ParamInfo info;
     info.name = name;
     info.type = ParamType::Enum;
     info.doc = doc;
-    info.default_value = std::string(def);
+    info.default_value = def ? json(std::string(def)) : json();
+    info.required = def == nullptr;
     info.choices = std::move(choices);
     add(member, std::move(info));
     return *this;
@@ -153,6 +204,27 @@ class SchemaBuilder {
   }
 
  private:
+  template <class M>
+  static ParamInfo make_info(const char* name, const char* unit, const char* doc, Range range) {
+    ParamInfo info;
+    info.name = name;
+    info.unit = unit;
+    info.doc = doc;
+    info.min = range.min;
+    info.max = range.max;
+    if constexpr (std::is_same_v<M, bool>) {
+      info.type = ParamType::Bool;
+    } else if constexpr (std::is_integral_v<M>) {
+      info.type = ParamType::Int;
+    } else if constexpr (std::is_floating_point_v<M>) {
+      info.type = ParamType::Float;
+    } else {
+      static_assert(std::is_same_v<M, std::string>, "unsupported parameter type");
+      info.type = ParamType::String;
+    }
+    return info;
+  }
+
   template <class M>
   void add(M T::*member, ParamInfo info) {
     Schema::Field f;

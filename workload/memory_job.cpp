@@ -28,33 +28,39 @@ namespace npusim {
 using memory::MemoryConfig;
 using memory::resolve_memory;
 
-namespace {
+const Schema& MemoryJob::schema() {
+  static const Schema s = [] {
+    Schema s("job.memory", "One memory system driven by a trace file or a built-in pattern");
+    SchemaBuilder<MemoryJob>(s)
+        .choice(&MemoryJob::kind, "kind", "memory", "Job kind (a job without one is a memory job)", {"memory"})
+        .derived(&MemoryJob::name, "name", "", "Run name (default the memory's name)")
+        .spec(&MemoryJob::memory, "memory", "Memory: a preset name, a .json or DRAMSim3 .ini file, or a config "
+              "object (npusim params memory)", "a memory preset name, a .json/.ini path or an object", true)
+        .spec(&MemoryJob::trace, "trace", "Requests: {\"file\": path, \"format\": native|dramsim3|auto} or a "
+              "pattern {\"pattern\": name, ...} (npusim params pattern)", "{\"file\": ...} or {\"pattern\": ...}",
+              true)
+        .derived(&MemoryJob::seed, "seed", "", "Seed the pattern was generated with (recorded; the pattern's own "
+                 "seed key drives it)")
+        .derived(&MemoryJob::timeline, "timeline", "", "Perfetto trace file of the memory commands (default none)")
+        .param(&MemoryJob::watchdog_us, "watchdog_us", "us", 100.0, "Stall watchdog interval, > 0")
+        .param(&MemoryJob::warmup_requests, "warmup_requests", "requests", 0,
+               "Responses before the stats window opens (stats are reset then); below the request count", {0});
+    return s;
+  }();
+  return s;
+}
 
-const std::set<std::string> kJobKeys = {"kind", "name", "memory", "trace", "seed", "timeline", "watchdog_us", "warmup_requests"};
-
-}  // namespace
-
-json run_memory_job(const json& job, const std::string& out_dir) {
+json run_memory_job(const json& job, const RunFiles& files) {
   const auto wall0 = std::chrono::steady_clock::now();
-  if (!job.is_object()) throw ConfigError("job: expected a JSON object");
-  for (auto it = job.begin(); it != job.end(); ++it)
-    if (!kJobKeys.count(it.key())) {
-      std::string valid;
-      for (const auto& k : kJobKeys) valid += (valid.empty() ? "" : ", ") + k;
-      throw ConfigError("job." + it.key() + ": unknown key; expected one of: " + valid);
-    }
-  if (job.value("kind", std::string("memory")) != "memory")
-    throw ConfigError("job.kind: expected 'memory', got " + job["kind"].dump());
-  if (!job.contains("memory")) throw ConfigError("job.memory: missing; expected a preset name, file or object");
-  if (!job.contains("trace")) throw ConfigError("job.trace: missing; expected {\"file\": ...} or {\"pattern\": ...}");
-
-  MemoryConfig cfg = resolve_memory(job["memory"], "job.memory");
-  const std::string name = job.value("name", cfg.name);
+  const MemoryJob spec = from_json<MemoryJob>(job, "job");
+  MemoryJob::schema().check_applicable(job, "job");
+  MemoryConfig cfg = resolve_memory(spec.memory, "job.memory");
+  const std::string name = spec.name.empty() ? cfg.name : spec.name;
   memory::AddressMapping map =
       memory::AddressMapping::build(cfg.org, cfg.controller.address_mapping, "job.memory.controller.address_mapping");
 
   // The trace: a file or a built-in pattern.
-  const json& tj = job["trace"];
+  const json& tj = spec.trace;
   memory::MemTrace trace;
   json trace_desc;
   if (!tj.is_object()) throw ConfigError("job.trace: expected {\"file\": path} or {\"pattern\": name, ...}");
@@ -67,9 +73,9 @@ json run_memory_job(const json& job, const std::string& out_dir) {
     trace = memory::read_memory_trace(tj["file"].get<std::string>(), fmt, cfg.org.burst_bytes() * 2);
     trace_desc = {{"file", tj["file"]}, {"format", fmt}};
   } else {
-    auto spec = from_json<memory::PatternSpec>(tj, "job.trace");
-    trace = memory::generate_pattern(spec, cfg, map);
-    trace_desc = to_json(spec);
+    const auto pattern = from_json<memory::PatternSpec>(tj, "job.trace");
+    trace = memory::generate_pattern(pattern, cfg, map);
+    trace_desc = to_json(pattern);
   }
   const uint64_t capacity = cfg.org.capacity_bytes();
   for (size_t i = 0; i < trace.records.size(); ++i) {
@@ -122,13 +128,10 @@ json run_memory_job(const json& job, const std::string& out_dir) {
   stats::Registry registry;
   stats::Group root(registry, "system");
   Timeline timeline;
-  std::filesystem::path out(out_dir);
-  if (!out_dir.empty()) std::filesystem::create_directories(out);
-  if (job.contains("timeline") && !job["timeline"].is_null()) {
-    if (!job["timeline"].is_string()) throw ConfigError("job.timeline: expected a file path or null");
-    timeline.open(job["timeline"].get<std::string>());
-  }
-  const double wd_us = job.value("watchdog_us", 100.0);
+  const RunFiles& out = files;
+  out.create();
+  if (!spec.timeline.empty()) timeline.open(spec.timeline);
+  const double wd_us = spec.watchdog_us;
   if (!(wd_us > 0)) throw ConfigError("job.watchdog_us: expected a positive number of microseconds");
 
   std::unique_ptr<memory::MemoryModel> mem;
@@ -165,11 +168,10 @@ json run_memory_job(const json& job, const std::string& out_dir) {
 
   int64_t warmup = 0;
   if (job.contains("warmup_requests")) {
-    const json& w = job["warmup_requests"];
-    if (!w.is_number_integer() || w.get<int64_t>() < 0 || uint64_t(w.get<int64_t>()) >= trace.records.size())
+    if (uint64_t(spec.warmup_requests) >= trace.records.size())
       throw ConfigError("job.warmup_requests: expected an integer >= 0 and below the request count (" +
-                        std::to_string(trace.records.size()) + "), got " + w.dump());
-    warmup = w.get<int64_t>();
+                        std::to_string(trace.records.size()) + "), got " + job["warmup_requests"].dump());
+    warmup = spec.warmup_requests;
   }
   if (warmup > 0)
     player.on_nth_response(uint64_t(warmup), [&] {
@@ -227,7 +229,7 @@ json run_memory_job(const json& job, const std::string& out_dir) {
   json perf = {{"wall_s", wall}, {"requests_per_s", wall > 0 ? double(trace.records.size()) / wall : 0.0},
                {"sim_cycles_per_s", wall > 0 ? sim_ps / cfg.timing.tCK_ps / wall : 0.0}};
 
-  if (!out_dir.empty()) {
+  if (files.enabled()) {
     std::ostringstream txt;
     registry.dump_text(txt);
     write_file(out / "stats.txt", txt.str());

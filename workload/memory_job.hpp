@@ -8,11 +8,23 @@
 
 #include "memory/memory_spec.hpp"
 #include "sim/params.hpp"
+#include "sim/run_files.hpp"
 
 namespace npusim {
 
-// Runs the job; writes files to out_dir when it is not empty. Returns the
-// summary (also result.json).
-json run_memory_job(const json& job, const std::string& out_dir);
+// The memory job's keys (`npusim params job.memory`).
+struct MemoryJob {
+  std::string kind, name;
+  json memory, trace;
+  int64_t seed = 0;
+  std::string timeline;
+  double watchdog_us = 100;
+  int64_t warmup_requests = 0;
+  static const Schema& schema();
+};
+
+// Runs the job; writes files when `files` is enabled. Returns the summary
+// (also result.json).
+json run_memory_job(const json& job, const RunFiles& files);
 
 }  // namespace npusim

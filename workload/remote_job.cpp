@@ -12,6 +12,7 @@
 #include "sim/json_files.hpp"
 #include "memory/memory_spec.hpp"
 #include "models/remote_npu.hpp"
+#include "models/system_spec.hpp"
 #include "workload/mem_trace_player.hpp"
 #include "noc/tlm_fabric.hpp"
 
@@ -50,17 +51,71 @@ struct Npu : RemoteNpu {
 
 }  // namespace
 
+const Schema& GeneratedLinks::schema() {
+  static const Schema s = [] {
+    Schema s("generated_links", "Links of a generated system");
+    SchemaBuilder<GeneratedLinks>(s)
+        .param(&GeneratedLinks::bandwidth_gbps, "bandwidth_gbps", "GB/s", 32.0, "Per direction, every link (E)",
+               {1e-9})
+        .param(&GeneratedLinks::latency_ns, "latency_ns", "ns", 10.0, "Per traversal, every link (E)", {1e-9});
+    return s;
+  }();
+  return s;
+}
+
+const Schema& RemoteJob::schema() {
+  static const Schema s = [] {
+    Schema s("job.remote", "NPUs load from / store to each other's memory through the packet fabric (TLM)");
+    SchemaBuilder<RemoteJob>(s)
+        .choice(&RemoteJob::kind, "kind", "remote", "Job kind", {"remote"})
+        .derived(&RemoteJob::name, "name", "", "Run name (default remote_<pattern>_<op>)")
+        .spec(&RemoteJob::system, "system", "System: a preset, a topology .json or a generator (ring:N, mesh:XxY, "
+              "torus:XxY, clos:E:G:S, dragonfly:A:P:H[:G], fullmesh:AxB...)",
+              "a system preset name, a topology .json path or a generator", true)
+        .choice(&RemoteJob::pattern, "pattern", "pairs", "Who accesses whom: one (0->1), pairs (k<->k^1), "
+                "neighbour (k->k+1), alltoall, incast (all->0)", {"one", "pairs", "neighbour", "alltoall", "incast"})
+        .choice(&RemoteJob::op, "op", "read", "Loads or stores", {"read", "write"})
+        .param(&RemoteJob::bytes, "bytes", "byte", int64_t(1) << 20, "Bytes each source NPU moves",
+               {1, double(1ull << 40)})
+        .param(&RemoteJob::access_bytes, "access_bytes", "byte", 512, "Bytes per transaction: 64..4096 a load/store, "
+               "larger a bulk RDMA-like transfer split into tlm_fabric.dma_bytes chunks", {1, double(1ull << 30)})
+        .spec(&RemoteJob::memory, "memory", "Each NPU's memory: a preset name (fast model) or a config object "
+              "(default ascend_910c, fast)", "a memory preset name or an object", false)
+        .group(&RemoteJob::packet, "packet", "Packet-fabric parameters over the defaults (npusim params packet_fabric)")
+        .group(&RemoteJob::tlm_fabric, "tlm_fabric", "TLM fabric parameters (npu_window_gib default: the memory's "
+               "capacity)")
+        .group(&RemoteJob::link, "link", "Links of a generated system")
+        .param(&RemoteJob::watchdog_us, "watchdog_us", "us", 200.0, "Stall watchdog interval, > 0")
+        .derived(&RemoteJob::system_description, "system_description", "", "Where the system came from (written "
+                 "to config.json; ignored on input)");
+    return s;
+  }();
+  return s;
+}
+
+json run_remote_job(const json& job, const RunFiles& files) {
+  from_json<RemoteJob>(job, "job");  // every key and value checked, naming its path
+  if (!job.is_object() || !job.contains("system") || !job["system"].is_string())
+    throw ConfigError("job.system: expected a preset name, a topology .json path or a generator (ring:N, mesh:XxY, "
+                      "torus:XxY, clos:E:G:S)");
+  double bw = kGeneratedLinkGbps, lat = kGeneratedLinkLatencyNs;  // as `npusim noc` (E)
+  if (job.contains("link")) {
+    const json& l = job["link"];
+    if (!l.is_object()) throw ConfigError("job.link: expected {\"bandwidth_gbps\": B, \"latency_ns\": L}");
+    for (const auto& [k, v] : l.items()) {
+      if ((k != "bandwidth_gbps" && k != "latency_ns") || !v.is_number() || !(v.get<double>() > 0))
+        throw ConfigError("job.link." + k + ": expected bandwidth_gbps or latency_ns, a positive number");
+      (k == "bandwidth_gbps" ? bw : lat) = v.get<double>();
+    }
+  }
+  std::string source;
+  const noc::Topology t = parse_topology_spec(job["system"].get<std::string>(), bw, lat, &source);
+  return run_remote_job(job, t, source, files);
+}
+
 json run_remote_job(const json& job, const noc::Topology& t, const std::string& system_desc,
-                    const std::string& out_dir) {
+                       const RunFiles& files) {
   const auto wall0 = std::chrono::steady_clock::now();
-  if (!job.is_object()) throw ConfigError("job: expected an object");
-  static const std::vector<std::string> known = {"kind",    "name",   "system", "pattern",    "op",
-                                                 "bytes",   "access_bytes", "memory", "packet", "tlm_fabric",
-                                                 "watchdog_us", "link", "system_description"};
-  for (const auto& [k, v] : job.items())
-    if (std::find(known.begin(), known.end(), k) == known.end())
-      throw ConfigError("job." + k + ": unknown key for a remote job; expected one of kind, name, system, pattern, "
-                        "op, bytes, access_bytes, memory, packet, tlm_fabric, watchdog_us, link");
   const int n = int(t.endpoints().size());
   if (n < 2) throw ConfigError("job.system: a remote run needs at least 2 NPUs, the system has " + std::to_string(n));
   const std::string pattern = job.value("pattern", std::string("pairs"));
@@ -215,9 +270,9 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
       {"per_npu", per_npu},
   };
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  if (!out_dir.empty()) {
-    std::filesystem::path out(out_dir);
-    std::filesystem::create_directories(out);
+  if (files.enabled()) {
+    const RunFiles& out = files;
+    out.create();
     std::ostringstream txt;
     registry.dump_text(txt);
     net.stats().dump_text(txt);

@@ -26,15 +26,41 @@
 #include <string>
 
 #include "sim/params.hpp"
+#include "sim/run_files.hpp"
+#include "noc/packet/packet_params.hpp"
+#include "noc/tlm_fabric.hpp"
 #include "noc/topology.hpp"
 
 namespace npusim {
 
-// Runs the job on topology `t` (described by `system_desc` in the result);
-// writes result.json, stats.txt, stats.json and config.json to out_dir
-// when it is not empty. SystemC elaborates once per process: call at most
-// once per process.
+// Links of a generated system (ring:N, mesh:XxY, ...).
+struct GeneratedLinks {
+  double bandwidth_gbps = 32, latency_ns = 10;
+  static const Schema& schema();
+};
+
+// The remote job's keys (`npusim params job.remote`).
+struct RemoteJob {
+  std::string kind, name;
+  json system, memory;
+  std::string pattern, op;
+  int64_t bytes = 0, access_bytes = 0;
+  noc::PacketParams packet;
+  noc::TlmFabricParams tlm_fabric;
+  GeneratedLinks link;
+  double watchdog_us = 200;
+  std::string system_description;
+  static const Schema& schema();
+};
+
+// Resolves the job's "system" (a preset, a topology .json or a generator
+// whose links take "link") and runs the job on it; writes result.json,
+// stats.txt, stats.json and config.json when `files` is enabled.
+// SystemC elaborates once per process: call at most once per process.
+json run_remote_job(const json& job, const RunFiles& files);
+
+// The same on topology `t`, described by `system_desc` in the result.
 json run_remote_job(const json& job, const noc::Topology& t, const std::string& system_desc,
-                    const std::string& out_dir);
+                       const RunFiles& files);
 
 }  // namespace npusim

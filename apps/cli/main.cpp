@@ -14,13 +14,13 @@
 #include "memory/hbm_presets.hpp"
 #include "sim/errors.hpp"
 #include "sim/json_files.hpp"
-#include "workload/memory_job.hpp"
+#include "memory/memory_spec.hpp"
+#include "workload/job_table.hpp"
 #include "apps/cli/collective_cmd.hpp"
 #include "apps/cli/remote_cmd.hpp"
 #include "apps/cli/core_cmd.hpp"
 #include "apps/cli/noc_cmd.hpp"
 #include "apps/cli/op_cmd.hpp"
-#include "models/op_job.hpp"
 
 using npusim::json;
 
@@ -100,7 +100,7 @@ int cmd_mem(Args& a) {
   if (checker) mem["protocol_checker"] = true;
   json job = {{"kind", "memory"}, {"memory", mem}, {"trace", {{"file", trace}, {"format", format}}}};
   if (!timeline.empty()) job["timeline"] = timeline;
-  json r = npusim::run_memory_job(job, stats_dir);
+  json r = npusim::run_job(job, npusim::RunFiles{stats_dir});
   if (as_json) {
     r.erase("perf");
     std::cout << r.dump() << std::endl;
@@ -144,17 +144,7 @@ int cmd_job(Args& a) {
     }
     return 0;
   }
-  if (job.is_object() && job.value("kind", std::string("memory")) == "remote") {
-    json r = npusim::cli::remote_job(job, out);
-    if (out.empty()) std::cout << r.dump(1) << std::endl;
-    return 0;
-  }
-  if (job.is_object() && job.value("kind", std::string("memory")) == "op") {
-    json r = npusim::run_op_job(job, out);
-    if (out.empty()) std::cout << r.dump(1) << std::endl;
-    return 0;
-  }
-  json r = npusim::run_memory_job(job, out);
+  json r = npusim::run_job(job, npusim::RunFiles{out});
   if (out.empty()) std::cout << r.dump(1) << std::endl;
   return 0;
 }

@@ -15,6 +15,7 @@
 #include "noc/system_presets.hpp"
 #include "npu/chip/chip_presets.hpp"
 #include "apps/cli/cli_common.hpp"
+#include "models/system_spec.hpp"
 
 namespace npusim::cli {
 
@@ -28,10 +29,7 @@ using noc::Topology;
 constexpr double kGenBwGbps = kGeneratedLinkGbps;
 constexpr double kGenLatNs = kGeneratedLinkLatencyNs;
 
-const char* kTopoForms =
-    "mesh:XxY, torus:XxY, ring:N, clos:E:G:S (E NPUs, G per leaf, S spines), dragonfly:A:P:H[:G] (A routers per "
-    "group, P NPUs per router, H global links per router, G groups, default A*H+1), fullmesh:AxBx... (nD-FullMesh, "
-    "one size per dimension), chip:<chip preset> (its on-chip mesh), a preset, supercluster:<pod>:<K> or a topology .json file";
+
 
 const char* kNocHelp =
     "npusim noc: synthetic traffic on the packet-level fabric\n"
@@ -55,115 +53,13 @@ const char* kNocHelp =
     "  --stats (stats in the JSON) | --stats-dir DIR (stats.txt, stats.json, config.json; rate_<r>/ per sweep rate)\n"
     "Exit codes: 2 usage, 3 config, 6 stall (deadlock: the report names who holds what).\n";
 
-int parse_int(const std::string& flag, const std::string& text) {
-  const std::string want = flag + ": expected a non-negative integer, got '" + text + "'";
-  if (text.empty() || text.size() > 12) throw UsageError(want);
-  for (char c : text)
-    if (!std::isdigit(static_cast<unsigned char>(c))) throw UsageError(want);
-  return static_cast<int>(std::min<long long>(std::stoll(text), 2000000000LL));
-}
-
 bool parse_on_off(const std::string& flag, const std::string& text) {
   if (text == "on") return true;
   if (text == "off") return false;
   throw UsageError(flag + ": expected on or off, got '" + text + "'");
 }
 
-std::vector<int> parse_dims(const std::string& spec, const std::string& body, char sep, size_t count) {
-  std::vector<int> out;
-  std::string cur;
-  for (size_t i = 0; i <= body.size(); ++i) {
-    if (i == body.size() || body[i] == sep) {
-      out.push_back(parse_int("--topology " + spec, cur));
-      cur.clear();
-    } else {
-      cur += body[i];
-    }
-  }
-  if (out.size() != count)
-    throw UsageError(std::string("--topology: cannot read '") + spec + "'; expected " + kTopoForms);
-  return out;
-}
-
-
 }  // namespace
-
-Topology parse_topology_spec(const std::string& spec, double bw, double lat, std::string* source, long long max_npus) {
-  const size_t colon = spec.find(':');
-  // '{...}' is an edited system preset and supercluster:<pod>:<K> a
-  // SuperCluster (load_system_or_file), not generators.
-  if (colon != std::string::npos && !is_file(spec) && spec.rfind('{', 0) != 0 && spec.rfind("supercluster:", 0) != 0) {
-    const std::string kind = spec.substr(0, colon), body = spec.substr(colon + 1);
-    if (source) *source = spec + " (generated; links " + std::to_string(bw) + " GB/s, " + std::to_string(lat) + " ns)";
-    // Refuse oversized generators before building them (the packet level
-    // stops at kMaxNocNpus anyway).
-    auto cap = [&](double npus) {
-      if (npus > double(max_npus))
-        throw UsageError("--topology " + spec + ": " + std::to_string(static_cast<long long>(std::min(npus, 9e18))) +
-                         " NPUs, above the " + (max_npus == kMaxNocNpus ? "packet-level " : "") + "limit of " +
-                         std::to_string(max_npus));
-    };
-    if (kind == "mesh" || kind == "torus") {
-      auto d = parse_dims(spec, body, 'x', 2);
-      cap(double(d[0]) * d[1]);
-      return kind == "mesh" ? Topology::mesh(d[0], d[1], bw, lat) : Topology::torus(d[0], d[1], bw, lat);
-    }
-    if (kind == "ring") {
-      const int n = parse_dims(spec, body, 'x', 1)[0];
-      cap(n);
-      return Topology::ring(n, bw, lat);
-    }
-    if (kind == "clos") {
-      auto d = parse_dims(spec, body, ':', 3);
-      cap(d[0]);
-      noc::ClosParams p;
-      p.endpoints = d[0];
-      p.endpoints_per_group = d[1];
-      p.spines = d[2];
-      p.endpoint_bandwidth_gbps = bw;
-      p.endpoint_latency_ns = lat;
-      // Non-blocking: G down-links = S up-links per leaf.
-      p.uplink_bandwidth_gbps = d[2] > 0 ? bw * d[1] / d[2] : bw;
-      p.uplink_latency_ns = lat;
-      json j = to_json(p);  // range checks with key paths
-      return Topology::clos(from_json<noc::ClosParams>(j, "clos"));
-    }
-    if (kind == "chip") {
-      // The on-chip mesh a chip model uses with chip.noc.topology = "mesh"
-      // (its links; routers follow this command's flags).
-      npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset(body), "chip");
-      cfg.noc.topology = "mesh";
-      OnChipMesh m = onchip_mesh(cfg);
-      if (source) *source = spec + " (" + m.describe() + ", at " + std::to_string(cfg.clock_ghz) + " GHz)";
-      return std::move(m.topology);
-    }
-    if (kind == "dragonfly") {
-      const size_t fields = std::count(body.begin(), body.end(), ':') + 1;
-      auto d = parse_dims(spec, body, ':', fields == 4 ? 4 : 3);
-      noc::DragonflyParams p = defaults_of<noc::DragonflyParams>();
-      p.routers_per_group = d[0];
-      p.npus_per_router = d[1];
-      p.global_per_router = d[2];
-      p.groups = fields == 4 ? d[3] : 0;
-      cap(double(p.groups > 0 ? p.groups : double(d[0]) * d[2] + 1) * d[0] * d[1]);
-      p.terminal_bandwidth_gbps = p.local_bandwidth_gbps = p.global_bandwidth_gbps = bw;
-      p.terminal_latency_ns = p.local_latency_ns = p.global_latency_ns = lat;
-      json j = to_json(p);  // range checks with key paths
-      return Topology::dragonfly(from_json<noc::DragonflyParams>(j, "dragonfly"));
-    }
-    if (kind == "fullmesh") {
-      auto sizes = parse_dims(spec, body, 'x', std::count(body.begin(), body.end(), 'x') + 1);
-      double npus = 1;
-      for (int s : sizes) npus *= s;
-      cap(npus);
-      std::vector<noc::FullMeshDim> dims;
-      for (int s : sizes) dims.push_back({s, bw, lat});
-      return Topology::nd_fullmesh(dims);
-    }
-    throw UsageError("--topology: unknown generator '" + kind + "'; expected " + kTopoForms);
-  }
-  return load_system_or_file(spec, kTopoForms, source);
-}
 
 json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
   std::string topo, config, sweep, stats_dir;
@@ -176,19 +72,19 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
     if (f == "--topology") topo = value();
     else if (f == "--traffic") tj["pattern"] = value();
     else if (f == "--rate") { tj["rate"] = parse_double(f, value()); have_rate = true; }
-    else if (f == "--packet-bytes") tj["packet_bytes"] = parse_int(f, value());
-    else if (f == "--cycles") tj["measure_cycles"] = parse_int(f, value());
-    else if (f == "--warmup") tj["warmup_cycles"] = parse_int(f, value());
-    else if (f == "--vcs") pj["switch"]["vcs"] = parse_int(f, value());
-    else if (f == "--buffer") pj["switch"]["buffer_flits"] = parse_int(f, value());
-    else if (f == "--pipeline") pj["switch"]["pipeline_cycles"] = parse_int(f, value());
+    else if (f == "--packet-bytes") tj["packet_bytes"] = parse_nonneg_int(f, value());
+    else if (f == "--cycles") tj["measure_cycles"] = parse_nonneg_int(f, value());
+    else if (f == "--warmup") tj["warmup_cycles"] = parse_nonneg_int(f, value());
+    else if (f == "--vcs") pj["switch"]["vcs"] = parse_nonneg_int(f, value());
+    else if (f == "--buffer") pj["switch"]["buffer_flits"] = parse_nonneg_int(f, value());
+    else if (f == "--pipeline") pj["switch"]["pipeline_cycles"] = parse_nonneg_int(f, value());
     else if (f == "--allocator") pj["switch"]["allocator"] = value();
     else if (f == "--routing") pj["routing"]["algorithm"] = value();
     else if (f == "--link-preset") pj["link"]["preset"] = value();
     else if (f == "--escape-vc") pj["routing"]["escape_vc"] = parse_on_off(f, value());
     else if (f == "--link-latency-ns") { gen_lat = parse_double(f, value()); pj["link"]["latency_ns"] = gen_lat; }
     else if (f == "--link-bandwidth-gbps") { gen_bw = parse_double(f, value()); pj["link"]["bandwidth_gbps"] = gen_bw; }
-    else if (f == "--seed") pj["seed"] = parse_int(f, value());
+    else if (f == "--seed") pj["seed"] = parse_nonneg_int(f, value());
     else if (f == "--config") config = value();
     else if (f == "--sweep") sweep = value();
     else if (f == "--stats") { with_stats = true; ++i; }
@@ -196,7 +92,7 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--json") { as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'noc'");
   }
-  if (topo.empty()) throw UsageError(std::string("noc: --topology is required (") + kTopoForms + ")");
+  if (topo.empty()) throw UsageError(std::string("noc: --topology is required (") + kTopologyForms + ")");
   if (!have_rate && sweep.empty()) throw UsageError("noc: --rate R (offered load, fraction of injection bandwidth) or --sweep r1,r2,... is required");
   if (!tj.contains("pattern")) tj["pattern"] = "uniform";
   std::vector<double> rates;

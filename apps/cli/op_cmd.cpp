@@ -1,11 +1,14 @@
 #include "apps/cli/op_cmd.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "sim/errors.hpp"
-#include "models/op_job.hpp"
+#include "workload/job_table.hpp"
 #include "apps/cli/cli_common.hpp"
+#include "apps/cli/job_flags.hpp"
+#include "models/op_job.hpp"
 
 namespace npusim::cli {
 
@@ -15,64 +18,48 @@ const char* kOpUsage =
     "usage: npusim op --chip <preset|chip.json> --op matmul --m M --n N --k K [--batch B] [--trans-a] "
     "[--trans-b]\n"
     "                 --dtype <bf16|fp16|fp8|hif8|mxfp8|mxfp4|int8> [--fidelity cycle|fast] [--json]\n"
-    "                 [--out DIR] [--timeline FILE]\n"
+    "                 [--out DIR] [--timeline FILE] [--watchdog-us US] [--name NAME] [--print-job]\n"
     "       npusim op ... --op attention --batch B --heads H [--kv-heads G] --head-dim D --seq-q SQ --seq-kv SKV "
     "[--no-causal]\n"
-    "       npusim op ... --op elementwise --elements N [--kind add|mul|reduce_sum]\n";
+    "       npusim op ... --op elementwise --elements N [--kind add|mul|reduce_sum]\n"
+    "  Flags are the op job's keys (npusim params job.op) with '-' for '_'; --print-job prints the job and exits.\n";
 
 
 }  // namespace
 
-nlohmann::json op_job_from_args(const std::vector<std::string>& args, bool* as_json, std::string* out_dir) {
+nlohmann::json op_job_from_args(const std::vector<std::string>& args, bool* as_json, std::string* out_dir,
+                                bool* print_job) {
+  const Schema& schema = OpJob::schema();
   nlohmann::json job = {{"kind", "op"}};
-  std::string op;
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
-    auto value = [&] { return flag_value(args, &i); };
-    auto count = [&](const char* key) { job[key] = parse_positive(f, value()); };
-    if (f == "--chip") job["chip"] = value();
-    else if (f == "--op") job["op"] = op = value();
-    else if (f == "--dtype") job["dtype"] = value();
-    else if (f == "--fidelity") job["fidelity"] = value();
-    else if (f == "--m") count("m");
-    else if (f == "--n") count("n");
-    else if (f == "--k") count("k");
-    else if (f == "--batch") count("batch");
-    else if (f == "--heads") count("heads");
-    else if (f == "--kv-heads") count("kv_heads");
-    else if (f == "--head-dim") count("head_dim");
-    else if (f == "--seq-q") count("seq_q");
-    else if (f == "--seq-kv") count("seq_kv");
-    else if (f == "--elements") count("elements");
-    else if (f == "--kind") job["elementwise_kind"] = value();
-    else if (f == "--name") job["name"] = value();
-    else if (f == "--timeline") job["timeline"] = value();
-    else if (f == "--out") *out_dir = value();
-    else if (f == "--trans-a") { job["trans_a"] = true; ++i; }
-    else if (f == "--trans-b") { job["trans_b"] = true; ++i; }
-    else if (f == "--no-causal") { job["causal"] = false; ++i; }
+    if (read_job_flag(schema, args, &i, &job, {{"--kind", "elementwise_kind"}})) continue;
+    if (f == "--out") *out_dir = flag_value(args, &i);
     else if (f == "--json") { *as_json = true; ++i; }
+    else if (f == "--print-job" && print_job) { *print_job = true; ++i; }
     else if (f == "-h" || f == "--help") { std::fputs(kOpUsage, stdout); std::exit(0); }
     else throw UsageError("unknown argument '" + f + "' for 'op'\n" + kOpUsage);
   }
   if (!job.contains("chip")) throw UsageError(std::string("op: --chip is required (a preset or a chip .json)\n") + kOpUsage);
-  if (op.empty()) throw UsageError(std::string("op: --op is required (matmul, attention or elementwise)\n") + kOpUsage);
-  if (op != "matmul" && op != "attention" && op != "elementwise")
+  if (!job.contains("op")) throw UsageError(std::string("op: --op is required (matmul, attention or elementwise)\n") + kOpUsage);
+  const std::string op = job["op"].get<std::string>();
+  const auto& ops = schema.find("op")->info.choices;
+  if (std::find(ops.begin(), ops.end(), op) == ops.end())
     throw UsageError("--op: expected matmul, attention or elementwise, got '" + op + "'");
-  auto need = [&](const char* key, const char* flag) {
-    if (!job.contains(key)) throw UsageError("op " + op + ": " + flag + " is required");
-  };
-  if (op == "matmul") { need("m", "--m"); need("n", "--n"); need("k", "--k"); }
-  if (op == "attention") { need("heads", "--heads"); need("head_dim", "--head-dim"); need("seq_q", "--seq-q"); need("seq_kv", "--seq-kv"); }
-  if (op == "elementwise") need("elements", "--elements");
+  require_job_flags(schema, job, "op");
   return job;
 }
 
 int run_op_command(const std::vector<std::string>& args) {
   bool as_json = false;
   std::string out;
-  const nlohmann::json job = op_job_from_args(args, &as_json, &out);
-  nlohmann::json r = run_op_job(job, out);
+  bool print_job = false;
+  const nlohmann::json job = op_job_from_args(args, &as_json, &out, &print_job);
+  if (print_job) {  // the job this command runs, as `npusim-engine job` and Python's OpRun take it
+    std::cout << job.dump(1) << std::endl;
+    return 0;
+  }
+  nlohmann::json r = run_job(job, RunFiles{out});
   if (as_json) {
     std::cout << r.dump(1) << std::endl;
     return 0;

@@ -14,7 +14,9 @@
 namespace npusim::cli {
 
 // The job object for these arguments (UsageError for bad flags or values).
-nlohmann::json op_job_from_args(const std::vector<std::string>& args, bool* as_json, std::string* out_dir);
+// --print-job sets *print_job (when given).
+nlohmann::json op_job_from_args(const std::vector<std::string>& args, bool* as_json, std::string* out_dir,
+                                bool* print_job = nullptr);
 int run_op_command(const std::vector<std::string>& args);
 
 }  // namespace npusim::cli

@@ -6,10 +6,9 @@
 
 #include "sim/errors.hpp"
 #include "sim/json_files.hpp"
-#include "workload/remote_job.hpp"
+#include "workload/job_table.hpp"
 #include "apps/cli/cli_common.hpp"
 #include "apps/cli/collective_cmd.hpp"
-#include "apps/cli/noc_cmd.hpp"
 
 namespace npusim::cli {
 
@@ -34,27 +33,6 @@ double number(const std::string& flag, const std::string& text) {
 }
 
 }  // namespace
-
-nlohmann::json remote_job(const nlohmann::json& job, const std::string& out_dir) {
-  if (!job.is_object() || !job.contains("system") || !job["system"].is_string())
-    throw ConfigError("job.system: expected a preset name, a topology .json path or a generator (ring:N, mesh:XxY, "
-                      "torus:XxY, clos:E:G:S)");
-  double bw = kGeneratedLinkGbps, lat = kGeneratedLinkLatencyNs;  // as `npusim noc` (E)
-  nlohmann::json j = job;
-  if (j.contains("link")) {
-    const nlohmann::json& l = j["link"];
-    if (!l.is_object()) throw ConfigError("job.link: expected {\"bandwidth_gbps\": B, \"latency_ns\": L}");
-    for (const auto& [k, v] : l.items()) {
-      if ((k != "bandwidth_gbps" && k != "latency_ns") || !v.is_number() || !(v.get<double>() > 0))
-        throw ConfigError("job.link." + k + ": expected bandwidth_gbps or latency_ns, a positive number");
-      (k == "bandwidth_gbps" ? bw : lat) = v.get<double>();
-    }
-  }
-  std::string source;
-  const noc::Topology t = parse_topology_spec(job["system"].get<std::string>(), bw, lat, &source);
-  nlohmann::json r = run_remote_job(j, t, source, out_dir);
-  return r;
-}
 
 int run_remote_command(const std::vector<std::string>& args) {
   nlohmann::json job = {{"kind", "remote"}};
@@ -89,7 +67,7 @@ int run_remote_command(const std::vector<std::string>& args) {
   job["memory"] = {{"preset", mem_preset}, {"fidelity", mem_fidelity}};
   if (!link.empty()) job["link"] = link;
   if (!fabric.empty()) job["tlm_fabric"] = fabric;
-  nlohmann::json r = remote_job(job, out);
+  nlohmann::json r = run_job(job, RunFiles{out});
   if (as_json) {
     r.erase("perf");
     std::cout << r.dump() << std::endl;

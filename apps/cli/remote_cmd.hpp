@@ -13,8 +13,5 @@
 namespace npusim::cli {
 
 int run_remote_command(const std::vector<std::string>& args);
-// A "remote" job object (also `npusim-engine job` with kind "remote"):
-// resolves its system and runs it; writes files to out_dir when set.
-nlohmann::json remote_job(const nlohmann::json& job, const std::string& out_dir);
 
 }  // namespace npusim::cli

@@ -20,7 +20,8 @@
 #include "npu/chip/chip_presets.hpp"
 #include "npu/core/core_config.hpp"
 #include "sim/errors.hpp"
-#include "workload/memory_job.hpp"
+#include "memory/memory_spec.hpp"
+#include "workload/job_table.hpp"
 
 namespace py = pybind11;
 
@@ -74,10 +75,16 @@ PYBIND11_MODULE(_core, m) {
     if (kind == "system") return to_py(npusim::noc::SystemParams::schema().describe());
     if (kind == "collective") return to_py(npusim::noc::CollectiveParams::schema().describe());
     if (kind == "scale_out") return to_py(npusim::noc::ScaleOutParams::schema().describe());
+    if (kind.rfind("job.", 0) == 0) return to_py(npusim::job_kind(kind.substr(4), "schema").schema().describe());
     throw npusim::ConfigError("unknown schema kind '" + kind +
                               "'; expected 'memory', 'pattern', 'chip', 'core', 'packet_fabric', 'traffic', "
-                              "'tlm_fabric', 'system', 'collective' or 'scale_out'");
+                              "'tlm_fabric', 'system', 'collective', 'scale_out' or 'job.<kind>'");
   }, py::arg("kind"), "Parameter declarations (type, unit, default, doc, range) of a config kind.");
+  m.def("job_kinds", [] {
+    std::vector<std::string> v;
+    for (const auto& k : npusim::job_kinds()) v.push_back(k.name);
+    return v;
+  }, "Names of the job kinds (npusim params job.<kind> lists each one's keys).");
   m.def("link_media", [] { return to_py(npusim::noc::link_media_json()); },
         "Fabric link medium presets (noc/link_model.hpp): latency parts, propagation, reach, doc and source.");
   m.def("memory_presets", &npusim::memory::memory_preset_names, "Names of the bundled memory presets.");
@@ -126,7 +133,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("run_job", [](py::object job, const std::string& out_dir) {
     if (g_ran) throw std::runtime_error("run_job: this process already ran a simulation (SystemC elaborates once)");
     g_ran = true;
-    return to_py(npusim::run_memory_job(from_py(job), out_dir));
+    return to_py(npusim::run_job(from_py(job), npusim::RunFiles{out_dir}));
   }, py::arg("job"), py::arg("out_dir") = "",
      "Runs one simulation in THIS process. For child processes only: use npusim.run().");
 }

@@ -36,6 +36,18 @@ uint32_t cube_multiplier(const CoreConfig& core, DType d) {
   return 0;
 }
 
+const std::vector<DType>& op_dtypes() {
+  static const std::vector<DType> v = {DType::bf16, DType::fp16, DType::fp8,  DType::hif8,
+                                       DType::mxfp8, DType::mxfp4, DType::int8};
+  return v;
+}
+
+std::vector<std::string> op_dtype_names() {
+  std::vector<std::string> v;
+  for (DType d : op_dtypes()) v.push_back(to_string(d));
+  return v;
+}
+
 DType dtype_from_string(const std::string& name, const std::string& key) {
   std::string valid;
   for (int i = 0; i < kNumDTypes; ++i) {
@@ -54,7 +66,7 @@ void require_dim(const std::string& key, uint64_t v, uint64_t max) {
 void require_cube_dtype(const ChipConfig& chip, DType d, const std::string& key) {
   if (cube_multiplier(chip.core, d) != 0) return;
   std::string valid;
-  for (DType c : {DType::bf16, DType::fp16, DType::fp8, DType::hif8, DType::mxfp8, DType::mxfp4, DType::int8}) {
+  for (DType c : op_dtypes()) {
     if (cube_multiplier(chip.core, c) != 0) valid += (valid.empty() ? "" : ", ") + std::string(to_string(c));
   }
   throw ConfigError(key + ": " + to_string(d) + " is not supported by " + chip.name + " (cube multiplier 0); expected one of " +

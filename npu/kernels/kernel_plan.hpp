@@ -51,6 +51,11 @@ uint64_t gm_bytes(DType d, uint64_t rows, uint64_t cols);
 // Cube throughput multiplier of `d` on `core` (1 for fp16/bf16; 0 = absent).
 uint32_t cube_multiplier(const CoreConfig& core, DType d);
 
+// The number formats an operator can run in, in the order users see them
+// (the op job's dtype choices and the error listing a chip's cube formats).
+const std::vector<DType>& op_dtypes();
+std::vector<std::string> op_dtype_names();
+
 // Parses a dtype name; ConfigError naming `key` otherwise.
 DType dtype_from_string(const std::string& name, const std::string& key);
 

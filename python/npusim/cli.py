@@ -6,6 +6,7 @@
     npusim study memory|fabric|roadmap [--out DIR] [--quick]
     npusim presets                    memory presets with peak bandwidth and source
     npusim params memory              every parameter with unit, default and doc
+    npusim params job.op              every key of a job kind (job.memory, job.op, job.remote, ...)
 """
 import argparse
 import os
@@ -83,19 +84,55 @@ def cmd_link_media():
     return 0
 
 
+def _param_rows(schema, prefix=""):
+    """(path, default, unit, doc) of every parameter, depth first. A key
+    without a default shows "required" or "-" (derived when absent); a key
+    that applies to some values of another says so in its doc."""
+    rows = []
+    for key, info in schema.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if info["type"] == "group":
+            rows += _param_rows(info["params"], path)
+            continue
+        default = info.get("default")
+        shown = "required" if info.get("required") else ("-" if default is None else repr(default))
+        doc = info.get("doc", "")
+        for sel, values in info.get("when", {}).items():
+            doc += f" [{sel}: {', '.join(values)}]"
+        rows.append((path, shown, info.get("unit", ""), doc))
+    return rows
+
+
 def cmd_params(args):
     # Every kind's parameters come from its C++ declaration (one schema).
     from . import _native
-    from .params import ParamObject
     if args.kind == "link_media":
         return cmd_link_media()
-    cfg = ParamObject(_native.call("schema", args.kind), None, path=args.kind, kind=args.kind)
-    rows = [(p, repr(v), u, d) for p, v, u, d in cfg._rows()]
-    w = [max(len(r[i]) for r in rows) for i in range(3)]
+    rows = _param_rows(_native.call("schema", args.kind), args.kind)
+    w = [max(len(r[i]) for r in rows + [("parameter", "default", "unit")]) for i in range(3)]
     print(f"{'parameter':<{w[0]}}  {'default':<{w[1]}}  {'unit':<{w[2]}}  doc")
     for r in rows:
         print(f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
     return 0
+
+
+CONFIG_KINDS = ("memory", "chip", "core", "pattern", "packet_fabric", "traffic", "tlm_fabric", "system", "collective",
+                "link_media", "scale_out")
+
+
+def _params_kind(text):
+    """A config kind, or job.<kind> for a job kind the engine declares."""
+    if text in CONFIG_KINDS:
+        return text
+    if text.startswith("job."):
+        from . import _native
+        kinds = _native.call("job_kinds")
+        if text[4:] in kinds:
+            return text
+        raise argparse.ArgumentTypeError(f"unknown job kind {text[4:]!r}; expected one of: "
+                                         + ", ".join(f"job.{k}" for k in kinds))
+    raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(CONFIG_KINDS)} "
+                                     "or job.<kind>)")
 
 
 def parser():
@@ -131,8 +168,8 @@ def parser():
     pr.set_defaults(func=cmd_presets)
 
     pa = sub.add_parser("params", help="list every parameter of a config kind with unit, default, doc")
-    pa.add_argument("kind", choices=["memory", "chip", "core", "pattern", "packet_fabric", "traffic", "tlm_fabric",
-                                     "system", "collective", "link_media", "scale_out"])
+    pa.add_argument("kind", type=_params_kind, help=f"{', '.join(CONFIG_KINDS)}, or job.<kind> (job.op, "
+                                                    "job.memory, ...): a job's keys")
     pa.set_defaults(func=cmd_params)
     return p
 

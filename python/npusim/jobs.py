@@ -13,7 +13,7 @@ import types
 
 from . import _native, tracefile
 from .errors import ConfigError, TraceError
-from .params import ParamObject
+from .params import ParamObject, check_value
 
 def safe_name(name):
     """A job name usable as a directory name."""
@@ -277,38 +277,55 @@ def _byte_count(key, value):
     return n
 
 
-# The number formats an operator can run in (dense cube peaks per format:
-# ComputeConfig.peak_tflops, which takes the same names).
-OP_DTYPES = ("bf16", "fp16", "fp8", "hif8", "mxfp8", "mxfp4", "int8")
-OP_FIDELITIES = ("cycle", "fast")
-ELEMENTWISE_KINDS = ("add", "mul", "reduce_sum")
-# Each operator's shape keys: "int" (an integer >= 1, required unless it has
-# a default), "bool" or a tuple of choices, with the default (None: required).
-OP_SHAPES = {
-    "matmul": {"m": ("int", None), "n": ("int", None), "k": ("int", None), "batch": ("int", 1),
-               "trans_a": ("bool", False), "trans_b": ("bool", False)},
-    "attention": {"batch": ("int", None), "heads": ("int", None), "kv_heads": ("int", None),
-                  "head_dim": ("int", None), "seq_q": ("int", None), "seq_kv": ("int", None),
-                  "causal": ("bool", True)},
-    "elementwise": {"elements": ("int", None), "kind": (ELEMENTWISE_KINDS, "add")},
-}
-CUBE_OPS = ("matmul", "attention")  # run on the cube: the dtype needs a cube unit
+# The op job's keys are declared once, in C++ (models/op_job.cpp: OpJob's
+# schema, `npusim params job.op`); OpRun and the names below are read from it.
 # Shape keys stored in the job under another name: the job's own "kind" is "op".
 OP_JOB_KEYS = {"kind": "elementwise_kind"}
+CUBE_OPS = ("matmul", "attention")  # run on the cube: the dtype needs a cube unit
 
 
-def _check_shape_value(key, kind, value):
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ConfigError(f"job.{key}: expected an integer >= 1, got {value!r}")
-        return int(value)
-    if kind == "bool":
-        if not isinstance(value, bool) and type(value).__name__ != "bool_":
-            raise ConfigError(f"job.{key}: expected true or false, got {value!r}")
-        return bool(value)
-    if value not in kind:
-        raise ConfigError(f"job.{key}: expected one of {', '.join(kind)}, got {value!r}")
-    return value
+def job_schema(kind):
+    """The declared keys of a job kind (`npusim params job.<kind>`)."""
+    return _native.call("schema", f"job.{kind}")
+
+
+def _op_schema():
+    return job_schema("op")
+
+
+def _op_shape_keys(op):
+    """[(keyword, job key, declaration)] of the keys that apply to `op`, in declaration order."""
+    back = {v: k for k, v in OP_JOB_KEYS.items()}
+    return [(back.get(key, key), key, info) for key, info in _op_schema().items()
+            if op in info.get("when", {}).get("op", ())]
+
+
+def _form(info):
+    """The expected form in OpRun's words ("one of add, mul, reduce_sum")."""
+    if info["type"] == "enum":
+        return "one of " + ", ".join(info["choices"])
+    unit = f" ({info['unit']})" if info.get("unit") else ""
+    return info["expected"][:len(info["expected"]) - len(unit)] if unit else info["expected"]
+
+
+def _check_key(info, value, path):
+    try:
+        return check_value(info, value, path)
+    except ConfigError:
+        raise ConfigError(f"{path}: expected {_form(info)}, got {value!r}") from None
+
+
+def __getattr__(name):
+    # Read from the schema on first use, so `import npusim` needs no _core.
+    if name == "OP_DTYPES":
+        return tuple(_op_schema()["dtype"]["choices"])
+    if name == "OP_FIDELITIES":
+        return tuple(_op_schema()["fidelity"]["choices"])
+    if name == "ELEMENTWISE_KINDS":
+        return tuple(_op_schema()["elementwise_kind"]["choices"])
+    if name == "OP_SHAPES":  # {op: {keyword: declaration}}
+        return {op: {kw: info for kw, _, info in _op_shape_keys(op)} for op in _op_schema()["op"]["choices"]}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _op_chip(chip):
@@ -360,7 +377,7 @@ class OpRun(dict):
     OpRun(chip, op="matmul", m=8192, n=8192, k=8192, dtype="mxfp4")          C = A(MxK) B(KxN)
           [batch=1, trans_a=False, trans_b=False]
     OpRun(chip, op="attention", batch=16, heads=32, kv_heads=8, head_dim=128,
-          seq_q=1, seq_kv=32768, dtype="bf16")                              [causal=True; kv_heads=heads]
+          seq_q=1, seq_kv=32768, dtype="bf16")                   [batch=1, causal=True; kv_heads=heads]
     OpRun(chip, op="elementwise", elements=1 << 24, kind="add")              add, mul or reduce_sum
                                               (job key "elementwise_kind": the job's "kind" is "op")
 
@@ -368,7 +385,9 @@ class OpRun(dict):
     sent, so edits take effect) or a chip preset name. `dtype`: bf16, fp16,
     fp8, hif8, mxfp8, mxfp4 or int8 (a matmul or attention needs the chip to
     have a cube unit for it). `fidelity`: "cycle" or "fast". `timeline`: a
-    file for a Perfetto trace of the pipes (ui.perfetto.dev).
+    file for a Perfetto trace of the pipes (ui.perfetto.dev). Every key,
+    its unit, default and doc: `npusim params job.op` (declared once in C++,
+    models/op_job.cpp); a key the op does not take is refused naming it.
 
     The result (npusim.run) holds cycles, time_us, flops, tflops,
     peak_tflops, utilization (0..1), bound (compute, hbm, l2 or latency),
@@ -376,40 +395,42 @@ class OpRun(dict):
     pipes (busy fraction per pipe) and tiling.
     """
 
-    OPS = tuple(OP_SHAPES)
-
-    def __init__(self, chip, op="matmul", *, dtype="bf16", fidelity="cycle", name=None, timeline=None, **shape):
+    def __init__(self, chip, op="matmul", **keys):
         super().__init__()
-        if op not in OP_SHAPES:
-            raise ConfigError(f"job.op: expected one of {', '.join(OP_SHAPES)}, got {op!r}")
-        keys = OP_SHAPES[op]
-        unknown = sorted(set(shape) - set(keys))
+        schema = _op_schema()
+        _check_key(schema["op"], op, "job.op")
+        shape = _op_shape_keys(op)
+        common = [k for k, info in schema.items() if "when" not in info and k not in ("kind", "chip", "op")]
+        unknown = sorted(set(keys) - set(common) - {kw for kw, _, _ in shape})
         if unknown:
-            raise ConfigError(f"job.{unknown[0]}: not a key of op {op!r}; its keys: {', '.join(keys)}")
-        if dtype not in OP_DTYPES:
-            raise ConfigError(f"job.dtype: expected one of {', '.join(OP_DTYPES)}, got {dtype!r}")
-        if fidelity not in OP_FIDELITIES:
-            raise ConfigError(f"job.fidelity: expected one of {', '.join(OP_FIDELITIES)}, got {fidelity!r}")
+            raise ConfigError(f"job.{unknown[0]}: not a key of op {op!r}; its keys: "
+                              f"{', '.join(kw for kw, _, _ in shape)}")
+        given = {k: _check_key(schema[k], keys[k], f"job.{k}") for k in common if keys.get(k) is not None}
+        dtype = given.setdefault("dtype", schema["dtype"]["default"])
+        given.setdefault("fidelity", schema["fidelity"]["default"])
         values = {}
-        for key, (kind, default) in keys.items():
-            if shape.get(key) is None:
-                if key == "kv_heads" and "heads" in values:
-                    default = values["heads"]  # no grouping: one KV head per query head
-                if default is None:
-                    raise ConfigError(f"job.{key}: required for op {op!r} (expected an integer >= 1)")
-                values[key] = default
+        for kw, key, info in shape:
+            if keys.get(kw) is not None:
+                values[key] = _check_key(info, keys[kw], f"job.{kw}")
+            elif key == "kv_heads":
+                values[key] = values["heads"]  # no grouping: one KV head per query head
+            elif info.get("required"):
+                raise ConfigError(f"job.{kw}: required for op {op!r} (expected {_form(info)})")
             else:
-                values[key] = _check_shape_value(key, kind, shape[key])
+                values[key] = info["default"]
         if op == "attention" and values["heads"] % values["kv_heads"]:
             raise ConfigError(f"job.kv_heads: expected a divisor of heads ({values['heads']}), "
                               f"got {values['kv_heads']}")
         chip_value, chip_name, compute = _op_chip(chip)
         if op in CUBE_OPS and compute.peak_tflops(dtype) <= 0:
-            have = [d for d in OP_DTYPES if compute.peak_tflops(d) > 0]
+            have = [d for d in schema["dtype"]["choices"] if compute.peak_tflops(d) > 0]
             raise ConfigError(f"job.dtype: {chip_name} has no {dtype} unit (peak 0); expected one of "
                               f"{', '.join(have)}")
-        self.update(kind="op", name=name or f"{chip_name}__{_op_label(op, values)}__{dtype}", chip=chip_value,
-                    op=op, dtype=dtype, fidelity=fidelity)
-        self.update({OP_JOB_KEYS.get(key, key): value for key, value in values.items()})
-        if timeline is not None:
-            self["timeline"] = os.path.abspath(os.fspath(timeline))
+        label = _op_label(op, {kw: values[key] for kw, key, _ in shape})
+        self.update(kind="op", name=given.pop("name", None) or f"{chip_name}__{label}__{dtype}", chip=chip_value,
+                    op=op, dtype=dtype, fidelity=given.pop("fidelity"))
+        given.pop("dtype")
+        self.update(values)
+        if "timeline" in given:
+            given["timeline"] = os.path.abspath(os.fspath(given["timeline"]))
+        self.update(given)

@@ -7,9 +7,12 @@ assignment, so a typo or a bad value fails on the line that caused it, with
 the full key path (memory.org.channels_per_stack) in the message, instead of
 later inside the engine.
 
-Schema entry: {"type": "int|float|bool|string|enum|group", "doc", "unit",
-"default", "min"?, "max"?, "choices"?, "expected"} and, for groups,
-{"kind", "params": {...}}.
+Schema entry: {"type": "int|float|bool|string|enum|group|json", "doc", "unit",
+"default", "min"?, "max"?, "choices"?, "expected", "required"?, "when"?} and,
+for groups, {"kind", "params": {...}}. A default of None means "no
+default": the parameter is required, or derived from others when absent.
+"when": {key: [values]} -- the parameter applies only when the sibling
+`key` holds one of `values` (a job's per-operator keys).
 """
 import copy as _copy
 import difflib
@@ -60,6 +63,10 @@ def check_value(info, value, path):
         if not isinstance(value, bool) and type(value).__name__ != "bool_":
             bad()
         return bool(value)
+    elif t == "json":  # a preset name, a file path or an object: the engine resolves it
+        if not isinstance(value, (str, dict)):
+            bad()
+        return value
     elif t in ("string", "enum"):
         if not isinstance(value, str):
             bad()
@@ -94,6 +101,8 @@ class ParamObject:
             sub = self._join(name)
             if info["type"] == "group":
                 self._values[name] = ParamObject(info["params"], None, sub, info.get("kind", name))
+            elif info.get("default") is None:  # required, or derived from others when absent
+                self._values[name] = None
             else:
                 self._values[name] = check_value(info, info["default"], sub)
         if values is not None:
@@ -167,6 +176,8 @@ class ParamObject:
                 raise ConfigError(f"{path}: expected an object of {info.get('kind', key)} parameters "
                                   f"(a dict), got {value!r}")
             self._values[key].update(value)
+        elif value is None and info.get("default") is None:
+            self._values[key] = None  # back to "not given"
         else:
             self._values[key] = check_value(info, value, path)
 

@@ -1,0 +1,82 @@
+#include "apps/cli/job_flags.hpp"
+
+#include <algorithm>
+
+#include "apps/cli/cli_common.hpp"
+#include "sim/errors.hpp"
+
+namespace npusim::cli {
+
+std::string flag_of(const std::string& key) {
+  std::string f = "--" + key;
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
+
+namespace {
+
+// The key a flag sets, and the value a bare bool flag gives it.
+const ParamInfo* key_of(const Schema& schema, const std::string& flag, const std::map<std::string, std::string>& aliases,
+                        bool* bare_value) {
+  const auto alias = aliases.find(flag);
+  for (const auto& f : schema.fields()) {
+    const ParamInfo& p = f.info;
+    if (p.name == "kind" || p.type == ParamType::Group) continue;
+    const bool named = alias != aliases.end() ? alias->second == p.name : flag == flag_of(p.name);
+    if (named && p.type == ParamType::Bool && p.default_value == json(true)) continue;  // only --no-<key>
+    if (named) {
+      *bare_value = true;
+      return &p;
+    }
+    if (p.type == ParamType::Bool && p.default_value == json(true) && flag == "--no-" + flag_of(p.name).substr(2)) {
+      *bare_value = false;
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool read_job_flag(const Schema& schema, const std::vector<std::string>& args, size_t* i, json* job,
+                   const std::map<std::string, std::string>& aliases) {
+  const std::string flag = args[*i];
+  bool bare = true;
+  const ParamInfo* p = key_of(schema, flag, aliases, &bare);
+  if (!p) return false;
+  json& dst = (*job)[p->name];
+  switch (p->type) {
+    case ParamType::Bool:
+      dst = bare;
+      ++*i;
+      return true;
+    case ParamType::Int: {
+      const std::string v = flag_value(args, i);
+      dst = p->min >= 1 ? json(parse_positive(flag, v)) : json(parse_nonneg_int(flag, v));
+      return true;
+    }
+    case ParamType::Float:
+      dst = parse_double(flag, flag_value(args, i));
+      return true;
+    default:
+      dst = flag_value(args, i);
+      return true;
+  }
+}
+
+void require_job_flags(const Schema& schema, const json& job, const std::string& command) {
+  for (const auto& f : schema.fields()) {
+    const ParamInfo& p = f.info;
+    if (!p.required || job.contains(p.name)) continue;
+    if (!p.when_key.empty()) {
+      const auto sel = job.find(p.when_key);
+      if (sel == job.end() || !sel->is_string() ||
+          std::find(p.when_values.begin(), p.when_values.end(), sel->get<std::string>()) == p.when_values.end())
+        continue;
+      throw UsageError(command + " " + sel->get<std::string>() + ": " + flag_of(p.name) + " is required");
+    }
+    throw UsageError(command + ": " + flag_of(p.name) + " is required");
+  }
+}
+
+}  // namespace npusim::cli
