@@ -33,6 +33,38 @@ int parse_nonneg_int(const std::string& flag, const std::string& text) {
   return static_cast<int>(std::min<long long>(std::stoll(text), 2000000000LL));
 }
 
+uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max) {
+  const std::string want = flag + ": expected a positive integer, got '" + text + "'";
+  if (text.empty() || text.size() > 19) throw UsageError(want);
+  for (char c : text)
+    if (!std::isdigit(static_cast<unsigned char>(c))) throw UsageError(want);
+  const uint64_t v = std::stoull(text);
+  if (v == 0 || v > max) throw UsageError(want);
+  return v;
+}
+
+double parse_size(const std::string& flag, const std::string& text) {
+  const std::string want =
+      flag + ": expected a positive byte count: an integer with an optional binary suffix K, M or G "
+             "(e.g. 4096, 64K, 1M, 2G), got '" + text + "'";
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i > 15) throw UsageError(want);
+  double v = std::stod(text.substr(0, i));
+  std::string suf = text.substr(i);
+  if (!suf.empty()) {
+    char c = static_cast<char>(std::toupper(static_cast<unsigned char>(suf[0])));
+    std::string rest = suf.substr(1);
+    if (c == 'K') v *= 1024.0;
+    else if (c == 'M') v *= 1024.0 * 1024;
+    else if (c == 'G') v *= 1024.0 * 1024 * 1024;
+    else if (!(c == 'B' && rest.empty())) throw UsageError(want);
+    if (c != 'B' && !rest.empty() && rest != "B" && rest != "iB") throw UsageError(want);
+  }
+  if (!(v > 0) || v > 1e18) throw UsageError(want);
+  return v;
+}
+
 namespace {
 
 std::vector<int> parse_dims(const std::string& spec, const std::string& body, char sep, size_t count) {

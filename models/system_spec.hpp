@@ -1,3 +1,4 @@
+// The text forms jobs and commands share: sizes, counts, and systems.
 // A system as the jobs name it: a preset, an edited preset (inline JSON or a
 // .json file), a SuperCluster, a topology graph file, or a generator spec
 // ("mesh:8x8", "clos:E:G:S", "chip:<chip preset>", ...). One reader for the
@@ -22,6 +23,13 @@ inline constexpr long long kMaxNocNpus = 4096;  // packet level
 extern const char* const kTopologyForms;
 
 bool is_file(const std::string& path);
+
+// A decimal integer in [1, max]; UsageError naming `flag` otherwise.
+uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max = UINT64_MAX);
+
+// "4096", "64K", "1M", "2G" (binary suffixes; optional trailing B or iB) ->
+// bytes. UsageError naming `flag` and the expected form otherwise.
+double parse_size(const std::string& flag, const std::string& text);
 
 // A decimal integer >= 0 (capped at 2e9); UsageError naming `flag` otherwise.
 int parse_nonneg_int(const std::string& flag, const std::string& text);

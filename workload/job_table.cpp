@@ -1,5 +1,6 @@
 #include "workload/job_table.hpp"
 
+#include "models/collective_job.hpp"
 #include "models/op_job.hpp"
 #include "sim/errors.hpp"
 #include "workload/memory_job.hpp"
@@ -12,6 +13,7 @@ const std::vector<JobKind>& job_kinds() {
       {"memory", &MemoryJob::schema, &run_memory_job},
       {"op", &OpJob::schema, &run_op_job},
       {"remote", &RemoteJob::schema, &run_remote_job},
+      {"collective", &CollectiveJob::schema, &run_collective_job},
   };
   return kinds;
 }
@@ -33,6 +35,14 @@ const JobKind& kind_of(const json& job) {
   return job_kind(it->get<std::string>());
 }
 
-json run_job(const json& job, const RunFiles& files) { return kind_of(job).run(job, files); }
+json run_job(const json& job, const RunFiles& files, JobOrigin origin) {
+  const JobKind& kind = kind_of(job);
+  if (origin == JobOrigin::Flags) return kind.run(job, files);
+  try {
+    return kind.run(job, files);
+  } catch (const UsageError& e) {
+    throw ConfigError(std::string("job: ") + e.what());
+  }
+}
 
 }  // namespace npusim

@@ -31,7 +31,13 @@ const JobKind& job_kind(const std::string& name, const std::string& path = "job.
 // memory jobs were before there were other kinds).
 const JobKind& kind_of(const json& job);
 
+// Where a job came from. Runners name a bad value by its command flag where
+// the command has one (UsageError "--ranks: ..."); a job read as JSON (a
+// job file, Python) has no flags, so there such an error is a ConfigError
+// "job: --ranks: ...".
+enum class JobOrigin { Json, Flags };
+
 // Runs `job` with the runner of its kind.
-json run_job(const json& job, const RunFiles& files);
+json run_job(const json& job, const RunFiles& files, JobOrigin origin = JobOrigin::Json);
 
 }  // namespace npusim

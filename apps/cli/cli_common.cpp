@@ -15,15 +15,6 @@ std::string flag_value(const std::vector<std::string>& args, size_t* i) {
   return args[*i - 1];
 }
 
-uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max) {
-  const std::string want = flag + ": expected a positive integer, got '" + text + "'";
-  if (text.empty() || text.size() > 19) throw UsageError(want);
-  for (char c : text)
-    if (!std::isdigit(static_cast<unsigned char>(c))) throw UsageError(want);
-  const uint64_t v = std::stoull(text);
-  if (v == 0 || v > max) throw UsageError(want);
-  return v;
-}
 
 double parse_double(const std::string& flag, const std::string& text) {
   const std::string want = flag + ": expected a number, got '" + text + "'";

@@ -13,13 +13,13 @@ namespace npusim::cli {
 using npusim::is_file;
 using npusim::load_system_or_file;
 using npusim::parse_topology_spec;
+using npusim::parse_positive;
+using npusim::parse_size;
 
 // The value of the flag args[*i]: returns args[*i + 1] and moves *i past
 // both. UsageError naming the flag if the value is missing or is a flag.
 std::string flag_value(const std::vector<std::string>& args, size_t* i);
 
-// A decimal integer in [1, max]; UsageError naming `flag` otherwise.
-uint64_t parse_positive(const std::string& flag, const std::string& text, uint64_t max = UINT64_MAX);
 
 // A finite decimal number (e.g. 0.5, 1e3); UsageError naming `flag` otherwise.
 double parse_double(const std::string& flag, const std::string& text);

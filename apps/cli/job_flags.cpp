@@ -1,6 +1,7 @@
 #include "apps/cli/job_flags.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "apps/cli/cli_common.hpp"
 #include "sim/errors.hpp"
@@ -38,13 +39,41 @@ const ParamInfo* key_of(const Schema& schema, const std::string& flag, const std
 
 }  // namespace
 
+namespace {
+
+// The text as a JSON number when it is a plain decimal one, else as given.
+json lenient(const std::string& text, bool integer) {
+  const bool digits = !text.empty() && text.size() < 16 &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) return json(std::stoll(text));
+  if (!integer) {
+    try {
+      size_t pos = 0;
+      const double d = std::stod(text, &pos);
+      if (pos == text.size() && std::isfinite(d)) return json(d);
+    } catch (const std::exception&) {
+    }
+  }
+  return json(text);
+}
+
+}  // namespace
+
 bool read_job_flag(const Schema& schema, const std::vector<std::string>& args, size_t* i, json* job,
-                   const std::map<std::string, std::string>& aliases) {
+                   const std::map<std::string, std::string>& aliases, bool typed) {
   const std::string flag = args[*i];
   bool bare = true;
   const ParamInfo* p = key_of(schema, flag, aliases, &bare);
   if (!p) return false;
   json& dst = (*job)[p->name];
+  if (!typed && p->type != ParamType::Bool) {
+    const std::string v = flag_value(args, i);
+    dst = p->type == ParamType::Int ? lenient(v, true)
+          : p->type == ParamType::Float ? lenient(v, false)
+          : p->type == ParamType::Json ? lenient(v, true)
+                                       : json(v);
+    return true;
+  }
   switch (p->type) {
     case ParamType::Bool:
       dst = bare;

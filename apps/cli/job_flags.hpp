@@ -21,8 +21,11 @@ std::string flag_of(const std::string& key);
 // (`--trans-a` sets true; a bool that defaults to true is turned off by
 // `--no-<key>`), anything else the text as given. The job key "kind" has no
 // flag (the command sets it). UsageError naming the flag for a bad value.
+// Lenient (`typed` false): a value is stored as a number when it reads as
+// the declared one, else as the text given, for the job's runner to refuse
+// naming the flag (the collective job reads sizes such as "64K" itself).
 bool read_job_flag(const Schema& schema, const std::vector<std::string>& args, size_t* i, json* job,
-                   const std::map<std::string, std::string>& aliases = {});
+                   const std::map<std::string, std::string>& aliases = {}, bool typed = true);
 
 // UsageError "<command> <selector value>: --<key> is required" for the
 // first required key of `schema` that applies to `job` and is missing.

@@ -100,7 +100,7 @@ int cmd_mem(Args& a) {
   if (checker) mem["protocol_checker"] = true;
   json job = {{"kind", "memory"}, {"memory", mem}, {"trace", {{"file", trace}, {"format", format}}}};
   if (!timeline.empty()) job["timeline"] = timeline;
-  json r = npusim::run_job(job, npusim::RunFiles{stats_dir});
+  json r = npusim::run_job(job, npusim::RunFiles{stats_dir}, npusim::JobOrigin::Flags);
   if (as_json) {
     r.erase("perf");
     std::cout << r.dump() << std::endl;
@@ -121,29 +121,6 @@ int cmd_job(Args& a) {
     else throw npusim::UsageError("unknown argument '" + f + "' for 'job'");
   }
   const json job = npusim::read_json_file(path, "job", "a job object");
-  if (job.is_object() && job.value("kind", std::string("memory")) == "collective") {
-    json config;
-    json r = npusim::cli::collective_job(job, &config);
-    if (!out.empty()) {
-      std::filesystem::create_directories(out);
-      npusim::write_file(std::filesystem::path(out) / "result.json", r.dump(1) + "\n");
-      npusim::write_file(std::filesystem::path(out) / "config.json", config.dump(1) + "\n");
-      // The flow model has no component stats yet: the summary is the stats.
-      json stats = {{"stats", json::object()}, {"info", json::object()}};
-      for (const char* k : {"time_us", "algbw_gbps", "busbw_gbps"}) stats["stats"]["system.collective." + std::string(k)] = r[k];
-      for (const auto& u : r.value("tiers", json::array())) {
-        const std::string tier = "system.fabric.tier" + std::to_string(u["tier"].get<int>()) + ".";
-        stats["stats"][tier + "bytes"] = u["bytes"];
-        stats["stats"][tier + "utilization"] = u["utilization"];
-        stats["info"][tier + "utilization"] = {{"desc", "Bytes carried / (link capacity x time), tier's links"},
-                                               {"unit", "fraction"}};
-      }
-      npusim::write_file(std::filesystem::path(out) / "stats.json", stats.dump(1) + "\n");
-    } else {
-      std::cout << r.dump(1) << std::endl;
-    }
-    return 0;
-  }
   json r = npusim::run_job(job, npusim::RunFiles{out});
   if (out.empty()) std::cout << r.dump(1) << std::endl;
   return 0;

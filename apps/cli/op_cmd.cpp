@@ -59,7 +59,7 @@ int run_op_command(const std::vector<std::string>& args) {
     std::cout << job.dump(1) << std::endl;
     return 0;
   }
-  nlohmann::json r = run_job(job, RunFiles{out});
+  nlohmann::json r = run_job(job, RunFiles{out}, JobOrigin::Flags);
   if (as_json) {
     std::cout << r.dump(1) << std::endl;
     return 0;

@@ -67,7 +67,7 @@ int run_remote_command(const std::vector<std::string>& args) {
   job["memory"] = {{"preset", mem_preset}, {"fidelity", mem_fidelity}};
   if (!link.empty()) job["link"] = link;
   if (!fabric.empty()) job["tlm_fabric"] = fabric;
-  nlohmann::json r = run_job(job, RunFiles{out});
+  nlohmann::json r = run_job(job, RunFiles{out}, JobOrigin::Flags);
   if (as_json) {
     r.erase("perf");
     std::cout << r.dump() << std::endl;
