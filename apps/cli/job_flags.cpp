@@ -93,6 +93,17 @@ bool read_job_flag(const Schema& schema, const std::vector<std::string>& args, s
   }
 }
 
+void fill_selected_defaults(const Schema& schema, json* job) {
+  for (const auto& f : schema.fields()) {
+    const ParamInfo& p = f.info;
+    if (p.when_key.empty() || p.default_value.is_null() || job->contains(p.name)) continue;
+    const auto sel = job->find(p.when_key);
+    if (sel != job->end() && sel->is_string() &&
+        std::find(p.when_values.begin(), p.when_values.end(), sel->get<std::string>()) != p.when_values.end())
+      (*job)[p.name] = p.default_value;
+  }
+}
+
 void require_job_flags(const Schema& schema, const json& job, const std::string& command) {
   for (const auto& f : schema.fields()) {
     const ParamInfo& p = f.info;

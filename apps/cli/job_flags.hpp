@@ -27,6 +27,11 @@ std::string flag_of(const std::string& key);
 bool read_job_flag(const Schema& schema, const std::vector<std::string>& args, size_t* i, json* job,
                    const std::map<std::string, std::string>& aliases = {}, bool typed = true);
 
+// Sets the declared default of every key that applies to the value of a
+// selector (`when`) and is absent, so a job names its operator's whole shape
+// (as Python's job classes write it).
+void fill_selected_defaults(const Schema& schema, json* job);
+
 // UsageError "<command> <selector value>: --<key> is required" for the
 // first required key of `schema` that applies to `job` and is missing.
 void require_job_flags(const Schema& schema, const json& job, const std::string& command);

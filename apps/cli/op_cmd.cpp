@@ -47,6 +47,7 @@ nlohmann::json op_job_from_args(const std::vector<std::string>& args, bool* as_j
   if (std::find(ops.begin(), ops.end(), op) == ops.end())
     throw UsageError("--op: expected matmul, attention or elementwise, got '" + op + "'");
   require_job_flags(schema, job, "op");
+  fill_selected_defaults(schema, &job);
   return job;
 }
 
