@@ -1,6 +1,7 @@
 #include "workload/job_table.hpp"
 
 #include "models/collective_job.hpp"
+#include "models/noc_job.hpp"
 #include "models/op_job.hpp"
 #include "sim/errors.hpp"
 #include "workload/memory_job.hpp"
@@ -14,6 +15,7 @@ const std::vector<JobKind>& job_kinds() {
       {"op", &OpJob::schema, &run_op_job},
       {"remote", &RemoteJob::schema, &run_remote_job},
       {"collective", &CollectiveJob::schema, &run_collective_job},
+      {"noc", &NocJob::schema, &run_noc_job},
   };
   return kinds;
 }

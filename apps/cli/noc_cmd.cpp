@@ -15,7 +15,9 @@
 #include "noc/system_presets.hpp"
 #include "npu/chip/chip_presets.hpp"
 #include "apps/cli/cli_common.hpp"
+#include "models/noc_job.hpp"
 #include "models/system_spec.hpp"
+#include "workload/job_table.hpp"
 
 namespace npusim::cli {
 
@@ -23,11 +25,6 @@ namespace {
 
 using noc::Topology;
 
-// Links of generated topologies (mesh, torus, ring, clos, dragonfly, fullmesh) unless overridden:
-// 32 GB/s and 10 ns per direction (E: a generic board-level SerDes link; at
-// 32-B flits and a 1 GHz router clock one flit per cycle, BookSim's unit).
-constexpr double kGenBwGbps = kGeneratedLinkGbps;
-constexpr double kGenLatNs = kGeneratedLinkLatencyNs;
 
 
 
@@ -59,19 +56,27 @@ bool parse_on_off(const std::string& flag, const std::string& text) {
   throw UsageError(flag + ": expected on or off, got '" + text + "'");
 }
 
+json parse_sweep(const std::string& text) {
+  json rates = json::array();
+  std::stringstream ss(text);
+  std::string r;
+  while (std::getline(ss, r, ',')) rates.push_back(parse_double("--sweep", r));
+  if (rates.empty()) throw UsageError("--sweep: expected a comma-separated list of rates");
+  return rates;
+}
+
 }  // namespace
 
-json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
-  std::string topo, config, sweep, stats_dir;
-  bool as_json = false, with_stats = false, have_rate = false;
+json noc_job_from_args(const std::vector<std::string>& args, bool* as_json, std::string* stats_dir) {
+  json job = {{"kind", "noc"}};
   json pj = json::object(), tj = json::object();
-  double gen_bw = kGenBwGbps, gen_lat = kGenLatNs;
   for (size_t i = 0; i < args.size();) {
     const std::string& f = args[i];
     auto value = [&] { return flag_value(args, &i); };
-    if (f == "--topology") topo = value();
+    // Flags name the nested parameters they set, so they are mapped by hand.
+    if (f == "--topology") job["topology"] = value();
     else if (f == "--traffic") tj["pattern"] = value();
-    else if (f == "--rate") { tj["rate"] = parse_double(f, value()); have_rate = true; }
+    else if (f == "--rate") tj["rate"] = parse_double(f, value());
     else if (f == "--packet-bytes") tj["packet_bytes"] = parse_nonneg_int(f, value());
     else if (f == "--cycles") tj["measure_cycles"] = parse_nonneg_int(f, value());
     else if (f == "--warmup") tj["warmup_cycles"] = parse_nonneg_int(f, value());
@@ -82,92 +87,20 @@ json noc_json(const std::vector<std::string>& args, bool* as_json_out) {
     else if (f == "--routing") pj["routing"]["algorithm"] = value();
     else if (f == "--link-preset") pj["link"]["preset"] = value();
     else if (f == "--escape-vc") pj["routing"]["escape_vc"] = parse_on_off(f, value());
-    else if (f == "--link-latency-ns") { gen_lat = parse_double(f, value()); pj["link"]["latency_ns"] = gen_lat; }
-    else if (f == "--link-bandwidth-gbps") { gen_bw = parse_double(f, value()); pj["link"]["bandwidth_gbps"] = gen_bw; }
+    else if (f == "--link-latency-ns") job["link_latency_ns"] = pj["link"]["latency_ns"] = parse_double(f, value());
+    else if (f == "--link-bandwidth-gbps")
+      job["link_bandwidth_gbps"] = pj["link"]["bandwidth_gbps"] = parse_double(f, value());
     else if (f == "--seed") pj["seed"] = parse_nonneg_int(f, value());
-    else if (f == "--config") config = value();
-    else if (f == "--sweep") sweep = value();
-    else if (f == "--stats") { with_stats = true; ++i; }
-    else if (f == "--stats-dir") { stats_dir = value(); with_stats = true; }
-    else if (f == "--json") { as_json = true; ++i; }
+    else if (f == "--config") job["packet_config"] = value();
+    else if (f == "--sweep") job["sweep"] = parse_sweep(value());
+    else if (f == "--stats") { job["stats"] = true; ++i; }
+    else if (f == "--stats-dir") *stats_dir = value();
+    else if (f == "--json") { *as_json = true; ++i; }
     else throw UsageError("unknown argument '" + f + "' for 'noc'");
   }
-  if (topo.empty()) throw UsageError(std::string("noc: --topology is required (") + kTopologyForms + ")");
-  if (!have_rate && sweep.empty()) throw UsageError("noc: --rate R (offered load, fraction of injection bandwidth) or --sweep r1,r2,... is required");
-  if (!tj.contains("pattern")) tj["pattern"] = "uniform";
-  std::vector<double> rates;
-  if (!sweep.empty()) {
-    std::stringstream ss(sweep);
-    std::string r;
-    while (std::getline(ss, r, ',')) rates.push_back(parse_double("--sweep", r));
-    if (rates.empty()) throw UsageError("--sweep: expected a comma-separated list of rates");
-  }
-
-  // Packet parameters: --config file first, then the flags on top.
-  json base = json::object();
-  if (!config.empty()) base = read_json_file(config, "packet-fabric config", "a packet_fabric object");
-  noc::PacketParams p = from_json<noc::PacketParams>(base, "noc");
-  noc::PacketParams::schema().read(&p, pj, "noc");
-  noc::TrafficParams tp = defaults_of<noc::TrafficParams>();
-  if (tj.contains("rate") && !rates.empty()) tj.erase("rate");
-  noc::TrafficParams::schema().read(&tp, tj, "traffic");
-  for (double r : rates) {
-    json one = {{"rate", r}};
-    noc::TrafficParams check = tp;
-    noc::TrafficParams::schema().read(&check, one, "traffic(--sweep)");
-  }
-
-  std::string source;
-  Topology t = parse_topology_spec(topo, gen_bw, gen_lat, &source);
-  if (t.endpoints().size() > size_t(kMaxNocNpus))
-    throw UsageError("noc: packet level supports at most " + std::to_string(kMaxNocNpus) + " NPUs, the topology has " +
-                     std::to_string(t.endpoints().size()) + " (use npusim collective --fidelity flow)");
-  json params = to_json(p);
-  // gem5-style outputs: stats.txt, stats.json and the resolved config.json
-  // (one directory per rate for a sweep).
-  auto write_stats = [&](const noc::TrafficResult& res, const std::string& dir) {
-    if (stats_dir.empty()) return;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw ConfigError("--stats-dir: cannot create '" + dir + "': " + ec.message());
-    write_file(std::filesystem::path(dir) / "stats.txt", res.stats_text);
-    write_file(std::filesystem::path(dir) / "stats.json", res.stats_json.dump(1) + "\n");
-    json cfg = {{"topology", topo}, {"packet", params}, {"traffic", to_json(res.traffic)}};
-    write_file(std::filesystem::path(dir) / "config.json", cfg.dump(1) + "\n");
-  };
-  json out;
-  if (rates.empty()) {
-    noc::TrafficResult res = noc::run_synthetic(t, p, tp, with_stats);
-    write_stats(res, stats_dir);
-    res.stats_json = nullptr;
-    out = res.to_json();
-    if (!stats_dir.empty()) out.erase("stats");
-  } else {
-    json curve = json::array();
-    double sat = -1, best_accepted = 0;
-    for (double r : rates) {
-      tp.rate = r;
-      noc::TrafficResult res = noc::run_synthetic(t, p, tp, with_stats);
-      if (res.saturated && sat < 0) sat = r;
-      best_accepted = std::max(best_accepted, res.accepted_rate);
-      std::ostringstream sub;
-      sub << "rate_" << r;
-      write_stats(res, (std::filesystem::path(stats_dir) / sub.str()).string());
-      json one = res.to_json();
-      if (!stats_dir.empty()) one.erase("stats");
-      curve.push_back(one);
-    }
-    out = {{"sweep", curve},
-           {"rate_unit", "fraction of each NPU's injection bandwidth (wire flits: header and padding included)"},
-           {"first_saturated_offered_rate", sat < 0 ? json(nullptr) : json(sat)},
-           {"max_accepted_rate", best_accepted}};
-  }
-  out["topology"] = topo;
-  out["source"] = source;
-  out["params"] = params;
-  out["latency_unit"] = "ns, message creation to tail arrival (source queueing included)";
-  if (as_json_out) *as_json_out = as_json;
-  return out;
+  if (!tj.empty()) job["traffic"] = tj;
+  if (!pj.empty()) job["packet"] = pj;
+  return job;
 }
 
 int run_noc_command(const std::vector<std::string>& args) {
@@ -177,7 +110,9 @@ int run_noc_command(const std::vector<std::string>& args) {
       return 0;
     }
   bool as_json = false;
-  const json out = noc_json(args, &as_json);
+  std::string stats_dir;
+  const json job = noc_job_from_args(args, &as_json, &stats_dir);
+  const json out = run_job(job, RunFiles{stats_dir}, JobOrigin::Flags);
   if (as_json) {
     std::cout << out.dump() << std::endl;
     return 0;

@@ -21,7 +21,8 @@ namespace npusim::cli {
 // UsageError for bad arguments, ConfigError for bad values or topologies.
 int run_noc_command(const std::vector<std::string>& args);
 
-// The result for the same arguments (sets *as_json from --json).
-nlohmann::json noc_json(const std::vector<std::string>& args, bool* as_json);
+// The noc job for these arguments (models/noc_job.hpp; sets *as_json from
+// --json and *stats_dir from --stats-dir).
+nlohmann::json noc_job_from_args(const std::vector<std::string>& args, bool* as_json, std::string* stats_dir);
 
 }  // namespace npusim::cli

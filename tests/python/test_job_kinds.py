@@ -11,7 +11,7 @@ from conftest import ENGINE, needs_core, needs_engine
 from test_cli import npusim_cmd
 
 pytestmark = needs_core
-KINDS = ("memory", "op", "remote", "collective")
+KINDS = ("memory", "op", "remote", "collective", "noc")
 
 
 def test_params_job_op_lists_every_key_with_unit_and_doc():
@@ -107,7 +107,7 @@ def test_job_of_unknown_kind_lists_the_kinds(tmp_path):
     p = subprocess.run([str(ENGINE), "job", str(path)], capture_output=True, text=True)
     assert p.returncode == 3, p.stderr
     assert "npusim: ConfigError: job.kind: unknown job kind 'trainig'; expected one of: memory, op, remote, " \
-           "collective" in p.stderr
+           "collective, noc" in p.stderr
     import npusim
     with pytest.raises(npusim.ConfigError, match=r"job\.kind: unknown job kind 'trainig'; expected one of: memory"):
         npusim.run({"kind": "trainig"}, out_dir=tmp_path / "run")
