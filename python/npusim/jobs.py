@@ -37,6 +37,26 @@ def _memory_config(memory):
     return memory.to_dict(), memory.name
 
 
+class _Choices:
+    """A class attribute read from a job kind's schema on first use (the
+    choices of one key), so `import npusim` needs no _core."""
+
+    def __init__(self, kind, key):
+        self.kind, self.key = kind, key
+
+    def __get__(self, obj, owner):
+        return tuple(job_schema(self.kind)[self.key]["choices"])
+
+
+def _check_job_keys(kind, job):
+    """Every key a job class writes is one its kind declares (the C++ schema
+    is the one declaration; this catches a Python builder drifting from it)."""
+    schema = job_schema(kind)
+    for key in job:
+        if key not in schema:
+            raise ConfigError(f"job.{key}: not a key of a {kind} job; its keys: {', '.join(schema)}")
+
+
 class MemoryRun(dict):
     """A memory-only job: one HBM system driven by a trace or a built-in pattern.
 
@@ -76,6 +96,7 @@ class MemoryRun(dict):
             if not isinstance(warmup_requests, int) or warmup_requests < 0:
                 raise ConfigError(f"job.warmup_requests: expected an integer >= 0, got {warmup_requests!r}")
             self["warmup_requests"] = warmup_requests
+        _check_job_keys("memory", self)
 
     def _trace_spec(self, trace, trace_format, unit):
         if isinstance(trace, dict) and "file" in trace:  # the engine's own form
@@ -168,7 +189,7 @@ class CollectiveRun(dict):
     algbw_gbps, busbw_gbps and `tiers` (per-tier link bytes and utilisation).
     """
 
-    OPS = ("allreduce", "allgather", "reducescatter", "alltoall", "broadcast", "moe_dispatch", "moe_combine")
+    OPS = _Choices("collective", "op")
     MOE_KEYS = ("tokens", "topk", "experts", "token_bytes")
 
     def __init__(self, system, op, bytes=None, *, ranks=None, algo=None, fidelity="flow", name=None,  # noqa: A002
@@ -213,6 +234,7 @@ class CollectiveRun(dict):
                 if isinstance(value, bool) or not isinstance(value, numbers.Real):
                     raise ConfigError(f"job.{key}: expected a number, got {value!r}")
                 self[key] = float(value)
+        _check_job_keys("collective", self)
 
 
 class RemoteRun(dict):
@@ -235,7 +257,8 @@ class RemoteRun(dict):
     aggregate_gbps, avg/p99 latency and the busiest link.
     """
 
-    PATTERNS = ("one", "pairs", "neighbour", "alltoall", "incast")
+    PATTERNS = _Choices("remote", "pattern")
+    OPS = _Choices("remote", "op")
 
     def __init__(self, system, pattern="pairs", op="read", bytes="1M", *, access_bytes=512,  # noqa: A002
                  memory="ascend_910c", memory_fidelity="fast", link=None, packet=None, tlm_fabric=None, name=None):
@@ -245,8 +268,8 @@ class RemoteRun(dict):
             sys_spec = json.dumps(sys_spec, sort_keys=True)
         if pattern not in self.PATTERNS:
             raise ConfigError(f"job.pattern: expected one of {', '.join(self.PATTERNS)}, got {pattern!r}")
-        if op not in ("read", "write"):
-            raise ConfigError(f"job.op: expected read or write, got {op!r}")
+        if op not in self.OPS:
+            raise ConfigError(f"job.op: expected {' or '.join(self.OPS)}, got {op!r}")
         if memory_fidelity not in ("fast", "cycle"):
             raise ConfigError(f"job.memory.fidelity: expected fast or cycle, got {memory_fidelity!r}")
         self.update(kind="remote", system=sys_spec, pattern=pattern, op=op,
@@ -258,6 +281,7 @@ class RemoteRun(dict):
                 if not isinstance(value, dict):
                     raise ConfigError(f"job.{key}: expected a dict of parameters, got {value!r}")
                 self[key] = dict(value)
+        _check_job_keys("remote", self)
 
 
 def _byte_count(key, value):
@@ -434,3 +458,4 @@ class OpRun(dict):
         if "timeline" in given:
             given["timeline"] = os.path.abspath(os.fspath(given["timeline"]))
         self.update(given)
+        _check_job_keys("op", self)
