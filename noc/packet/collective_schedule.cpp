@@ -34,11 +34,15 @@ double Schedule::packets(double mtu) const {
   return p;
 }
 
-ScheduleRun run_schedule(const Topology& t, const PacketParams& p, const std::vector<int>& ranks, const Schedule& s,
-                         const std::string& what) {
+void check_packet_endpoints(const Topology& t) {
   if (t.endpoints().size() > size_t(kPacketMaxEndpoints))
     throw UsageError("--fidelity packet: packet level supports at most " + std::to_string(kPacketMaxEndpoints) +
                      " NPUs, the system has " + std::to_string(t.endpoints().size()) + "; use --fidelity flow");
+}
+
+ScheduleRun run_schedule(const Topology& t, const PacketParams& p, const std::vector<int>& ranks, const Schedule& s,
+                         const std::string& what) {
+  check_packet_endpoints(t);
   const double packets = s.packets(p.packet.mtu_bytes);
   if (packets > kPacketMaxPackets)
     throw UsageError("--fidelity packet: this run would carry " + std::to_string(uint64_t(packets)) +

@@ -1,8 +1,9 @@
-// Collectives on the packet-level fabric: the algorithms and result keys of
-// collectives_flow.hpp (collective_params.hpp lists them per operation),
-// each run as a graph of messages with its real data dependencies
-// (collective_schedule.hpp) instead of barrier-separated phases, every
-// message packetised at the MTU and carried packet by packet:
+// Collectives on the packet-level fabric: the descriptions the flow level
+// runs (collective_plan.hpp; collective_params.hpp lists the algorithms per
+// operation) and its result keys, each expanded into a graph of messages
+// with its real data dependencies (collective_schedule.hpp) instead of
+// barrier-separated levels, every message packetised at the MTU and carried
+// packet by packet:
 //  - ring (all-reduce, all-gather, reduce-scatter): rank i sends its step-s
 //    chunk once its predecessor's step-(s-1) chunk arrived;
 //  - halving_doubling all-reduce: step s once the partner's step-(s-1)
@@ -34,7 +35,7 @@
 //   allreduce direct             -25%     -9%    -29%
 //   allreduce halving_doubling   -12%     -7%    -28%
 //   allreduce hierarchical       -15%     -5%    -12%
-//   allreduce double_tree         -9%    -22%    -51%   (pipeline fill, 128 KiB chunks)
+//   allreduce double_tree        -13%    -22%    -55%   (pipeline fill, 128 KiB chunks)
 //   allgather / reducescatter    -10%     -4%    +48%   (ring)
 //   broadcast (chain)            -46%    -31%    -72%   (pipeline fill)
 //   alltoall direct              -25%     -9%    -29%
@@ -60,16 +61,18 @@ namespace npusim::noc {
 constexpr int kPacketMaxEndpoints = 1024;
 constexpr double kPacketMaxPackets = 2e7;
 
+// Runs `plan` with rank i on NPU node ranks[i] (as flow_collective).
+CollectiveResult packet_collective(const Topology& t, const PacketParams& p, const CollectivePlan& plan,
+                                   std::vector<int> ranks = {});
 // `op` and `algo` as in collective_params.hpp (ConfigError naming both and
 // the available algorithms otherwise); `ranks` as in collectives_flow.hpp.
 // `c`: chunk size of the pipelined algorithms, group of hierarchical.
 CollectiveResult packet_collective(const Topology& t, const PacketParams& p, const std::string& op,
                                    const std::string& algo, double bytes, std::vector<int> ranks = {},
                                    const CollectiveParams& c = defaults_of<CollectiveParams>());
-// MoE dispatch/combine (the token matrix of collectives_flow.hpp's
-// moe_alltoallv, same seed): every rank posts one message per peer at time
-// 0, its NIC sending to peers in turn. Same result keys as the flow level.
-// algo "pairwise": n-1 steps as in collectives_flow.hpp's moe_pairwise, a
+// MoE dispatch/combine (moe_traffic.hpp, the plan of collective_plan.hpp's
+// plan_moe, as the flow level): direct, every rank posts one message per
+// peer at time 0, its NIC sending to peers in turn; pairwise, n-1 steps, a
 // rank's step-k send once its previous send was delivered and its previous
 // receive arrived (empty pairs send nothing and wait for nothing).
 CollectiveResult packet_moe(const Topology& t, const PacketParams& p, const MoeTraffic& m, std::vector<int> ranks = {},
