@@ -44,6 +44,12 @@
 //   moe pairwise (disp/comb) -30/-22%  +0.5/+0.8% -1/-3%   (barrier slack offsets overhead)
 // Negative: the flow level has no headers (12.5% here), pipelines, credits
 // or head-of-line blocking, and its trees and chains pipeline perfectly.
+// Both levels run the same description (collective_plan.hpp) since
+// 2026-12; only double_tree's figures moved then (ring8 -9% -> -13%,
+// clos32 -51% -> -55%): the flow level charges a pipelined level the
+// latency of its longest chain of tree edges, as the description's
+// dependencies run, where it charged depth x the slowest edge before
+// (equal when every edge has one latency: star16 and the closed forms).
 //
 // Size limits: packet level is for small systems. More than kMaxEndpoints
 // NPUs, or more than kMaxPackets packets in one run, is a UsageError naming

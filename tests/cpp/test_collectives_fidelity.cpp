@@ -72,6 +72,10 @@ TEST_CASE("flow vs packet error per collective on small systems", "[packet][coll
   //    chunk by chunk: a chain of n with C chunks takes (C + n - 2) chunk
   //    times, not C (ring8: 14/8 -> -46%; clos32, 31 hops: -72%). A smaller
   //    --chunk-bytes shrinks this.
+  //    The flow level's pipeline latency is the longest chain of edges in
+  //    the description; on ring8 and clos32 the double tree's deepest path
+  //    is faster than depth x its slowest edge, which it was charged before
+  //    both levels ran one description (then -8.8% and -50.6%).
   //  - Pairwise on ring8 (-38%): dimension-order routing sends the k = n/2
   //    step all one way round (the flow level splits it over both), and its
   //    dateline VC classes halve the buffering per class; with up*/down*
