@@ -205,18 +205,9 @@ CollectiveResult simulate(const Request& q, const json& job, const Topology& t, 
   if (q.fidelity == "packet")
     return q.moe ? noc::packet_moe(t, pp, moe_traffic(job, op), ranks, algo)
                  : noc::packet_collective(t, pp, op, algo, bytes, ranks, q.cp);
-  if (q.moe)
-    return algo == "pairwise" ? noc::moe_pairwise(tf, moe_traffic(job, op), ranks)
-                              : noc::moe_alltoallv(tf, moe_traffic(job, op), ranks);
-  if (op == "broadcast") return noc::broadcast(tf, bytes, ranks);
-  if (algo == "halving_doubling") return noc::halving_doubling_allreduce(tf, bytes, ranks);
-  if (algo == "double_tree") return noc::double_tree_allreduce(tf, bytes, ranks);
-  if (algo == "hierarchical") return noc::hierarchical_allreduce(tf, bytes, q.cp.group, ranks);
-  if (algo == "pairwise") return noc::pairwise_alltoall(tf, bytes, ranks);
-  if (algo == "direct") return noc::direct_collective(tf, op, bytes, ranks);
-  if (op == "allreduce") return noc::ring_allreduce(tf, bytes, ranks);
-  if (op == "allgather") return noc::ring_allgather(tf, bytes, ranks);
-  return noc::ring_reduce_scatter(tf, bytes, ranks);
+  // Both fidelities run the algorithm's one description (noc/collective_plan.hpp).
+  if (q.moe) return noc::flow_moe(tf, moe_traffic(job, op), ranks, algo);
+  return noc::flow_collective(tf, op, algo, bytes, ranks, q.cp);
 }
 
 json utilisation(const CollectiveResult& r, json* planes) {
