@@ -20,27 +20,19 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
       clk_("chip", 1000.0 / cfg.clock_ghz),
       hbm_capacity_(hbm_capacity),
       stats_(&parent, std::string(static_cast<const char*>(name))),
-      tags_(uint64_t(cfg.l2_mib) << 20, cfg.l2.line_bytes, cfg.l2.ways),
-      slice_free_(cfg.l2.slices, 0),
-      slice_bytes_per_cycle_(cfg.l2.slice_bytes_per_cycle),
-      l2_lines_(stats_, "l2_lines", "Line requests from the cores to L2", "line"),
-      l2_req_bytes_(stats_, "l2_bytes", "Bytes the cores moved through L2", "byte"),
-      l2_hits_(stats_, "l2_hits", "Core line requests that hit in L2 (writes allocate and count as hits)", "line"),
-      l2_misses_(stats_, "l2_misses", "Core read lines that missed in L2 (incl. those merged into an MSHR)", "line"),
-      mshr_merges_(stats_, "l2_mshr_merges", "Read misses that found the line already being fetched", "line"),
-      writebacks_(stats_, "l2_writebacks", "Dirty lines written back to memory on eviction", "line"),
-      hbm_read_bytes_(stats_, "hbm_read_bytes", "Bytes read from memory (line fills)", "byte"),
-      hbm_write_bytes_(stats_, "hbm_write_bytes", "Bytes written to memory (write-backs)", "byte"),
-      slice_wait_cycles_(stats_, "l2_slice_wait_cycles", "Cycles lines queued for a busy L2 slice (summed)", "cycle"),
-      miss_latency_(stats_, "l2_miss_latency", "Cycles from a read miss's memory request to its fill", "cycle") {
-  if (cfg.l2.slices == 0) throw ConfigError("chip.l2.slices: expected an integer >= 1, got 0");
+      l2_(cfg.l2, uint64_t(cfg.l2_mib) << 20, clk_, mem_socket, pool_, stats_, sc_core::sc_module::name()),
+      ub_(ub_socket, pool_) {
+  l2_.on_answer = [this](uint32_t x, uint64_t line, uint64_t at) { respond(x, line, at); };
+  l2_.on_memory_event = [this] {
+    rearm();
+    if (watchdog_ && done()) watchdog_->idle();
+  };
+  ub_.on_response = [this](tlm::tlm_generic_payload& gp) { on_ub_response(gp); };
   if (cfg.noc.topology == "mesh") {
     mesh_ = std::make_unique<OnChipMesh>(onchip_mesh(cfg));
     net_ = std::make_unique<noc::PacketNetwork>(mesh_->topology, mesh_->params);
     net_->on_message_done = [this](int msg, const noc::Message& m) { mesh_delivered(msg, m); };
   }
-  mem_socket.register_nb_transport_bw(this, &ChipSim::nb_transport_bw);
-  ub_socket.register_nb_transport_bw(this, &ChipSim::ub_transport_bw);
   uint32_t aic = 0, aiv = 0;
   aic_id_.assign(cfg.cube_cores, -1);
   aiv_id_.assign(cfg.vector_cores, -1);
@@ -80,22 +72,14 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
 
 ChipSim::~ChipSim() = default;
 
-double ChipSim::l2_hit_rate() const {
-  const double n = l2_lines_.value();
-  return n > 0 ? l2_hits_.value() / n : 0.0;
-}
-
 uint64_t ChipSim::outstanding() const {
-  return (cores_.size() - cores_done_) + active_xfers_ + hbm_inflight_ + hbm_queue_.size() + ub_inflight_ +
-         ub_queue_.size();
+  return (cores_.size() - cores_done_) + active_xfers_ + l2_.memory_outstanding() + ub_.in_flight() + ub_.queued();
 }
 
 std::string ChipSim::holdings() const {
   std::string s = std::to_string(cores_.size() - cores_done_) + " of " + std::to_string(cores_.size()) +
                   " cores unfinished, " + std::to_string(active_xfers_) + " GM transfers in flight, " +
-                  std::to_string(mshr_.size()) + " L2 misses outstanding, " + std::to_string(hbm_inflight_) +
-                  " memory requests in flight, " + std::to_string(hbm_queue_.size()) + " queued" +
-                  (waiting_end_req_ ? " (memory withholding END_REQ)" : "");
+                  l2_.memory_holdings();
   int listed = 0;
   for (size_t i = 0; i < cores_.size() && listed < 8; ++i) {
     if (cores_[i]->done()) continue;
@@ -122,7 +106,7 @@ void ChipSim::run() {
           advance_core(e.a, e.cycle);
           break;
         case kIssue: issue(e.a, e.cycle); break;
-        case kServe: serve(e.a, e.line, e.cycle); break;
+        case kServe: l2_.serve(e.a, e.line, xfers_[e.a].write, e.cycle); break;
         case kLineDone: line_done(e.a, e.cycle); break;
         case kLocalArrive: {
           const MeshMsg a = local_arrivals_.front();
@@ -135,7 +119,7 @@ void ChipSim::run() {
     // Messages sent this cycle start now: run them before sleeping.
     if (!net_ || net_->next_event_fs() > now * clk_.period_fs()) break;
   }
-  hbm_send();
+  l2_.send_to_memory();
   rearm();
 }
 
@@ -270,14 +254,13 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
     const uint64_t bytes = std::min(row_end, (line + 1) * lb) - std::max(row_start, line * lb);
     ++outstanding;
     if (t.remote) {  // straight out of the UB port: remote lines are not cached
-      ub_queue_.push_back(UbOp{x, std::max(row_start, line * lb), bytes, t.write});
+      ub_.enqueue(TlmInitiatorPort::Request{std::max(row_start, line * lb), uint32_t(bytes), t.write, x});
       t.next_issue = std::max(t.next_issue, now) + ceil_div(bytes, t.bytes_per_cycle);
       continue;
     }
-    l2_lines_ += 1;
-    l2_req_bytes_ += double(bytes);
+    l2_.count_request(bytes);
     if (mesh_) {
-      const int slice = mesh_->tile_of_slice(uint32_t(slice_of(line)));
+      const int slice = mesh_->tile_of_slice(uint32_t(l2_.slice_of(line)));
       mesh_send(core_tile(t.core), slice, t.write ? bytes : OnChipMesh::kRequestBytes, now, false, x, line, bytes);
     } else {
       // Every line pays the same hop, so lines reach the slices in the
@@ -286,7 +269,7 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
     }
     t.next_issue = std::max(t.next_issue, now) + ceil_div(bytes, t.bytes_per_cycle);
   }
-  if (t.remote) ub_send();
+  if (t.remote) ub_.send();
   if (!lines_left(t)) {
     // All requests are out: the engine is free once its port time is spent.
     engine_issuing_[engine(t.core, t.pipe)] = -1;
@@ -298,14 +281,6 @@ void ChipSim::issue(uint32_t x, uint64_t now) {
   }
 }
 
-void ChipSim::slice_enqueue(uint32_t x, uint64_t line, uint64_t bytes, uint64_t arrive) {
-  uint64_t& free_at = slice_free_[slice_of(line)];
-  const uint64_t start = std::max(arrive, free_at);
-  if (start > arrive) slice_wait_cycles_ += double(start - arrive);
-  free_at = start + ceil_div(bytes, slice_bytes_per_cycle_);
-  push(free_at, kServe, x, line);
-}
-
 void ChipSim::respond(uint32_t x, uint64_t line, uint64_t at) {
   if (!mesh_) {
     push(at + cfg_.noc.hop_latency_cycles, kLineDone, x);
@@ -315,7 +290,7 @@ void ChipSim::respond(uint32_t x, uint64_t line, uint64_t at) {
   // A read returns the part of the line the transfer's rows cover (whole
   // lines for contiguous transfers); a write gets an acknowledgement.
   const uint64_t bytes = t.write ? OnChipMesh::kRequestBytes : std::min<uint64_t>(cfg_.l2.line_bytes, t.row_bytes);
-  const int slice = mesh_->tile_of_slice(uint32_t(slice_of(line)));
+  const int slice = mesh_->tile_of_slice(uint32_t(l2_.slice_of(line)));
   mesh_send(slice, core_tile(t.core), std::max<uint64_t>(1, bytes), at, true, x, line, bytes);
 }
 
@@ -350,36 +325,6 @@ void ChipSim::mesh_delivered(int msg, const noc::Message& m) {
   else slice_enqueue(mm.x, mm.line, mm.bytes, cycle);
 }
 
-void ChipSim::serve(uint32_t x, uint64_t line, uint64_t now) {
-  if (xfers_[x].write) {
-    if (tags_.access(line, true)) {
-      l2_hits_ += 1;
-    } else {
-      l2_hits_ += 1;  // allocated without a fetch
-      // A read miss to the same line may be in flight: its fill finds the
-      // line present and does not install it twice.
-      const memory::L2Tags::Victim v = tags_.insert(line, true);
-      if (v.dirty) hbm_enqueue(v.line, true);
-    }
-    respond(x, line, now);
-    return;
-  }
-  if (tags_.access(line, false)) {
-    l2_hits_ += 1;
-    respond(x, line, now + cfg_.l2.hit_latency_cycles);
-    return;
-  }
-  l2_misses_ += 1;
-  auto [it, fresh] = mshr_.try_emplace(line);
-  it->second.waiters.push_back(x);
-  if (!fresh) {
-    mshr_merges_ += 1;
-    return;
-  }
-  it->second.start = now;
-  hbm_enqueue(line, false);
-}
-
 void ChipSim::line_done(uint32_t x, uint64_t now) {
   Xfer& t = xfers_[x];
   const size_t eng = engine(t.core, t.pipe);
@@ -404,125 +349,17 @@ void ChipSim::line_done(uint32_t x, uint64_t now) {
   }
 }
 
-void ChipSim::hbm_enqueue(uint64_t line, bool write) {
-  if (write) writebacks_ += 1;
-  hbm_queue_.push_back(HbmOp{line, write});
-}
-
-void ChipSim::hbm_send() {
-  const uint32_t lb = cfg_.l2.line_bytes;
-  while (!waiting_end_req_ && !hbm_queue_.empty()) {
-    const HbmOp op = hbm_queue_.front();
-    hbm_queue_.pop_front();
-    tlm::tlm_generic_payload* gp =
-        pool_.acquire_request(op.write, op.line * lb, lb, hbm_ids_++, ClockDomain::now_ps());
-    ++hbm_inflight_;
-    if (op.write) hbm_write_bytes_ += lb;
-    else hbm_read_bytes_ += lb;
-    tlm::tlm_phase phase = tlm::BEGIN_REQ;
-    sc_core::sc_time t = sc_core::SC_ZERO_TIME;
-    const tlm::tlm_sync_enum s = mem_socket->nb_transport_fw(*gp, phase, t);
-    if (s == tlm::TLM_COMPLETED) {
-      on_hbm_response(*gp);
-    } else if (s == tlm::TLM_ACCEPTED || phase == tlm::BEGIN_REQ) {
-      waiting_end_req_ = true;  // back-pressure
-    }
-  }
-}
-
-void ChipSim::ub_send() {
-  while (!ub_waiting_end_req_ && !ub_queue_.empty()) {
-    const UbOp op = ub_queue_.front();
-    ub_queue_.pop_front();
-    // The transfer index travels as the request id: the response names it.
-    tlm::tlm_generic_payload* gp =
-        pool_.acquire_request(op.write, op.addr, uint32_t(op.bytes), op.xfer, ClockDomain::now_ps());
-    ++ub_inflight_;
-    tlm::tlm_phase phase = tlm::BEGIN_REQ;
-    sc_core::sc_time t = sc_core::SC_ZERO_TIME;
-    const tlm::tlm_sync_enum s = ub_socket->nb_transport_fw(*gp, phase, t);
-    if (s == tlm::TLM_COMPLETED || (s == tlm::TLM_UPDATED && phase == tlm::BEGIN_RESP)) {
-      gp->acquire();  // held across the END_RESP below
-      tlm::tlm_phase p2 = tlm::BEGIN_RESP;
-      ub_transport_bw(*gp, p2, t);
-      if (s == tlm::TLM_UPDATED) {  // answered at once: it still wants END_RESP
-        tlm::tlm_phase p3 = tlm::END_RESP;
-        ub_socket->nb_transport_fw(*gp, p3, t);
-      }
-      gp->release();
-    } else if (s == tlm::TLM_ACCEPTED || phase == tlm::BEGIN_REQ) {
-      ub_waiting_end_req_ = true;
-    }
-  }
-}
-
-tlm::tlm_sync_enum ChipSim::ub_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
-                                            sc_core::sc_time&) {
-  if (phase == tlm::END_REQ) {
-    ub_waiting_end_req_ = false;
-    ub_send();
-    return tlm::TLM_ACCEPTED;
-  }
-  if (phase == tlm::BEGIN_RESP) {
-    if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
-      sim_throw<ProtocolError>(std::string(name()) + ": the UB port's remote access at address " +
-                               std::to_string(gp.get_address()) + " (" + std::to_string(gp.get_data_length()) +
-                               " bytes) failed (" + gp.get_response_string() +
-                               "); expected an address inside another NPU's memory window");
-    --ub_inflight_;
-    ++progress_;
-    const uint32_t x = uint32_t(ext_of(gp).id);
-    gp.release();
-    push(clk_.next_cycle_at_or_after_now() + cfg_.noc.hop_latency_cycles, kLineDone, x);
-    rearm();
-    phase = tlm::END_RESP;
-    return tlm::TLM_COMPLETED;
-  }
-  return tlm::TLM_ACCEPTED;
-}
-
-tlm::tlm_sync_enum ChipSim::nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
-                                            sc_core::sc_time&) {
-  if (phase == tlm::END_REQ) {
-    waiting_end_req_ = false;
-    hbm_send();
-    rearm();
-    return tlm::TLM_ACCEPTED;
-  }
-  if (phase == tlm::BEGIN_RESP) {
-    on_hbm_response(gp);
-    phase = tlm::END_RESP;
-    return tlm::TLM_COMPLETED;
-  }
-  return tlm::TLM_ACCEPTED;
-}
-
-void ChipSim::on_hbm_response(tlm::tlm_generic_payload& gp) {
+void ChipSim::on_ub_response(tlm::tlm_generic_payload& gp) {
   if (gp.get_response_status() != tlm::TLM_OK_RESPONSE)
-    sim_throw<ProtocolError>(std::string(name()) + ": memory answered address 0x" + std::to_string(gp.get_address()) +
-                             " with an error");
-  --hbm_inflight_;
+    sim_throw<ProtocolError>(std::string(name()) + ": the UB port's remote access at address " +
+                             std::to_string(gp.get_address()) + " (" + std::to_string(gp.get_data_length()) +
+                             " bytes) failed (" + gp.get_response_string() +
+                             "); expected an address inside another NPU's memory window");
   ++progress_;
-  const uint64_t line = gp.get_address() / cfg_.l2.line_bytes;
-  const bool write = gp.is_write();
+  const uint32_t x = uint32_t(ext_of(gp).id);
   gp.release();
-  if (!write) {
-    const uint64_t now = clk_.next_cycle_at_or_after_now();
-    if (!tags_.contains(line)) {
-      const memory::L2Tags::Victim v = tags_.insert(line, false);
-      if (v.dirty) hbm_enqueue(v.line, true);
-    }
-    auto it = mshr_.find(line);
-    if (it != mshr_.end()) {
-      miss_latency_.sample(now - it->second.start);
-      const uint64_t at = now + cfg_.l2.hit_latency_cycles;
-      for (uint32_t x : it->second.waiters) respond(x, line, at);
-      mshr_.erase(it);
-    }
-  }
-  hbm_send();
+  push(clk_.next_cycle_at_or_after_now() + cfg_.noc.hop_latency_cycles, kLineDone, x);
   rearm();
-  if (watchdog_ && done()) watchdog_->idle();
 }
 
 }  // namespace npusim

@@ -1,7 +1,8 @@
 // Cycle-level model of one NPU chip running one kernel: its AI cores (cube
-// and vector, each an AiCore pipe model), a crossbar to a sliced shared L2,
-// and the memory system behind a TLM-2.0 AT initiator socket (HbmSystem at
-// cycle level, FastMemory when the memory config says "fast").
+// and vector, each an AiCore pipe model), a crossbar or mesh to a sliced
+// shared L2 (models/l2_cache.hpp), and the memory system behind the L2's
+// TLM-2.0 AT initiator socket (HbmSystem at cycle level, FastMemory when the
+// memory config says "fast").
 //
 // A core's GM transfer (MTE2, MTE3, FIX) is split into L2 lines. Lines leave
 // the core's port at the pipe's bytes/cycle with at most noc.max_outstanding
@@ -23,19 +24,18 @@
 #include <memory>
 #include <queue>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
-#include "memory/l2_tags.hpp"
 #include "sim/clock_domain.hpp"
 #include "sim/stats.hpp"
+#include "sim/tlm_initiator_port.hpp"
 #include "sim/tlm_payload.hpp"
 #include "sim/wakeup.hpp"
 #include "sim/watchdog.hpp"
+#include "models/l2_cache.hpp"
 #include "models/onchip_mesh.hpp"
 #include "noc/packet/packet_network.hpp"
 #include "npu/chip/chip_config.hpp"
@@ -54,9 +54,10 @@ struct CoreProgramSpec {
 
 class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
  public:
-  tlm_utils::simple_initiator_socket<ChipSim> mem_socket;
+  // Memory behind the L2 (line fills and write-backs).
+  TlmInitiatorPort::Socket mem_socket;
   // Remote memory (the chip.ub_port window), not cached in L2.
-  tlm_utils::simple_initiator_socket<ChipSim> ub_socket;
+  TlmInitiatorPort::Socket ub_socket;
 
   SC_HAS_PROCESS(ChipSim);
   // `hbm_capacity`: bytes of the memory behind the socket (a GM range beyond
@@ -68,8 +69,7 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   void set_watchdog(Watchdog* w) { watchdog_ = w; }
   const ClockDomain& clock() const { return clk_; }
   bool done() const {
-    return cores_done_ == cores_.size() && hbm_inflight_ == 0 && hbm_queue_.empty() && ub_inflight_ == 0 &&
-           ub_queue_.empty();
+    return cores_done_ == cores_.size() && l2_.memory_idle() && ub_.idle();
   }
   // Cycle at which the last core finished its program.
   uint64_t end_cycle() const { return end_cycle_; }
@@ -77,12 +77,12 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   const npu::AiCore& core(size_t i) const { return *cores_[i]; }
   bool is_vector_core(size_t i) const { return vector_[i]; }
 
-  double hbm_read_bytes() const { return hbm_read_bytes_.value(); }
-  double hbm_write_bytes() const { return hbm_write_bytes_.value(); }
+  double hbm_read_bytes() const { return l2_.memory_read_bytes(); }
+  double hbm_write_bytes() const { return l2_.memory_write_bytes(); }
   // Bytes the cores moved through L2 (each line request carries the part of
   // the line its row covers).
-  double l2_bytes() const { return l2_req_bytes_.value(); }
-  double l2_hit_rate() const;
+  double l2_bytes() const { return l2_.bytes(); }
+  double l2_hit_rate() const { return l2_.hit_rate(); }
   // Peak L2 bandwidth in bytes per core cycle (slices x slice width).
   double l2_bytes_per_cycle() const { return double(cfg_.l2.slices) * cfg_.l2.slice_bytes_per_cycle; }
   // The on-chip mesh and its packet network (chip.noc.topology "mesh"), or null.
@@ -97,7 +97,7 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   // Watched
   std::string watch_name() const override { return name(); }
   uint64_t outstanding() const override;
-  uint64_t progress() const override { return progress_; }
+  uint64_t progress() const override { return progress_ + l2_.memory_answered(); }
   std::string holdings() const override;
 
  private:
@@ -130,10 +130,10 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   void advance_core(uint32_t core, uint64_t now);
   void issue(uint32_t x, uint64_t now);
   bool lines_left(const Xfer& t) const { return t.next_line < t.end_line || t.row + 1 < t.rows; }
-  void serve(uint32_t x, uint64_t line, uint64_t now);
   // A line request reaches its slice at `arrive` and queues for it.
-  void slice_enqueue(uint32_t x, uint64_t line, uint64_t bytes, uint64_t arrive);
-  size_t slice_of(uint64_t line) const { return memory::L2Tags::mix(line) % slice_free_.size(); }
+  void slice_enqueue(uint32_t x, uint64_t line, uint64_t bytes, uint64_t arrive) {
+    push(l2_.slice_arrival(line, bytes, arrive), kServe, x, line);
+  }
   // The slice answers line `line` of transfer x at cycle `at`.
   void respond(uint32_t x, uint64_t line, uint64_t at);
   // Mesh: a message between tiles for transfer x's line (response: back to the core).
@@ -142,19 +142,18 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   void mesh_delivered(int msg, const noc::Message& m);
   int core_tile(uint32_t core) const;
   void line_done(uint32_t x, uint64_t now);
-  void hbm_enqueue(uint64_t line, bool write);
-  void hbm_send();
-  void ub_send();
-  tlm::tlm_sync_enum ub_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& t);
+  void on_ub_response(tlm::tlm_generic_payload& gp);
   void rearm();
-  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& t);
-  void on_hbm_response(tlm::tlm_generic_payload& gp);
 
   const npu::ChipConfig cfg_;
   ClockDomain clk_;
   Wakeup wake_{clk_};
   const uint64_t hbm_capacity_;
   stats::Group stats_;
+  PayloadPool pool_;  // both ports' payloads
+  L2Cache l2_;
+  // Remote lines straight out of the UB port (request id: the transfer index).
+  TlmInitiatorPort ub_;
   std::vector<std::unique_ptr<npu::AiCore>> cores_;
   std::vector<bool> vector_;
   std::vector<uint32_t> index_;  // chip core index of each program
@@ -177,32 +176,6 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   std::vector<uint32_t> free_xfers_;
   uint64_t active_xfers_ = 0;
 
-  memory::L2Tags tags_;
-  std::vector<uint64_t> slice_free_;  // first cycle each slice can take a line
-  uint64_t slice_bytes_per_cycle_;
-  struct Mshr {
-    uint64_t start = 0;              // cycle its memory read was queued
-    std::vector<uint32_t> waiters;   // transfers waiting for the line
-  };
-  std::unordered_map<uint64_t, Mshr> mshr_;  // line -> its outstanding read miss
-
-  struct HbmOp {
-    uint64_t line;
-    bool write;
-  };
-  std::deque<HbmOp> hbm_queue_;
-  struct UbOp {
-    uint32_t xfer;
-    uint64_t addr, bytes;
-    bool write;
-  };
-  std::deque<UbOp> ub_queue_;
-  bool ub_waiting_end_req_ = false;
-  uint64_t ub_inflight_ = 0;
-  bool waiting_end_req_ = false;
-  uint64_t hbm_inflight_ = 0, hbm_ids_ = 0;
-  PayloadPool pool_;
-
   Watchdog* watchdog_ = nullptr;
   uint64_t progress_ = 0;
 
@@ -219,10 +192,6 @@ class ChipSim : public sc_core::sc_module, public npu::GmPort, public Watched {
   // Requests to a slice on the core's own tile, in arrival order (they all
   // take the same router delay, so a FIFO; kLocalArrive pops the front).
   std::deque<MeshMsg> local_arrivals_;
-
-  stats::Scalar l2_lines_, l2_req_bytes_, l2_hits_, l2_misses_, mshr_merges_, writebacks_, hbm_read_bytes_, hbm_write_bytes_,
-      slice_wait_cycles_;
-  stats::Distribution miss_latency_;
 };
 
 }  // namespace npusim
