@@ -52,14 +52,25 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   if (!p.sw.allocator.empty() && p.sw.allocator != "round_robin" && p.sw.allocator != "islip")
     throw ConfigError("switch.allocator: expected 'round_robin' or 'islip', got '" + p.sw.allocator + "'");
   check_link_params(p.link, p.packet);
-  const int mtu_flits = flits_for(p.packet.mtu_bytes);
   pipeline_fs_ = static_cast<uint64_t>(std::llround(p.sw.pipeline_cycles * kFsPerNs / p.sw.clock_ghz));
+  resolve_buffer_flits(p);
+  build_output_ports(p);
+  build_input_ports(p);
+  build_routers();
+  cycle_fs_ = static_cast<uint64_t>(std::llround(kFsPerNs / p.sw.clock_ghz));
+  backlog_.resize(neps_);
+  backlog_pkts_.assign(neps_, 0);
+  packets_.reserve(4096);
+}
+
+void PacketNetwork::resolve_buffer_flits(const PacketParams& p) {
+  const int mtu_flits = flits_for(p.packet.mtu_bytes);
   buffer_flits_ = p.sw.buffer_flits;
   if (buffer_flits_ == 0) {
     // Auto: credits for the longest credit round trip, plus one packet.
     double need = 0;
-    for (int l = 0; l < t.num_links(); ++l) {
-      const LinkTiming lt = link_timing(t, l, p.link);
+    for (int l = 0; l < t_.num_links(); ++l) {
+      const LinkTiming lt = link_timing(t_, l, p.link);
       need = std::max(need, lt.bandwidth_gbps * (2 * lt.latency_ns + pipeline_fs_ / kFsPerNs) / p.link.flit_bytes);
     }
     buffer_flits_ = static_cast<int>(std::min(std::ceil(need), 1e6)) + mtu_flits;
@@ -70,71 +81,61 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
                       std::to_string(p.packet.mtu_bytes) + " + " + std::to_string(p.packet.header_bytes) +
                       " B), got " + std::to_string(buffer_flits_));
   if (mtu_flits > 65535) throw ConfigError("packet.mtu_bytes: at most 65535 flits per packet");
+}
 
-  flit_fs_.resize(nlinks_);
-  flight_.resize(nlinks_);
-  credit_flight_.resize(nlinks_);
-  lat_fs_.resize(nlinks_);
-  out_free_.assign(nlinks_, 0);
-  credits_.assign(size_t(nlinks_) * vcs_, buffer_flits_);
-  out_local_.resize(nlinks_);
+void PacketNetwork::build_output_ports(const PacketParams& p) {
+  channels_.resize(nlinks_);
+  out_ports_.resize(nlinks_);
+  out_credits_.assign(size_t(nlinks_) * vcs_, buffer_flits_);
   for (int l = 0; l < nlinks_; ++l) {
-    const LinkTiming lt = link_timing(t, l, p.link);
-    flit_fs_[l] =
+    const LinkTiming lt = link_timing(t_, l, p.link);
+    channels_[l].flit_fs =
         std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(p.link.flit_bytes / lt.bandwidth_gbps * kFsPerNs)));
-    lat_fs_[l] = static_cast<uint64_t>(std::llround(lt.latency_ns * kFsPerNs));
+    channels_[l].latency_fs = static_cast<uint64_t>(std::llround(lt.latency_ns * kFsPerNs));
   }
-  for (int n = 0; n < t.num_nodes(); ++n) {
-    const auto& outs = t.out_links(n);
-    for (size_t i = 0; i < outs.size(); ++i) out_local_[outs[i]] = static_cast<int>(i);
+  for (int n = 0; n < t_.num_nodes(); ++n) {
+    const auto& outs = t_.out_links(n);
+    for (size_t i = 0; i < outs.size(); ++i) out_ports_[outs[i]].local = static_cast<int>(i);
   }
-  // Input ports and their FIFOs (capacity in packets: a packet is >= 1 flit).
+}
+
+void PacketNetwork::build_input_ports(const PacketParams& p) {
   const int nin = nlinks_ + neps_;
-  in_free_.assign(nin, 0);
-  in_greedy_.assign(nin, 0);
-  vc_base_.resize(nin);
+  in_ports_.resize(nin);
   uint32_t off = 0;
   for (int ip = 0; ip < nin; ++ip) {
-    vc_base_[ip] = static_cast<int>(fifos_.size());
+    in_ports_[ip].first_vc = static_cast<int>(in_vcs_.size());
     const bool inj = ip >= nlinks_;
     const int nv = inj ? 1 : vcs_;
     const uint32_t cap = inj ? uint32_t(p.endpoint.injection_queue_packets) : uint32_t(buffer_flits_);
     for (int v = 0; v < nv; ++v) {
-      Fifo f;
-      f.off = off;
-      f.cap = cap;
+      VirtualChannel vc;
+      vc.off = off;
+      vc.cap = cap;
+      vc.port = ip;
       off += cap;
-      fifos_.push_back(f);
-      fifo_ip_.push_back(ip);
+      in_vcs_.push_back(vc);
     }
-    if (inj) in_greedy_[ip] = !t.forwards(t.endpoints()[ip - nlinks_]);
+    if (inj) in_ports_[ip].greedy = !t_.forwards(t_.endpoints()[ip - nlinks_]);
   }
   ring_.assign(off, -1);
-  node_inports_.resize(t.num_nodes());
-  ep_index_.assign(t.num_nodes(), -1);
-  for (int e = 0; e < neps_; ++e) ep_index_[t.endpoints()[e]] = e;
-  arb_.resize(t.num_nodes());
-  for (int n = 0; n < t.num_nodes(); ++n) {
-    for (int l : t.in_links(n)) node_inports_[n].push_back(l);
-    if (ep_index_[n] >= 0) node_inports_[n].push_back(nlinks_ + ep_index_[n]);
-    arb_[n].resize(static_cast<int>(node_inports_[n].size()), static_cast<int>(t.out_links(n).size()), vcs_);
-  }
-  fifo_local_.assign(fifos_.size(), 0);
-  for (int n = 0; n < t.num_nodes(); ++n)
-    for (size_t i = 0; i < node_inports_[n].size(); ++i) {
-      const int ip = node_inports_[n][i];
+}
+
+void PacketNetwork::build_routers() {
+  routers_.resize(t_.num_nodes());
+  ep_index_.assign(t_.num_nodes(), -1);
+  for (int e = 0; e < neps_; ++e) ep_index_[t_.endpoints()[e]] = e;
+  for (int n = 0; n < t_.num_nodes(); ++n) {
+    Router& r = routers_[n];
+    for (int l : t_.in_links(n)) r.inports.push_back(l);
+    if (ep_index_[n] >= 0) r.inports.push_back(nlinks_ + ep_index_[n]);
+    r.arb.resize(static_cast<int>(r.inports.size()), static_cast<int>(t_.out_links(n).size()), vcs_);
+    for (size_t i = 0; i < r.inports.size(); ++i) {
+      const int ip = r.inports[i];
       const int nv = ip < nlinks_ ? vcs_ : 1;
-      for (int v = 0; v < nv; ++v) fifo_local_[vc_base_[ip] + v] = static_cast<int>(i);
+      for (int v = 0; v < nv; ++v) in_vcs_[in_ports_[ip].first_vc + v].local_port = static_cast<int>(i);
     }
-  active_.resize(t.num_nodes());
-  active_pos_.assign(fifos_.size(), -1);
-  alloc_at_.assign(t.num_nodes(), kNever);
-  credit_wait_.assign(t.num_nodes(), 0);
-  queued_.resize(t.num_nodes());
-  cycle_fs_ = static_cast<uint64_t>(std::llround(kFsPerNs / p.sw.clock_ghz));
-  backlog_.resize(neps_);
-  backlog_pkts_.assign(neps_, 0);
-  packets_.reserve(4096);
+  }
 }
 
 double PacketNetwork::link_bandwidth_gbps(int link) const { return link_timing(t_, link, p_.link).bandwidth_gbps; }
@@ -202,32 +203,36 @@ int PacketNetwork::node_of_inport(int ip) const {
 }
 
 void PacketNetwork::schedule_alloc(int node, uint64_t t) {
-  if (alloc_at_[node] <= t) return;  // an earlier round will look again (and reschedule)
-  alloc_at_[node] = t;
+  Router& r = routers_[node];
+  if (r.alloc_at <= t) return;  // an earlier round will look again (and reschedule)
+  r.alloc_at = t;
   // A router may have a superseded (later) event still queued; reuse it if
   // it is for this very time rather than queue a twin.
-  auto& q = queued_[node];
+  auto& q = r.queued;
   if (std::find(q.begin(), q.end(), t) != q.end()) return;
   q.push_back(t);
   q_.push(t, kAlloc, node);
 }
 
-void PacketNetwork::fifo_push(int gvc, int pk, uint64_t t) {
-  Fifo& f = fifos_[gvc];
+// Buffer write: packet `pk` joins input VC `v` at `t`; a VC that was empty
+// becomes one its router scans.
+void PacketNetwork::buffer_write(int v, int pk, uint64_t t) {
+  VirtualChannel& f = in_vcs_[v];
   if (f.size == f.cap) throw ProtocolError("packet fabric: buffer overflow (credits out of step)");
   ring_[f.off + (f.head + f.size) % f.cap] = pk;
   ++f.size;
   f.flits += packets_[pk].flits;
   if (f.size == 1) {
     f.head_since = std::max(t, packets_[pk].ready_fs);
-    auto& act = active_[node_of_inport(fifo_ip_[gvc])];
-    active_pos_[gvc] = static_cast<int>(act.size());
-    act.push_back(gvc);
+    auto& act = routers_[node_of_inport(f.port)].active;
+    f.active_pos = static_cast<int>(act.size());
+    act.push_back(v);
   }
 }
 
-int PacketNetwork::fifo_pop(int gvc, uint64_t t) {
-  Fifo& f = fifos_[gvc];
+// The head of input VC `v` leaves it (switch traversal).
+int PacketNetwork::buffer_read(int v, uint64_t t) {
+  VirtualChannel& f = in_vcs_[v];
   const int pk = ring_[f.off + f.head];
   f.head = (f.head + 1) % f.cap;
   --f.size;
@@ -235,12 +240,12 @@ int PacketNetwork::fifo_pop(int gvc, uint64_t t) {
   if (f.size) {
     f.head_since = std::max(t, packets_[ring_[f.off + f.head]].ready_fs);
   } else {
-    auto& act = active_[node_of_inport(fifo_ip_[gvc])];
-    const int pos = active_pos_[gvc];
+    auto& act = routers_[node_of_inport(f.port)].active;
+    const int pos = f.active_pos;
     act[pos] = act.back();
-    active_pos_[act[pos]] = pos;
+    in_vcs_[act[pos]].active_pos = pos;
     act.pop_back();
-    active_pos_[gvc] = -1;
+    f.active_pos = -1;
   }
   return pk;
 }
@@ -250,9 +255,9 @@ void PacketNetwork::refill(int ep, uint64_t t) {
   // packet per message in turn (a queue pair per message), so a NIC with
   // many messages spreads over their paths. The router pipeline starts as a
   // packet enters the queue.
-  const int ip = nlinks_ + ep, gvc = vc_base_[ip], node = t_.endpoints()[ep];
+  const int ip = nlinks_ + ep, v = in_ports_[ip].first_vc, node = t_.endpoints()[ep];
   auto& bl = backlog_[ep];
-  while (fifos_[gvc].size < fifos_[gvc].cap && !bl.empty()) {
+  while (in_vcs_[v].size < in_vcs_[v].cap && !bl.empty()) {
     Message& m = messages_[bl.front()];
     const uint64_t payload = std::min<uint64_t>(m.unpacketised, uint64_t(p_.packet.mtu_bytes));
     m.unpacketised -= payload;
@@ -274,8 +279,8 @@ void PacketNetwork::refill(int ep, uint64_t t) {
     --backlog_pkts_[ep];
     ++packets_created_;
     ++created_total_;
-    const bool first = fifos_[gvc].size == 0;
-    fifo_push(gvc, pk, t);
+    const bool first = in_vcs_[v].size == 0;
+    buffer_write(v, pk, t);
     if (first) schedule_alloc(node, P.ready_fs);
   }
   if (!injected_.empty() && !notifying_) notify_injected();
@@ -293,122 +298,156 @@ void PacketNetwork::notify_injected() {
   notifying_ = false;
 }
 
-void PacketNetwork::run_alloc(int n, uint64_t t) {
+// One allocation round of router n at t: every input VC with a packet bids
+// (route computation and VC allocation for its head), the switch allocator
+// matches bids to outputs, winners traverse, losers look again later.
+void PacketNetwork::allocation_round(int n, uint64_t t) {
   reqs_.clear();
   req_ip_.clear();
   req_gvc_.clear();
   req_link_.clear();
   grants_.clear();
   uint64_t wake = kNever;
-  RouteHop hops[PacketRouting::kMaxCandidates];
-  credit_wait_[n] = 0;
-  // Only FIFOs holding packets, in a stable copy (grants change the set).
-  scan_.assign(active_[n].begin(), active_[n].end());
+  routers_[n].credit_wait = false;
+  // Only VCs holding packets, in a stable copy (grants change the set).
+  scan_.assign(routers_[n].active.begin(), routers_[n].active.end());
   std::sort(scan_.begin(), scan_.end());
-  for (const int gvc : scan_) {
-    const int ip = fifo_ip_[gvc], v = gvc - vc_base_[ip], i = fifo_local_[gvc];
-    for (;;) {  // once, or again for a NIC that can start another packet
-      const Fifo& f = fifos_[gvc];
-      if (!f.size) break;
-      if (ip < nlinks_ && in_free_[ip] > t) {
-        wake = std::min(wake, in_free_[ip]);
-        break;
-      }
-      Packet& P = packets_[ring_[f.off + f.head]];
-      if (P.ready_fs > t) {
-        wake = std::min(wake, P.ready_fs);
-        break;
-      }
-      int k;
-      if (P.route_link >= 0) {
-        hops[0] = {P.route_link, P.route_vc_lo, P.route_vc_hi};
-        k = 1;
-      } else {
-        k = routing_.route(n, P.src, P.dst, P.state, P.seq, hops);
-        if (k == 0)
-          throw ProtocolError("packet fabric: no route at '" + t_.node(n).name + "' toward '" + t_.node(P.dst).name +
-                              "'");
-        if (k == 1) {
-          P.route_link = hops[0].link;
-          P.route_vc_lo = static_cast<uint8_t>(hops[0].vc_lo);
-          P.route_vc_hi = static_cast<uint8_t>(hops[0].vc_hi);
-        }
-      }
-      // The free link and VC with most credits; an escape-class candidate
-      // only when no other one has room (Duato: escape is the fallback).
-      int best_l = -1, best_vc = -1, best_pref = -1;
-      int32_t best_cr = -1;
-      bool fits[PacketRouting::kMaxCandidates];
-      for (int h = 0; h < k; ++h) {
-        const int l = hops[h].link;
-        fits[h] = false;
-        if (out_free_[l] > t) {
-          wake = std::min(wake, out_free_[l]);
-          continue;
-        }
-        const int pref = hops[h].escape ? 0 : 1;
-        for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) {
-          const int32_t cr = credits_[size_t(l) * vcs_ + dv];
-          if (cr < P.flits) continue;
-          fits[h] = true;
-          if (pref > best_pref || (pref == best_pref && cr > best_cr)) {
-            best_pref = pref;
-            best_cr = cr;
-            best_l = l;
-            best_vc = dv;
-          }
-        }
-      }
-      // Back-pressure: a free link none of whose offered VCs ahead has room
-      // (counted once per link; adaptive and escape candidates may share it).
-      for (int h = 0; h < k; ++h) {
-        const int l = hops[h].link;
-        if (out_free_[l] > t) continue;
-        bool room = false, counted = false;
-        for (int h2 = 0; h2 < k; ++h2)
-          if (hops[h2].link == l) {
-            room = room || fits[h2];
-            counted = counted || h2 < h;
-          }
-        if (!room && !counted) credit_stalls_[l] += 1;
-      }
-      if (best_l < 0) {  // waits for a port (wake above) or a credit (its return schedules a round)
-        credit_wait_[n] = 1;
-        break;
-      }
-      if (in_greedy_[ip]) {
-        // The NIC of an NPU behind switches owns its out-links (nothing
-        // else at the node forwards): it starts a packet on every free link
-        // it can, without the crossbar allocator.
-        grant(n, ip, gvc, best_l, best_vc, t);
-        continue;  // the same queue again: its next head may take another link
-      }
-      reqs_.push_back({i, v, out_local_[best_l], best_vc});
-      req_ip_.push_back(ip);
-      req_gvc_.push_back(gvc);
-      req_link_.push_back(best_l);
-      break;
-    }
-  }
-  allocator_.allocate(reqs_, arb_[n], grants_);
-  for (int g : grants_) grant(n, req_ip_[g], req_gvc_[g], req_link_[g], reqs_[g].out_vc, t);
-  // A loser whose output or input port is now busy looks again when it
-  // frees; one that lost with both still free (a separable allocator can
-  // leave such pairs unmatched) tries again next cycle.
-  if (grants_.size() < reqs_.size())
-    for (size_t r = 0; r < reqs_.size(); ++r) {
-      const int l = req_link_[r], ip = req_ip_[r];
-      if (out_free_[l] > t) wake = std::min(wake, out_free_[l]);
-      else if (ip < nlinks_ && in_free_[ip] > t) wake = std::min(wake, in_free_[ip]);
-      else if (fifos_[req_gvc_[r]].size) wake = std::min(wake, t + cycle_fs_);
-    }
+  for (const int v : scan_) request_switch(n, v, t, wake);
+  switch_allocation(n, t);
+  retry_losers(t, wake);
   if (wake != kNever) schedule_alloc(n, wake);
 }
 
-void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t) {
-  const int pk = fifo_pop(gvc, t);
+// Input VC v's bid: once its input port is free and its head is through the
+// pipeline, the head computes its route and picks an output VC, then asks
+// the switch allocator for the crossbar. A NIC that owns its out-links (an
+// NPU behind switches) traverses at once and lets its next head try too.
+void PacketNetwork::request_switch(int n, int v, uint64_t t, uint64_t& wake) {
+  const int ip = in_vcs_[v].port;
+  for (;;) {
+    const VirtualChannel& f = in_vcs_[v];
+    if (!f.size) return;
+    if (ip < nlinks_ && in_ports_[ip].free_at > t) {
+      wake = std::min(wake, in_ports_[ip].free_at);
+      return;
+    }
+    Packet& P = packets_[ring_[f.off + f.head]];
+    if (P.ready_fs > t) {
+      wake = std::min(wake, P.ready_fs);
+      return;
+    }
+    RouteHop hops[PacketRouting::kMaxCandidates];
+    const int k = compute_route(n, P, hops);
+    const OutputVc out = allocate_vc(P, hops, k, t, wake);
+    if (out.link < 0) {  // waits for a port (wake set) or a credit (its return schedules a round)
+      routers_[n].credit_wait = true;
+      return;
+    }
+    if (in_ports_[ip].greedy) {
+      traverse_switch(n, ip, v, out.link, out.vc, t);
+      continue;  // the same queue again: its next head may take another link
+    }
+    reqs_.push_back({f.local_port, v - in_ports_[ip].first_vc, out_ports_[out.link].local, out.vc});
+    req_ip_.push_back(ip);
+    req_gvc_.push_back(v);
+    req_link_.push_back(out.link);
+    return;
+  }
+}
+
+// Route computation: the candidate hops at router n (a deterministic route
+// is computed once per hop and kept in the packet).
+int PacketNetwork::compute_route(int n, Packet& P, RouteHop* hops) {
+  if (P.route_link >= 0) {
+    hops[0] = {P.route_link, P.route_vc_lo, P.route_vc_hi};
+    return 1;
+  }
+  const int k = routing_.route(n, P.src, P.dst, P.state, P.seq, hops);
+  if (k == 0)
+    throw ProtocolError("packet fabric: no route at '" + t_.node(n).name + "' toward '" + t_.node(P.dst).name + "'");
+  if (k == 1) {
+    P.route_link = hops[0].link;
+    P.route_vc_lo = static_cast<uint8_t>(hops[0].vc_lo);
+    P.route_vc_hi = static_cast<uint8_t>(hops[0].vc_hi);
+  }
+  return k;
+}
+
+// VC allocation: the free link and downstream VC with most credits for the
+// whole packet; an escape-class candidate only when no other one has room
+// (Duato: escape is the fallback). A busy link sets `wake` to when it frees.
+PacketNetwork::OutputVc PacketNetwork::allocate_vc(const Packet& P, const RouteHop* hops, int k, uint64_t t,
+                                                   uint64_t& wake) {
+  OutputVc best;
+  int best_pref = -1;
+  int32_t best_cr = -1;
+  bool fits[PacketRouting::kMaxCandidates];
+  for (int h = 0; h < k; ++h) {
+    const int l = hops[h].link;
+    fits[h] = false;
+    if (out_ports_[l].free_at > t) {
+      wake = std::min(wake, out_ports_[l].free_at);
+      continue;
+    }
+    const int pref = hops[h].escape ? 0 : 1;
+    for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) {
+      const int32_t cr = credits(l, dv);
+      if (cr < P.flits) continue;
+      fits[h] = true;
+      if (pref > best_pref || (pref == best_pref && cr > best_cr)) {
+        best_pref = pref;
+        best_cr = cr;
+        best.link = l;
+        best.vc = dv;
+      }
+    }
+  }
+  count_credit_stalls(hops, fits, k, t);
+  return best;
+}
+
+// Back-pressure: a free link none of whose offered VCs ahead has room
+// (counted once per link; adaptive and escape candidates may share it).
+void PacketNetwork::count_credit_stalls(const RouteHop* hops, const bool* fits, int k, uint64_t t) {
+  for (int h = 0; h < k; ++h) {
+    const int l = hops[h].link;
+    if (out_ports_[l].free_at > t) continue;
+    bool room = false, counted = false;
+    for (int h2 = 0; h2 < k; ++h2)
+      if (hops[h2].link == l) {
+        room = room || fits[h2];
+        counted = counted || h2 < h;
+      }
+    if (!room && !counted) credit_stalls_[l] += 1;
+  }
+}
+
+// Switch allocation: at most one grant per input port and per output port.
+void PacketNetwork::switch_allocation(int n, uint64_t t) {
+  allocator_.allocate(reqs_, routers_[n].arb, grants_);
+  for (int g : grants_) traverse_switch(n, req_ip_[g], req_gvc_[g], req_link_[g], reqs_[g].out_vc, t);
+}
+
+// A loser whose output or input port is now busy looks again when it frees;
+// one that lost with both still free (a separable allocator can leave such
+// pairs unmatched) tries again next cycle.
+void PacketNetwork::retry_losers(uint64_t t, uint64_t& wake) {
+  if (grants_.size() == reqs_.size()) return;
+  for (size_t r = 0; r < reqs_.size(); ++r) {
+    const int l = req_link_[r], ip = req_ip_[r];
+    if (out_ports_[l].free_at > t) wake = std::min(wake, out_ports_[l].free_at);
+    else if (ip < nlinks_ && in_ports_[ip].free_at > t) wake = std::min(wake, in_ports_[ip].free_at);
+    else if (in_vcs_[req_gvc_[r]].size) wake = std::min(wake, t + cycle_fs_);
+  }
+}
+
+// Switch traversal: the head of input VC v (port ip) crosses router n onto
+// link l, taking `out_vc`'s credits; the buffer space it frees is credited
+// upstream once its tail has left.
+void PacketNetwork::traverse_switch(int n, int ip, int v, int l, int out_vc, uint64_t t) {
+  const int pk = buffer_read(v, t);
   Packet& P = packets_[pk];
-  const uint64_t tf = flit_fs_[l], F = P.flits;
+  const uint64_t tf = channels_[l].flit_fs, F = P.flits;
   // Cut-through never outruns the tail: the last flit leaves after it arrived.
   uint64_t start = t;
   if (P.tail_fs > t + (F - 1) * tf) start = P.tail_fs - (F - 1) * tf;
@@ -416,60 +455,73 @@ void PacketNetwork::grant(int n, int ip, int gvc, int l, int out_vc, uint64_t t)
   // The crossbar reads the packet out of its input buffer at the input
   // link's rate (an output slower than its input does not hold the input
   // port: the output serialises from its own staging buffer).
-  const uint64_t tin = ip < nlinks_ ? flit_fs_[ip] : tf;
+  const uint64_t tin = ip < nlinks_ ? channels_[ip].flit_fs : tf;
   const uint64_t in_end = std::max(start + F * tin, P.tail_fs);
-  out_free_[l] = end;
-  if (ip < nlinks_) in_free_[ip] = in_end;
-  credits_[size_t(l) * vcs_ + out_vc] -= static_cast<int32_t>(F);
+  out_ports_[l].free_at = end;
+  if (ip < nlinks_) in_ports_[ip].free_at = in_end;
+  credits(l, out_vc) -= static_cast<int32_t>(F);
   link_flits_[l] += double(F);
   link_busy_ns_[l] += double(F * tf) / kFsPerNs;
   if (ip < nlinks_) {
     // The buffer space frees as the tail leaves it; the credit travels
     // back over the input link.
-    return_credit(ip, gvc - vc_base_[ip], static_cast<int>(F), in_end + lat_fs_[ip]);
+    return_credit(ip, v - in_ports_[ip].first_vc, static_cast<int>(F), in_end + channels_[ip].latency_fs);
   }
+  advance_route_state(P, l, out_vc);
+  traverse_link(pk, l, start, end);
+  // Last: refill() may grow the packet pool (P is not used after it).
+  if (ip >= nlinks_) {
+    ++packets_injected_;
+    refill(ip - nlinks_, t);
+  }
+  if (in_vcs_[v].size) schedule_alloc(n, std::max(in_vcs_[v].head_since, t + cycle_fs_));
+}
+
+void PacketNetwork::advance_route_state(Packet& P, int l, int out_vc) {
   const bool was_escape = PacketRouting::in_escape(P.state);
   P.state = routing_.next_state(P.state, l, out_vc);
   if (!was_escape && PacketRouting::in_escape(P.state)) ++escape_entries_;
   P.route_link = -1;  // the next router computes its own
   P.vc = static_cast<uint8_t>(out_vc);
   ++P.hops;
-  P.tail_fs = end + lat_fs_[l];
-  const uint64_t head_at = start + tf + lat_fs_[l];
+}
+
+// Link traversal: packet pk's flits cross link l in [start, end), each
+// arriving after the link latency; ejected at its destination when its
+// tail is in, otherwise into the next router's pipeline.
+void PacketNetwork::traverse_link(int pk, int l, uint64_t start, uint64_t end) {
+  Packet& P = packets_[pk];
+  Channel& ch = channels_[l];
+  P.tail_fs = end + ch.latency_fs;
+  const uint64_t head_at = start + ch.flit_fs + ch.latency_fs;
   if (t_.link(l).dst == P.dst) {
-    q_.push(P.tail_fs, kDeliver, pk, l);  // ejected when its tail is in
+    q_.push(P.tail_fs, kDeliver, pk, l);
   } else {
     // It joins the next router's VC once its head has been through that
     // router's pipeline. Times on one link only grow, so packets in flight
     // wait in a per-link FIFO with one heap event for the whole link.
-    Flight& fl = flight_[l];
-    if (fl.empty()) q_.push(head_at + pipeline_fs_, kArrive, l);
-    fl.push(head_at + pipeline_fs_, pk);
+    if (ch.packets.empty()) q_.push(head_at + pipeline_fs_, kArrive, l);
+    ch.packets.push(head_at + pipeline_fs_, pk);
   }
-  // Last: refill() may grow the packet pool (P is not used after it).
-  if (ip >= nlinks_) {
-    ++packets_injected_;
-    refill(ip - nlinks_, t);
-  }
-  if (fifos_[gvc].size) schedule_alloc(n, std::max(fifos_[gvc].head_since, t + cycle_fs_));
 }
 
+// The first packet in flight on link l enters its VC at the far router.
 void PacketNetwork::arrive(int l, uint64_t t) {
-  Flight& fl = flight_[l];
+  Flight& fl = channels_[l].packets;
   const int pk = fl.front().second;
   fl.pop();
   if (!fl.empty()) q_.push(fl.front().first, kArrive, l);
   Packet& P = packets_[pk];
   P.ready_fs = t;
-  const int gvc = vc_base_[l] + P.vc;
-  const bool first = fifos_[gvc].size == 0;
-  fifo_push(gvc, pk, t);
+  const int v = in_ports_[l].first_vc + P.vc;
+  const bool first = in_vcs_[v].size == 0;
+  buffer_write(v, pk, t);
   if (first) schedule_alloc(t_.link(l).dst, t);
 }
 
 void PacketNetwork::deliver(int pk, int l, uint64_t t) {
   Packet& P = packets_[pk];
-  return_credit(l, P.vc, P.flits, t + lat_fs_[l]);
+  return_credit(l, P.vc, P.flits, t + channels_[l].latency_fs);
   ++packets_delivered_;
   flits_delivered_ += P.flits;
   bytes_delivered_ += P.payload;
@@ -497,7 +549,7 @@ void PacketNetwork::return_credit(int link, int vc, int flits, uint64_t at) {
   // Credits on one link nearly always return in time order: they wait in a
   // per-link FIFO behind one heap event. One that would overtake the FIFO's
   // tail (a forwarding NPU mixes ejections and departures) takes the heap.
-  Flight& fc = credit_flight_[link];
+  Flight& fc = channels_[link].credits;
   const int code = vc * 65536 + flits;
   if (fc.empty()) {
     q_.push(at, kCreditLink, link);
@@ -509,12 +561,12 @@ void PacketNetwork::return_credit(int link, int vc, int flits, uint64_t at) {
   }
 }
 
-void PacketNetwork::credit(int link, int vc, int flits) {
-  credits_[size_t(link) * vcs_ + vc] += flits;
+void PacketNetwork::receive_credit(int link, int vc, int flits) {
+  credits(link, vc) += flits;
   credits_returned_ += flits;
   // Only a router with a head packet short of credits needs a new round.
   const int n = t_.link(link).src;
-  if (credit_wait_[n]) schedule_alloc(n, now_);
+  if (routers_[n].credit_wait) schedule_alloc(n, now_);
 }
 
 void PacketNetwork::start_message(int id) {
@@ -532,22 +584,22 @@ void PacketNetwork::step(const FabricEvent& e) {
   ++events_;
   switch (e.type) {
     case kAlloc: {
-      auto& q = queued_[e.a];
-      q.erase(std::find(q.begin(), q.end(), e.time_fs));
-      if (alloc_at_[e.a] != e.time_fs) break;  // superseded by an earlier round
-      alloc_at_[e.a] = kNever;
-      run_alloc(e.a, now_);
+      Router& r = routers_[e.a];
+      r.queued.erase(std::find(r.queued.begin(), r.queued.end(), e.time_fs));
+      if (r.alloc_at != e.time_fs) break;  // superseded by an earlier round
+      r.alloc_at = kNever;
+      allocation_round(e.a, now_);
       break;
     }
     case kArrive: arrive(e.a, now_); break;
     case kDeliver: deliver(e.a, e.b, now_); break;
-    case kCredit: credit(e.a, e.b, e.c); break;
+    case kCredit: receive_credit(e.a, e.b, e.c); break;
     case kCreditLink: {
-      Flight& fc = credit_flight_[e.a];
+      Flight& fc = channels_[e.a].credits;
       const int code = fc.front().second;
       fc.pop();
       if (!fc.empty()) q_.push(fc.front().first, kCreditLink, e.a);
-      credit(e.a, code / 65536, code % 65536);
+      receive_credit(e.a, code / 65536, code % 65536);
       break;
     }
     case kSend: start_message(e.a); break;

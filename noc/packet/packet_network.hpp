@@ -106,8 +106,8 @@ class PacketNetwork {
   int flits_for(uint64_t payload_bytes) const;
   uint64_t pipeline_fs() const { return pipeline_fs_; }
   int buffer_flits() const { return buffer_flits_; }
-  uint64_t flit_fs(int link) const { return flit_fs_[link]; }
-  uint64_t latency_fs(int link) const { return lat_fs_[link]; }
+  uint64_t flit_fs(int link) const { return channels_[link].flit_fs; }
+  uint64_t latency_fs(int link) const { return channels_[link].latency_fs; }
   double link_bandwidth_gbps(int link) const;
   // What "rate 1.0" means for an NPU: one link for a forwarding NPU (its
   // router's local port is one channel wide, as in BookSim), the sum of its
@@ -166,27 +166,89 @@ class PacketNetwork {
       else if (head >= 256 && head * 2 >= v.size()) { v.erase(v.begin(), v.begin() + head); head = 0; }
     }
   };
-  struct Fifo {  // a ring of packet ids in ring_ storage
+  // A link as a channel: it serialises flits forward and carries credits
+  // back, each after its latency (BookSim's flit and credit channels).
+  struct Channel {
+    uint64_t flit_fs = 0, latency_fs = 0;
+    Flight packets, credits;  // in flight on it, in time order
+  };
+  // An output port: the near end of a link. The credits it holds for each
+  // downstream VC are the output VC state (out_credits_, link * vcs + vc).
+  struct OutputPort {
+    uint64_t free_at = 0;  // the link serialises its current packet until then
+    int local = 0;         // its index among its router's out-links (allocator output)
+  };
+  // An input port: the far end of a link (port id = link id), or an NPU's
+  // injection queue (port id = links + endpoint index).
+  struct InputPort {
+    uint64_t free_at = 0;  // the crossbar reads a packet out of it until then
+    int first_vc = 0;      // its VCs are in_vcs_[first_vc, first_vc + VCs)
+    // Injection port of an NPU behind switches: its NIC owns its out-links
+    // and starts packets on them without the crossbar allocator.
+    bool greedy = false;
+  };
+  // An input VC: a FIFO of packet ids, a ring in ring_ storage (capacity in
+  // packets: a packet is >= 1 flit), and where its router finds it.
+  struct VirtualChannel {
     uint32_t off = 0, cap = 0, head = 0, size = 0;
     uint32_t flits = 0;
     uint64_t head_since = 0;  // when the current head became ready to leave
+    int port = 0;             // its input port
+    int local_port = 0;       // that port's index among its router's inputs (allocator input)
+    int active_pos = -1;      // index in its router's `active`, -1 when empty
+  };
+  // One router: its input ports, the VCs that hold packets (the only ones an
+  // allocation round scans), its pending rounds and its allocator pointers.
+  struct Router {
+    std::vector<int> inports;
+    std::vector<int> active;
+    uint64_t alloc_at = UINT64_MAX;  // time of the pending allocation round (none: max)
+    bool credit_wait = false;        // a head found no credits in the last round
+    std::vector<uint64_t> queued;    // times of the router's queued kAlloc events
+    ArbiterState arb;
+  };
+  // The output VC chosen for a head packet (link -1: none has room).
+  struct OutputVc {
+    int link = -1, vc = -1;
   };
 
+  // --- construction
+  void resolve_buffer_flits(const PacketParams& p);
+  void build_output_ports(const PacketParams& p);
+  void build_input_ports(const PacketParams& p);
+  void build_routers();
+  // --- events
   void step(const FabricEvent& e);
   int alloc_packet();
   void schedule_alloc(int node, uint64_t t);
-  void fifo_push(int gvc, int pkt, uint64_t t);
-  int fifo_pop(int gvc, uint64_t t);
   int node_of_inport(int ip) const;
+  int32_t& credits(int link, int vc) { return out_credits_[size_t(link) * vcs_ + vc]; }
+  int32_t credits(int link, int vc) const { return out_credits_[size_t(link) * vcs_ + vc]; }
+  // --- NIC: packetise backlog into the injection queue
   void refill(int ep, uint64_t t);
   void notify_injected();
   void start_message(int id);  // into its NIC's backlog, now
-  void return_credit(int link, int vc, int flits, uint64_t at);
-  void credit(int link, int vc, int flits);
-  void run_alloc(int node, uint64_t t);
-  void grant(int node, int ip, int gvc, int link, int out_vc, uint64_t t);
+  // --- the router pipeline, in order: buffer write (a packet joins an
+  // input VC), then per allocation round route computation, VC allocation
+  // and switch allocation, then switch and link traversal; credits return
+  // upstream as the tail leaves a buffer; ejection at the destination.
+  void buffer_write(int v, int pkt, uint64_t t);
+  int buffer_read(int v, uint64_t t);
   void arrive(int link, uint64_t t);
+  void allocation_round(int node, uint64_t t);
+  void request_switch(int node, int v, uint64_t t, uint64_t& wake);
+  int compute_route(int node, Packet& P, RouteHop* hops);
+  OutputVc allocate_vc(const Packet& P, const RouteHop* hops, int k, uint64_t t, uint64_t& wake);
+  void count_credit_stalls(const RouteHop* hops, const bool* fits, int k, uint64_t t);
+  void switch_allocation(int node, uint64_t t);
+  void retry_losers(uint64_t t, uint64_t& wake);
+  void traverse_switch(int node, int ip, int v, int link, int out_vc, uint64_t t);
+  void advance_route_state(Packet& P, int link, int out_vc);
+  void traverse_link(int pkt, int link, uint64_t start, uint64_t end);
+  void return_credit(int link, int vc, int flits, uint64_t at);
+  void receive_credit(int link, int vc, int flits);
   void deliver(int pkt, int link, uint64_t t);
+  // --- watchdog (packet_network_checks.cpp)
   void arm_check(uint64_t t);
   void check(uint64_t t);
   std::string stuck_report(uint64_t t, bool all_held) const;
@@ -202,30 +264,14 @@ class PacketNetwork {
   int vcs_ = 1, nlinks_ = 0, neps_ = 0;
   int buffer_flits_ = 0;  // per VC, resolved (auto when the parameter is 0)
 
-  // links (= output ports)
-  std::vector<uint64_t> flit_fs_, lat_fs_, out_free_;
-  std::vector<Flight> flight_, credit_flight_;  // packets / credits on each link
-  std::vector<int32_t> credits_;  // link * vcs + vc, flits
-  std::vector<int> out_local_;    // link -> index among its source's out-links
-  // input ports: link ids, then one injection port per NPU
-  std::vector<uint64_t> in_free_;
-  // Injection port of an NPU behind switches: its NIC owns its out-links and
-  // starts packets on them without the crossbar allocator.
-  std::vector<char> in_greedy_;
-  std::vector<int> vc_base_;     // inport -> first Fifo
-  std::vector<Fifo> fifos_;
-  std::vector<int> fifo_ip_, fifo_local_;  // FIFO -> input port, its index among the node's inputs
-  // Per router, the FIFOs that hold packets (a router scans only these).
-  std::vector<std::vector<int>> active_;
-  std::vector<int> active_pos_;  // FIFO -> index in its router's active_, -1 when empty
+  std::vector<Channel> channels_;      // per link
+  std::vector<OutputPort> out_ports_;  // per link
+  std::vector<int32_t> out_credits_;   // link * vcs + vc, flits
+  std::vector<InputPort> in_ports_;    // links, then one injection port per NPU
+  std::vector<VirtualChannel> in_vcs_;
   std::vector<int32_t> ring_;
-  // routers
-  std::vector<std::vector<int>> node_inports_;
-  std::vector<uint64_t> alloc_at_;  // time of the router's pending allocation round (kNever: none)
-  std::vector<char> credit_wait_;   // a head found no credits in the router's last round
-  std::vector<std::vector<uint64_t>> queued_;  // times of the router's queued kAlloc events
+  std::vector<Router> routers_;        // per node
   uint64_t cycle_fs_ = 1;  // router clock: an unmatched request retries after one cycle
-  std::vector<ArbiterState> arb_;
   std::vector<int> ep_index_;
   // NICs
   std::vector<std::deque<int>> backlog_;
@@ -239,7 +285,7 @@ class PacketNetwork {
   std::vector<int> injected_;  // fully packetised messages awaiting on_message_injected
   bool notifying_ = false;
   TrafficSource* source_ = nullptr;
-  // scratch of run_alloc
+  // scratch of allocation_round
   std::vector<AllocRequest> reqs_;
   std::vector<int> req_ip_, req_gvc_, req_link_, grants_, scan_;
   // progress

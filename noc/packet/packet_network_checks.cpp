@@ -28,7 +28,7 @@ void PacketNetwork::check(uint64_t t) {
   check_armed_ = false;
   if (!outstanding_) return;
   const uint64_t limit = static_cast<uint64_t>(p_.stall_check_ns * kFsPerNs);
-  for (const Fifo& f : fifos_)
+  for (const VirtualChannel& f : in_vcs_)
     if (f.size && f.head_since + limit <= t) throw StallError(stuck_report(t, false));
   arm_check(t);
 }
@@ -49,7 +49,7 @@ std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
   for (int ip = 0; ip < nlinks_ + neps_; ++ip) {
     const int nv = ip < nlinks_ ? vcs_ : 1;
     for (int v = 0; v < nv; ++v) {
-      const Fifo& f = fifos_[vc_base_[ip] + v];
+      const VirtualChannel& f = in_vcs_[in_ports_[ip].first_vc + v];
       if (!f.size || (!all_held && f.head_since + limit > t)) continue;
       ++stuck;
       if (shown >= 16) continue;
@@ -64,7 +64,7 @@ std::string PacketNetwork::stuck_report(uint64_t t, bool all_held) const {
         const int l = hops[h].link;
         os << (h ? " or" : "") << " link " << t_.node(n).name << "->" << t_.node(t_.link(l).dst).name << " vc["
            << hops[h].vc_lo << "," << hops[h].vc_hi << ")" << (hops[h].escape ? " (escape)" : "") << " credits";
-        for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) os << " " << credits_[size_t(l) * vcs_ + dv];
+        for (int dv = hops[h].vc_lo; dv < hops[h].vc_hi; ++dv) os << " " << credits(l, dv);
       }
     }
   }
@@ -77,12 +77,12 @@ bool PacketNetwork::credits_conserved(std::string* why) const {
   std::ostringstream os;
   for (int l = 0; l < nlinks_; ++l)
     for (int v = 0; v < vcs_; ++v)
-      if (credits_[size_t(l) * vcs_ + v] != buffer_flits_) {
+      if (credits(l, v) != buffer_flits_) {
         ok = false;
         os << "link " << t_.node(t_.link(l).src).name << "->" << t_.node(t_.link(l).dst).name << " vc" << v << ": "
-           << credits_[size_t(l) * vcs_ + v] << " of " << buffer_flits_ << "; ";
+           << credits(l, v) << " of " << buffer_flits_ << "; ";
       }
-  for (const Fifo& f : fifos_)
+  for (const VirtualChannel& f : in_vcs_)
     if (f.size) {
       ok = false;
       os << "a buffer still holds " << f.size << " packet(s); ";
