@@ -78,7 +78,31 @@ class Converter {
     j_["fidelity"] = "cycle";
     j_["protocol_checker"] = false;
 
-    // --- [dram_structure] ---
+    structure();
+    system();
+    timing();
+    refresh();
+    controller();
+    validate();
+    check_ranks();
+
+    std::string source = "DRAMSim3 ini " + file_name;
+    if (!notes_.empty()) source += "; " + join(notes_, "; ");
+    j_["source"] = source;
+    return j_;
+  }
+
+ private:
+  // DRAMSim3's BANK_LEVEL_STAGGERED refreshes per bank; its other policies all banks at once.
+  bool per_bank_refresh() const {
+    const Entry* e = opt("system", "refresh_policy");
+    return e && e->value == "BANK_LEVEL_STAGGERED";
+  }
+  // The bank organisation after bankgroup_enable (off: one group of all banks).
+  int64_t bank_groups_ = 0, banks_per_group_ = 0;
+
+  // [dram_structure]: the device and its bank organisation.
+  void structure() {
     const Entry& proto = req("dram_structure", "protocol");
     if (proto.value != "HBM" && proto.value != "HBM2")
       ini_.fail_at(proto, "protocol " + proto.value + " is not supported by this reader",
@@ -94,18 +118,28 @@ class Converter {
     if (bl_e.u == 0)
       ini_.fail_at(bl_e, "BL = 0 (DRAMSim3's perfect-bandwidth mode) cannot be converted",
                    "the burst length, e.g. 4");
-    int64_t bank_groups = num(bg_e), banks_per_group = num(bpg_e);
+    bank_groups_ = num(bg_e);
+    banks_per_group_ = num(bpg_e);
     if (bge_e && !bge_e->b) {  // DRAMSim3 folds all banks into one group
-      banks_per_group *= bank_groups;
-      bank_groups = 1;
+      banks_per_group_ *= bank_groups_;
+      bank_groups_ = 1;
     }
     if (const Entry* dual = opt("dram_structure", "hbm_dual_cmd"); dual && !dual->b)
       notes_.push_back("hbm_dual_cmd = false not modelled (separate row and column command buses)");
+  }
 
-    // --- [system] ---
+  // [system]: channels and data bus, then the org block of the JSON.
+  void system() {
+    const Entry& bg_e = req("dram_structure", "bankgroups");
+    const Entry& bpg_e = req("dram_structure", "banks_per_group");
+    const Entry& rows_e = req("dram_structure", "rows");
+    const Entry& cols_e = req("dram_structure", "columns");
+    const Entry& dw_e = req("dram_structure", "device_width");
+    const Entry& bl_e = req("dram_structure", "BL");
+    const Entry* bge_e = opt("dram_structure", "bankgroup_enable");
     const Entry& channels_e = req("system", "channels");
     const Entry& bus_e = req("system", "bus_width");
-    const Entry& cs_e = req("system", "channel_size");
+    req("system", "channel_size");  // checked against the rank size in check_ranks()
     positive(channels_e);
     positive(bus_e);
     if (bus_e.u < dw_e.u || bus_e.u % dw_e.u != 0)
@@ -115,14 +149,17 @@ class Converter {
     put("org", "stacks", 1, {});
     put("org", "channels_per_stack", num(channels_e), {&channels_e});
     put("org", "pseudo_channels", 1, {});
-    put("org", "bank_groups", bank_groups, {&bg_e, bge_e});
-    put("org", "banks_per_group", banks_per_group, {&bpg_e, bge_e});
+    put("org", "bank_groups", bank_groups_, {&bg_e, bge_e});
+    put("org", "banks_per_group", banks_per_group_, {&bpg_e, bge_e});
     put("org", "rows", num(rows_e), {&rows_e});
     put("org", "columns", 2 * num(cols_e), {&cols_e});  // DRAMSim3: HBM columns *= 2
     put("org", "dq_bits", num(bus_e), {&bus_e});
     put("org", "burst_length", num(bl_e), {&bl_e});
+  }
 
-    // --- [timing] ---
+  // [timing]: JEDEC timings in clocks (DRAMSim3's AL folded into the latencies).
+  void timing() {
+    const Entry& bl_e = req("dram_structure", "BL");
     const Entry& tck_e = req("timing", "tCK");
     const Entry* al_e = opt("timing", "AL");
     const int64_t al = al_e ? num(*al_e) : 0;
@@ -159,7 +196,7 @@ class Converter {
     }
 
     // One bank group: DRAMSim3's timing.cc uses the _S spacings for _L.
-    const bool one_group = bank_groups == 1;
+    const bool one_group = bank_groups_ == 1;
     const Entry& ccd_l = one_group ? ccds_e : ccdl_e;
     const Entry& rrd_l = one_group ? rrds_e : rrdl_e;
     const Entry& wtr_l = one_group ? wtrs_e : wtrl_e;
@@ -191,10 +228,16 @@ class Converter {
     put("timing", "nRTW", rtw, {&cl_e, &bl_e, &cwl_e, rtrs_e});
     put("timing", "nREFI", num(refi_e), {&refi_e});
     put("timing", "nRFC", num(rfc_e), {&rfc_e});
+  }
 
-    // Refresh.
-    const Entry* rpol_e = opt("system", "refresh_policy");
-    const bool per_bank = rpol_e && rpol_e->value == "BANK_LEVEL_STAGGERED";
+  // Refresh, all-bank or per bank, deriving what the file leaves out.
+  void refresh() {
+    const Entry& bg_e = req("dram_structure", "bankgroups");
+    const Entry& bpg_e = req("dram_structure", "banks_per_group");
+    const Entry& rrds_e = req("timing", "tRRD_S");
+    const Entry& rfc_e = req("timing", "tRFC");
+    const Entry& refi_e = req("timing", "tREFI");
+    const bool per_bank = per_bank_refresh();
     const std::string why_pb = "required when refresh_policy = BANK_LEVEL_STAGGERED";
     const Entry* refib_e = per_bank ? &req("timing", "tREFIb", why_pb) : opt("timing", "tREFIb");
     const Entry* rfcb_e = per_bank ? &req("timing", "tRFCb", why_pb) : opt("timing", "tRFCb");
@@ -203,7 +246,7 @@ class Converter {
     if (refib_e) {
       put("timing", "nREFIpb", num(*refib_e), {refib_e});
     } else {
-      put("timing", "nREFIpb", num(refi_e) / (bank_groups * banks_per_group), {&refi_e, &bg_e, &bpg_e});
+      put("timing", "nREFIpb", num(refi_e) / (bank_groups_ * banks_per_group_), {&refi_e, &bg_e, &bpg_e});
       derived.push_back("nREFIpb = tREFI / banks");
     }
     if (rfcb_e) {
@@ -219,8 +262,10 @@ class Converter {
       derived.push_back("nRREFD = tRRD_S");
     }
     if (!derived.empty()) notes_.push_back("derived (not in the file): " + join(derived, ", "));
+  }
 
-    // --- controller ---
+  // The controller: page policy, queues, refresh mode, address mapping.
+  void controller() {
     const Entry* rbp_e = opt("system", "row_buf_policy");
     put("controller", "page_policy", rbp_e && rbp_e->value == "CLOSE_PAGE" ? "closed" : "open", {rbp_e});
     const Entry* tq_e = opt("system", "trans_queue_size");
@@ -231,7 +276,7 @@ class Converter {
       notes_.push_back("unified_queue approximated by separate read and write queues of trans_queue_size");
     if (const Entry* sr = opt("system", "enable_self_refresh"); sr && sr->b)
       notes_.push_back("enable_self_refresh ignored (no self-refresh model)");
-    put("controller", "refresh", per_bank ? "per_bank" : "all_bank", {rpol_e});
+    put("controller", "refresh", per_bank_refresh() ? "per_bank" : "all_bank", {opt("system", "refresh_policy")});
     const Entry* map_e = opt("system", "address_mapping");
     const std::string d3map = map_e ? map_e->value : "chrobabgraco";  // DRAMSim3's default
     std::vector<std::string> fields;
@@ -240,7 +285,9 @@ class Converter {
       if (f != "ra") fields.push_back(f);  // one rank (checked below): no bits
     }
     put("controller", "address_mapping", join(fields, "_"), {map_e});
+  }
 
+  void validate() {
     // Validate against our schema; point a failure back to the .ini keys.
     try {
       memory_config_from_json(j_, "memory");
@@ -255,14 +302,21 @@ class Converter {
       }
       throw ConfigError(msg);
     }
+  }
 
+  void check_ranks() {
+    const Entry& rows_e = req("dram_structure", "rows");
+    const Entry& cols_e = req("dram_structure", "columns");
+    const Entry& dw_e = req("dram_structure", "device_width");
+    const Entry& bus_e = req("system", "bus_width");
+    const Entry& cs_e = req("system", "channel_size");
     // Ranks, the way DRAMSim3's CalculateSize derives them (integer MB). The
     // org is validated, so these products are small.
     const uint64_t devices = bus_e.u / dw_e.u;
     const uint64_t page_bytes = 2 * cols_e.u * dw_e.u / 8;
     const uint64_t megs_per_bank = page_bytes * (rows_e.u / 1024) / 1024;
     const uint64_t megs_per_rank =
-        megs_per_bank * static_cast<uint64_t>(bank_groups * banks_per_group) * devices;
+        megs_per_bank * static_cast<uint64_t>(bank_groups_ * banks_per_group_) * devices;
     if (megs_per_rank == 0)
       ini_.fail_at(rows_e, "a rank of this device holds less than 1 MB, which DRAMSim3 cannot size",
                    "a device of at least 1 MB per rank");
@@ -281,14 +335,8 @@ class Converter {
       notes_.push_back("channel_size " + std::to_string(channel_size) + " MB rounded down to one rank of " +
                        std::to_string(megs_per_rank) + " MB, as DRAMSim3 does");
     }
-
-    std::string source = "DRAMSim3 ini " + file_name;
-    if (!notes_.empty()) source += "; " + join(notes_, "; ");
-    j_["source"] = source;
-    return j_;
   }
 
- private:
   const Entry* opt(const char* section, const char* key) const { return ini_.find(section, key); }
 
   const Entry& req(const char* section, const char* key, const std::string& why = "") const {
