@@ -61,6 +61,7 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   backlog_.resize(neps_);
   backlog_pkts_.assign(neps_, 0);
   packets_.reserve(4096);
+  route_scratch_.resize(PacketRouting::kMaxCandidates);
 }
 
 void PacketNetwork::resolve_buffer_flits(const PacketParams& p) {
@@ -312,7 +313,7 @@ void PacketNetwork::allocation_round(int n, uint64_t t) {
   // Only VCs holding packets, in a stable copy (grants change the set).
   scan_.assign(routers_[n].active.begin(), routers_[n].active.end());
   std::sort(scan_.begin(), scan_.end());
-  for (const int v : scan_) request_switch(n, v, t, wake);
+  for (const int v : scan_) request_switch(n, v, t, route_scratch_.data(), wake);
   switch_allocation(n, t);
   retry_losers(t, wake);
   if (wake != kNever) schedule_alloc(n, wake);
@@ -322,7 +323,7 @@ void PacketNetwork::allocation_round(int n, uint64_t t) {
 // pipeline, the head computes its route and picks an output VC, then asks
 // the switch allocator for the crossbar. A NIC that owns its out-links (an
 // NPU behind switches) traverses at once and lets its next head try too.
-void PacketNetwork::request_switch(int n, int v, uint64_t t, uint64_t& wake) {
+inline void PacketNetwork::request_switch(int n, int v, uint64_t t, RouteHop* hops, uint64_t& wake) {
   const int ip = in_vcs_[v].port;
   for (;;) {
     const VirtualChannel& f = in_vcs_[v];
@@ -336,7 +337,6 @@ void PacketNetwork::request_switch(int n, int v, uint64_t t, uint64_t& wake) {
       wake = std::min(wake, P.ready_fs);
       return;
     }
-    RouteHop hops[PacketRouting::kMaxCandidates];
     const int k = compute_route(n, P, hops);
     const OutputVc out = allocate_vc(P, hops, k, t, wake);
     if (out.link < 0) {  // waits for a port (wake set) or a credit (its return schedules a round)
@@ -357,7 +357,7 @@ void PacketNetwork::request_switch(int n, int v, uint64_t t, uint64_t& wake) {
 
 // Route computation: the candidate hops at router n (a deterministic route
 // is computed once per hop and kept in the packet).
-int PacketNetwork::compute_route(int n, Packet& P, RouteHop* hops) {
+inline int PacketNetwork::compute_route(int n, Packet& P, RouteHop* hops) {
   if (P.route_link >= 0) {
     hops[0] = {P.route_link, P.route_vc_lo, P.route_vc_hi};
     return 1;
@@ -376,7 +376,7 @@ int PacketNetwork::compute_route(int n, Packet& P, RouteHop* hops) {
 // VC allocation: the free link and downstream VC with most credits for the
 // whole packet; an escape-class candidate only when no other one has room
 // (Duato: escape is the fallback). A busy link sets `wake` to when it frees.
-PacketNetwork::OutputVc PacketNetwork::allocate_vc(const Packet& P, const RouteHop* hops, int k, uint64_t t,
+inline PacketNetwork::OutputVc PacketNetwork::allocate_vc(const Packet& P, const RouteHop* hops, int k, uint64_t t,
                                                    uint64_t& wake) {
   OutputVc best;
   int best_pref = -1;
@@ -408,7 +408,7 @@ PacketNetwork::OutputVc PacketNetwork::allocate_vc(const Packet& P, const RouteH
 
 // Back-pressure: a free link none of whose offered VCs ahead has room
 // (counted once per link; adaptive and escape candidates may share it).
-void PacketNetwork::count_credit_stalls(const RouteHop* hops, const bool* fits, int k, uint64_t t) {
+inline void PacketNetwork::count_credit_stalls(const RouteHop* hops, const bool* fits, int k, uint64_t t) {
   for (int h = 0; h < k; ++h) {
     const int l = hops[h].link;
     if (out_ports_[l].free_at > t) continue;

@@ -236,7 +236,7 @@ class PacketNetwork {
   int buffer_read(int v, uint64_t t);
   void arrive(int link, uint64_t t);
   void allocation_round(int node, uint64_t t);
-  void request_switch(int node, int v, uint64_t t, uint64_t& wake);
+  void request_switch(int node, int v, uint64_t t, RouteHop* hops, uint64_t& wake);
   int compute_route(int node, Packet& P, RouteHop* hops);
   OutputVc allocate_vc(const Packet& P, const RouteHop* hops, int k, uint64_t t, uint64_t& wake);
   void count_credit_stalls(const RouteHop* hops, const bool* fits, int k, uint64_t t);
@@ -288,6 +288,7 @@ class PacketNetwork {
   // scratch of allocation_round
   std::vector<AllocRequest> reqs_;
   std::vector<int> req_ip_, req_gvc_, req_link_, grants_, scan_;
+  std::vector<RouteHop> route_scratch_;  // a bid's route candidates (kMaxCandidates)
   // progress
   uint64_t outstanding_ = 0, created_total_ = 0, delivered_total_ = 0, last_delivery_fs_ = 0;
   bool check_armed_ = false, in_run_ = false;
