@@ -35,158 +35,202 @@ int FlowModel::add_flow(int src, int dst, double bytes, double start_ns) {
   return add_group(std::move(g));
 }
 
-std::vector<int> FlowModel::add_all_to_all(const std::vector<int>& eps, double bytes, double start_ns) {
-  const int N = topo_.num_nodes(), L = topo_.num_links();
+namespace {
+
+// Destinations with the same in- and out-neighbours (as multisets, with
+// their link costs when costs vary) that do not forward have identical
+// minimum-cost DAGs except for their last hop, so one search toward a
+// virtual node behind their common neighbours serves the whole class (one
+// per leaf on a Clos instead of one per NPU). A forwarding node is a class
+// of its own.
+std::vector<std::vector<int>> destination_classes(const Topology& topo, const std::vector<int>& eps) {
+  const int N = topo.num_nodes();
   std::vector<char> in_s(N, 0);
   for (int e : eps) {
     if (e < 0 || e >= N) throw ConfigError("all_to_all: bad endpoint id " + std::to_string(e));
-    if (in_s[e]) throw ConfigError("all_to_all: endpoint '" + topo_.node(e).name + "' listed twice");
+    if (in_s[e]) throw ConfigError("all_to_all: endpoint '" + topo.node(e).name + "' listed twice");
     in_s[e] = 1;
   }
-  // Destinations with the same in- and out-neighbours (as multisets, with
-  // their link costs when costs vary) that do not forward have identical
-  // minimum-cost DAGs except for their last hop, so one search toward a
-  // virtual node behind their common neighbours serves the whole class (one
-  // per leaf on a Clos instead of one per NPU).
-  const bool costs = !topo_.unit_costs();
+  const bool costs = !topo.unit_costs();
   std::map<std::pair<std::vector<int64_t>, std::vector<int64_t>>, std::vector<int>> classes;
   std::vector<std::vector<int>> singles;
   for (int e : eps) {
-    if (topo_.forwards(e)) { singles.push_back({e}); continue; }
+    if (topo.forwards(e)) { singles.push_back({e}); continue; }
     std::pair<std::vector<int64_t>, std::vector<int64_t>> key;
     auto code = [&](int node, int cost) { return costs ? int64_t(node) * (kMaxLinkCost + 1) + cost : int64_t(node); };
-    for (int l : topo_.in_links(e)) key.first.push_back(code(topo_.link(l).src, topo_.link_cost(l)));
-    for (int l : topo_.out_links(e)) key.second.push_back(code(topo_.link(l).dst, topo_.link_cost(l)));
+    for (int l : topo.in_links(e)) key.first.push_back(code(topo.link(l).src, topo.link_cost(l)));
+    for (int l : topo.out_links(e)) key.second.push_back(code(topo.link(l).dst, topo.link_cost(l)));
     std::sort(key.first.begin(), key.first.end());
     std::sort(key.second.begin(), key.second.end());
     classes[key].push_back(e);
   }
   for (auto& kv : classes) singles.push_back(std::move(kv.second));
+  return singles;
+}
 
-  // Flows are grouped by their path cost (the hop count when costs are 1),
-  // one group per distinct cost across all classes. With unit costs the
-  // group index is the hop distance itself, as before costs existed. With
-  // costs, mass inside a class is bucketed by the rank of its source's
-  // distance among the class's distinct distances (`order` is sorted by
-  // distance, so ranks come in one pass) and `group_of` maps a cost to its
-  // group. The body is instantiated for both cases so the unit-cost one
-  // (the 15488-NPU all-to-all) keeps the plain BFS rule and indexing.
+// Flows are grouped by their path cost (the hop count when costs are 1),
+// one group per distinct cost across all classes. With unit costs the
+// group index is the hop distance itself, as before costs existed. With
+// costs, mass inside a class is bucketed by the rank of its source's
+// distance among the class's distinct distances (`order` is sorted by
+// distance, so ranks come in one pass) and `group_of` maps a cost to its
+// group. The spreading is instantiated for both cases so the unit-cost one
+// (the 15488-NPU all-to-all) keeps the plain BFS rule and indexing.
+struct AllToAllLoad {
+  const Topology& topo;
+  const std::vector<int>& eps;
+  int N, L;
   std::map<int, int> group_of;            // path cost -> group (costs only)
   std::vector<std::vector<double>> load;  // [group][link], per unit per-flow rate
   std::vector<double> members;            // [group]
   std::vector<int> dist, order, hops, rank, rank_group, rank_dist;
-  std::vector<char> in_class(N, 0);
-  std::vector<double> mass;
-  auto spread = [&](auto costs_tag) {
-    constexpr bool kCosts = decltype(costs_tag)::value;
-    for (const auto& cls : singles) {
-      const double C = static_cast<double>(cls.size());
-      for (int d : cls) in_class[d] = 1;
-      topo_.cost_distances_to(cls[0], in_class, dist, order);
-      int H;
-      if constexpr (!kCosts) {
-        H = order.empty() ? 1 : dist[order.back()] + 1;
-        if (static_cast<int>(load.size()) < H) {
-          load.resize(H);
-          members.resize(H, 0.0);
-        }
-      } else {
-        rank.assign(static_cast<size_t>(N), -1);
-        rank_dist.clear();
-        for (int u : order) {
-          if (rank_dist.empty() || rank_dist.back() != dist[u]) rank_dist.push_back(dist[u]);
-          rank[u] = static_cast<int>(rank_dist.size()) - 1;
-        }
-        H = std::max<int>(1, static_cast<int>(rank_dist.size()));
-        rank_group.assign(static_cast<size_t>(H), -1);
-      }
-      const std::vector<int>& bucket = kCosts ? rank : dist;
-      auto group = [&](int b) { return kCosts ? rank_group[b] : b; };
-      mass.assign(static_cast<size_t>(N) * H, 0.0);
-      // Injection summed over the class's destinations: a source outside the
-      // class sends one flow to each of the |C| members, a member to |C|-1.
-      for (int u : eps) {
-        double x = C - (in_class[u] ? 1.0 : 0.0);
-        if (x <= 0) continue;
-        if (dist[u] < 0)
-          throw ConfigError("all_to_all: '" + topo_.node(u).name + "' cannot reach '" +
-                            topo_.node(cls[0]).name + "'");
-        const int b = bucket[u];
-        if constexpr (kCosts) {
-          if (rank_group[b] < 0) {
-            auto it = group_of.find(dist[u]);
-            if (it == group_of.end()) {
-              it = group_of.emplace(dist[u], static_cast<int>(load.size())).first;
-              load.emplace_back();
-              members.push_back(0.0);
-            }
-            rank_group[b] = it->second;
-          }
-        }
-        mass[static_cast<size_t>(u) * H + b] += x;
-        members[group(b)] += x;
-      }
-      // Farthest nodes first: each splits what it holds evenly over its next
-      // hops (ECMP), bucket by bucket. A next hop is a link whose cost plus
-      // the next node's distance is this node's distance; into the class,
-      // its cost alone (the members are the destination, distance 0).
-      for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        int u = *it;
-        double* m = &mass[static_cast<size_t>(u) * H];
-        bool any = false;
-        for (int b = bucket[u]; b < H; ++b) any = any || m[b] != 0;
-        if (!any) continue;
-        hops.clear();
-        for (int l : topo_.out_links(u)) {
-          const int v = topo_.link(l).dst;
-          if constexpr (kCosts) {
-            const int c = topo_.link_cost(l);
-            if (in_class[v] ? c == dist[u] : (dist[v] >= 0 && dist[v] + c == dist[u] && topo_.forwards(v)))
-              hops.push_back(l);
-          } else if (dist[u] == 1 ? in_class[v] != 0
-                                  : (dist[v] == dist[u] - 1 && topo_.forwards(v) && !in_class[v])) {
-            hops.push_back(l);
-          }
-        }
-        // The class's |C| members share the arrivals at their common
-        // neighbours equally (the class key makes their wiring identical), so
-        // each link into a member carries 1/k of them.
-        double inv = 1.0 / hops.size();
-        for (int l : hops) {
-          int v = topo_.link(l).dst;
-          double* mv = &mass[static_cast<size_t>(v) * H];
-          for (int b = bucket[u]; b < H; ++b) {
-            if (m[b] == 0) continue;
-            double f = m[b] * inv;
-            auto& lg = load[group(b)];
-            if (lg.empty()) lg.assign(L, 0.0);
-            lg[l] += f;
-            if (!in_class[v]) mv[b] += f;
-          }
-        }
-      }
-      for (int d : cls) in_class[d] = 0;
+  std::vector<char> in_class;
+  std::vector<double> mass;  // [node][bucket] flow mass waiting to move on
+  int H = 1;                 // buckets of the class being spread
+
+  AllToAllLoad(const Topology& t, const std::vector<int>& e)
+      : topo(t), eps(e), N(t.num_nodes()), L(t.num_links()), in_class(size_t(t.num_nodes()), 0) {}
+  const std::vector<int>& bucket(bool costs) const { return costs ? rank : dist; }
+  int group(bool costs, int b) const { return costs ? rank_group[b] : b; }
+};
+
+// The distance buckets of one class's search: hop distances (unit costs) or
+// the ranks of the distinct path costs.
+template <bool kCosts>
+void bucket_distances(AllToAllLoad& a) {
+  if constexpr (!kCosts) {
+    a.H = a.order.empty() ? 1 : a.dist[a.order.back()] + 1;
+    if (static_cast<int>(a.load.size()) < a.H) {
+      a.load.resize(a.H);
+      a.members.resize(a.H, 0.0);
     }
-  };
-  if (costs) spread(std::true_type{});
-  else spread(std::false_type{});
+  } else {
+    a.rank.assign(static_cast<size_t>(a.N), -1);
+    a.rank_dist.clear();
+    for (int u : a.order) {
+      if (a.rank_dist.empty() || a.rank_dist.back() != a.dist[u]) a.rank_dist.push_back(a.dist[u]);
+      a.rank[u] = static_cast<int>(a.rank_dist.size()) - 1;
+    }
+    a.H = std::max<int>(1, static_cast<int>(a.rank_dist.size()));
+    a.rank_group.assign(static_cast<size_t>(a.H), -1);
+  }
+}
+
+// Injection summed over the class's destinations: a source outside the
+// class sends one flow to each of the |C| members, a member to |C|-1.
+template <bool kCosts>
+void inject_class(AllToAllLoad& a, const std::vector<int>& cls) {
+  const double C = static_cast<double>(cls.size());
+  const std::vector<int>& bucket = a.bucket(kCosts);
+  const int H = a.H;
+  for (int u : a.eps) {
+    double x = C - (a.in_class[u] ? 1.0 : 0.0);
+    if (x <= 0) continue;
+    if (a.dist[u] < 0)
+      throw ConfigError("all_to_all: '" + a.topo.node(u).name + "' cannot reach '" + a.topo.node(cls[0]).name + "'");
+    const int b = bucket[u];
+    if constexpr (kCosts) {
+      if (a.rank_group[b] < 0) {
+        auto it = a.group_of.find(a.dist[u]);
+        if (it == a.group_of.end()) {
+          it = a.group_of.emplace(a.dist[u], static_cast<int>(a.load.size())).first;
+          a.load.emplace_back();
+          a.members.push_back(0.0);
+        }
+        a.rank_group[b] = it->second;
+      }
+    }
+    a.mass[static_cast<size_t>(u) * H + b] += x;
+    a.members[a.group(kCosts, b)] += x;
+  }
+}
+
+// Farthest nodes first: each splits what it holds evenly over its next
+// hops (ECMP), bucket by bucket. A next hop is a link whose cost plus the
+// next node's distance is this node's distance; into the class, its cost
+// alone (the members are the destination, distance 0).
+template <bool kCosts>
+void propagate_class(AllToAllLoad& a) {
+  const Topology& topo = a.topo;
+  const std::vector<int>& bucket = a.bucket(kCosts);
+  const std::vector<int>& dist = a.dist;
+  const int H = a.H;
+  for (auto it = a.order.rbegin(); it != a.order.rend(); ++it) {
+    int u = *it;
+    double* m = &a.mass[static_cast<size_t>(u) * H];
+    bool any = false;
+    for (int b = bucket[u]; b < H; ++b) any = any || m[b] != 0;
+    if (!any) continue;
+    a.hops.clear();
+    for (int l : topo.out_links(u)) {
+      const int v = topo.link(l).dst;
+      if constexpr (kCosts) {
+        const int c = topo.link_cost(l);
+        if (a.in_class[v] ? c == dist[u] : (dist[v] >= 0 && dist[v] + c == dist[u] && topo.forwards(v)))
+          a.hops.push_back(l);
+      } else if (dist[u] == 1 ? a.in_class[v] != 0
+                              : (dist[v] == dist[u] - 1 && topo.forwards(v) && !a.in_class[v])) {
+        a.hops.push_back(l);
+      }
+    }
+    // The class's |C| members share the arrivals at their common
+    // neighbours equally (the class key makes their wiring identical), so
+    // each link into a member carries 1/k of them.
+    double inv = 1.0 / a.hops.size();
+    for (int l : a.hops) {
+      int v = topo.link(l).dst;
+      double* mv = &a.mass[static_cast<size_t>(v) * H];
+      for (int b = bucket[u]; b < H; ++b) {
+        if (m[b] == 0) continue;
+        double f = m[b] * inv;
+        auto& lg = a.load[a.group(kCosts, b)];
+        if (lg.empty()) lg.assign(a.L, 0.0);
+        lg[l] += f;
+        if (!a.in_class[v]) mv[b] += f;
+      }
+    }
+  }
+}
+
+// Every source's flows to the class `cls`, spread over the minimum-cost DAG.
+template <bool kCosts>
+void spread_class(AllToAllLoad& a, const std::vector<int>& cls) {
+  for (int d : cls) a.in_class[d] = 1;
+  a.topo.cost_distances_to(cls[0], a.in_class, a.dist, a.order);
+  bucket_distances<kCosts>(a);
+  a.mass.assign(static_cast<size_t>(a.N) * a.H, 0.0);
+  inject_class<kCosts>(a, cls);
+  propagate_class<kCosts>(a);
+  for (int d : cls) a.in_class[d] = 0;
+}
+
+}  // namespace
+
+std::vector<int> FlowModel::add_all_to_all(const std::vector<int>& eps, double bytes, double start_ns) {
+  const std::vector<std::vector<int>> singles = destination_classes(topo_, eps);
+  const bool costs = !topo_.unit_costs();
+  AllToAllLoad a(topo_, eps);
+  for (const auto& cls : singles) {
+    if (costs) spread_class<true>(a, cls);
+    else spread_class<false>(a, cls);
+  }
   std::vector<int> by_cost;  // groups in ascending path cost
   if (costs)
-    for (const auto& kv : group_of) by_cost.push_back(kv.second);
+    for (const auto& kv : a.group_of) by_cost.push_back(kv.second);
   else
-    for (size_t h = 0; h < load.size(); ++h) by_cost.push_back(static_cast<int>(h));
+    for (size_t h = 0; h < a.load.size(); ++h) by_cost.push_back(static_cast<int>(h));
   std::vector<int> ids;
   for (const int h : by_cost) {
-    if (members[size_t(h)] <= 0 || load[size_t(h)].empty()) continue;
+    if (a.members[size_t(h)] <= 0 || a.load[size_t(h)].empty()) continue;
     FlowGroup g;
     double lat = 0;
-    for (int l = 0; l < L; ++l)
-      if (load[size_t(h)][size_t(l)] > 0) {
-        g.links.push_back({l, load[size_t(h)][size_t(l)]});
-        lat += load[size_t(h)][size_t(l)] * topo_.link(l).latency_ns;
+    for (int l = 0; l < a.L; ++l)
+      if (a.load[size_t(h)][size_t(l)] > 0) {
+        g.links.push_back({l, a.load[size_t(h)][size_t(l)]});
+        lat += a.load[size_t(h)][size_t(l)] * topo_.link(l).latency_ns;
       }
-    g.multiplicity = members[size_t(h)];
-    g.latency_ns = lat / members[size_t(h)];
+    g.multiplicity = a.members[size_t(h)];
+    g.latency_ns = lat / a.members[size_t(h)];
     g.bytes = bytes;
     g.start_ns = start_ns;
     ids.push_back(add_group(std::move(g)));
