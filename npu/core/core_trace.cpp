@@ -217,6 +217,152 @@ uint64_t mmad_b_bytes(const Instruction& in) { return (uint64_t(in.k) * in.n * b
 // fp32 (or int32 for int8) accumulators.
 uint64_t mmad_c_bytes(const Instruction& in) { return uint64_t(in.m) * in.n * 4; }
 
+namespace {
+
+// One line's key=value operands in the op's operand order (each key once,
+// each key known, none missing), and the token each came from.
+struct Operands {
+  std::vector<std::string_view> values, tokens;
+};
+
+const OpSpec& find_op(const LineReader& r) {
+  const OpSpec* spec = nullptr;
+  for (const auto& o : op_specs()) {
+    if (r[0] == o.name) spec = &o;
+  }
+  if (!spec) r.fail("unknown op", r[0], known_ops());
+  return *spec;
+}
+
+Operands split_operands(const LineReader& r, const OpSpec& spec) {
+  const std::string form = spec.form;
+  Operands ops;
+  ops.values.resize(spec.operands.size());
+  ops.tokens.resize(spec.operands.size());
+  std::vector<bool> seen(spec.operands.size(), false);
+  for (size_t t = 1; t < r.size(); ++t) {
+    std::string_view tok = r[t];
+    size_t eq = tok.find('=');
+    if (eq == std::string_view::npos || eq == 0) r.fail("operand is not key=value", tok, form);
+    std::string_view key = tok.substr(0, eq);
+    size_t idx = spec.operands.size();
+    for (size_t i = 0; i < spec.operands.size(); ++i) {
+      if (key == spec.operands[i].key) idx = i;
+    }
+    if (idx == spec.operands.size()) {
+      r.fail("unknown operand '" + std::string(key) + "' for " + spec.name, tok, form);
+    }
+    if (seen[idx]) r.fail("duplicate operand '" + std::string(key) + "'", tok, form);
+    seen[idx] = true;
+    ops.values[idx] = tok.substr(eq + 1);
+    ops.tokens[idx] = tok;
+  }
+  for (size_t i = 0; i < spec.operands.size(); ++i) {
+    if (!seen[i]) {
+      r.fail(std::string("missing operand '") + spec.operands[i].key + "' for " + spec.name, r.text(), form);
+    }
+  }
+  return ops;
+}
+
+// Operand i of the line into its instruction field.
+void set_operand(const LineReader& r, const CoreConfig& cfg, const OpSpec& spec, const Operands& ops, size_t i,
+                 Instruction& in) {
+  const std::string form = spec.form;
+  const std::vector<std::string_view>& values = ops.values;
+  const std::vector<std::string_view>& tokens = ops.tokens;
+  auto uint_of = [&](size_t i, const char* what, uint64_t max = UINT64_MAX) {
+    return r.parse_uint(values[i], what, form, IntSyntax::DecimalOrHex, max);
+  };
+  auto positive = [&](size_t i, const char* what, uint64_t max = UINT64_MAX) {
+    uint64_t v = uint_of(i, what, max);
+    if (v == 0) r.fail(std::string(what) + " must be positive", tokens[i], form);
+    return v;
+  };
+  switch (spec.operands[i].kind) {
+    case Kind::Bytes: in.bytes = positive(i, "size"); break;
+    case Kind::OutBytes: in.out_bytes = positive(i, "size"); break;
+    case Kind::GmAddr: in.gm_addr = uint_of(i, "address"); break;
+    case Kind::SrcOff: in.src_off = uint_of(i, "offset"); break;
+    case Kind::Src1Off: in.src1_off = uint_of(i, "offset"); break;
+    case Kind::DstOff: in.dst_off = uint_of(i, "offset"); break;
+    case Kind::M: in.m = uint32_t(positive(i, "m", 1u << 20)); break;
+    case Kind::K: in.k = uint32_t(positive(i, "k", 1u << 20)); break;
+    case Kind::N: in.n = uint32_t(positive(i, "n", 1u << 20)); break;
+    case Kind::DTypeK:
+      if (!parse_dtype(values[i], in.dtype)) r.fail("unknown dtype", tokens[i], form);
+      break;
+    case Kind::A: in.src_off = uint_of(i, "offset"); break;
+    case Kind::B: in.src1_off = uint_of(i, "offset"); break;
+    case Kind::C: in.dst_off = uint_of(i, "offset"); break;
+    case Kind::FlagSrc:
+      if (!parse_pipe(values[i], in.flag_src)) r.fail("unknown pipe", tokens[i], form);
+      break;
+    case Kind::FlagDst:
+      if (!parse_pipe(values[i], in.flag_dst)) r.fail("unknown pipe", tokens[i], form);
+      break;
+    case Kind::Id: in.flag_id = uint32_t(uint_of(i, "flag id", cfg.flag_ids - 1)); break;
+    case Kind::BarrierPipe: {
+      Pipe p;
+      if (values[i] == "all") {
+        in.barrier = kAllPipes;
+      } else if (parse_pipe(values[i], p) && p != Pipe::S) {
+        in.barrier = uint8_t(p);
+      } else {
+        r.fail("unknown barrier pipe", tokens[i], form);
+      }
+      break;
+    }
+    case Kind::Cycles: in.cycles = positive(i, "cycles"); break;
+    case Kind::ExecPipe:
+      if (!parse_pipe(values[i], in.pipe) || in.pipe == Pipe::S) r.fail("unknown pipe", tokens[i], form);
+      break;
+    case Kind::Target: {
+      const std::string_view v = values[i];
+      if (v.size() < 4 || (v.substr(0, 3) != "aic" && v.substr(0, 3) != "aiv")) r.fail("unknown core", tokens[i], form);
+      in.cross_vector = v.substr(0, 3) == "aiv";
+      in.cross_core = uint32_t(r.parse_uint(v.substr(3), "core index", form, IntSyntax::DecimalOrHex, 1u << 20));
+      break;
+    }
+    case Kind::CrossId: in.flag_id = uint32_t(uint_of(i, "cross-core flag id", kCrossFlagIds - 1)); break;
+  }
+}
+
+// Op-specific checks: flags, buffer ranges.
+void check_instruction(const LineReader& r, const CoreConfig& cfg, const OpSpec& spec, const Operands& ops,
+                       Instruction& in) {
+  const std::string form = spec.form;
+  auto token_of = [&](Kind k) {
+    for (size_t i = 0; i < spec.operands.size(); ++i) {
+      if (spec.operands[i].kind == k) return ops.tokens[i];
+    }
+    return r.text();
+  };
+  if (in.op == Op::SetFlag || in.op == Op::WaitFlag) {
+    if (in.flag_src == in.flag_dst) r.fail("flag src and dst pipe are the same", r.text(), form);
+    in.pipe = in.op == Op::SetFlag ? in.flag_src : in.flag_dst;
+  } else if (in.op == Op::Mmad) {
+    check_range(r, cfg, Buffer::L0A, in.src_off, mmad_a_bytes(in), token_of(Kind::A));
+    check_range(r, cfg, Buffer::L0B, in.src1_off, mmad_b_bytes(in), token_of(Kind::B));
+    check_range(r, cfg, Buffer::L0C, in.dst_off, mmad_c_bytes(in), token_of(Kind::C));
+  } else if (in.op != Op::PipeBarrier && in.op != Op::Scalar && in.op != Op::CrossSetFlag &&
+             in.op != Op::CrossWaitFlag) {
+    if (in.src_buf == Buffer::GM || in.dst_buf == Buffer::GM) {
+      if (in.bytes > UINT64_MAX - in.gm_addr) {
+        r.fail("GM range runs past 2^64", token_of(Kind::GmAddr), "address + size <= 2^64");
+      }
+    }
+    if (in.src_buf != Buffer::GM) check_range(r, cfg, in.src_buf, in.src_off, in.bytes, token_of(Kind::SrcOff));
+    if (in.op == Op::Vadd || in.op == Op::Vmul || in.op == Op::Vsub || in.op == Op::Vmax) {
+      check_range(r, cfg, in.src_buf, in.src1_off, in.bytes, token_of(Kind::Src1Off));
+    }
+    const uint64_t dst_bytes = in.op == Op::Vreduce || in.op == Op::Vcast ? in.out_bytes : in.bytes;
+    if (in.dst_buf != Buffer::GM) check_range(r, cfg, in.dst_buf, in.dst_off, dst_bytes, token_of(Kind::DstOff));
+  }
+}
+
+}  // namespace
+
 std::vector<Instruction> read_core_trace(const std::string& path, const CoreConfig& cfg) {
   static const char* kHeader = "npusim-coretrace v1";
   LineReader r(path);
@@ -226,133 +372,16 @@ std::vector<Instruction> read_core_trace(const std::string& path, const CoreConf
   }
   std::vector<Instruction> prog;
   while (r.next()) {
-    const OpSpec* spec = nullptr;
-    for (const auto& o : op_specs()) {
-      if (r[0] == o.name) spec = &o;
-    }
-    if (!spec) r.fail("unknown op", r[0], known_ops());
-    const std::string form = spec->form;
-
-    // key=value tokens, each key once, each key known.
-    std::vector<std::string_view> values(spec->operands.size());
-    std::vector<std::string_view> tokens(spec->operands.size());
-    std::vector<bool> seen(spec->operands.size(), false);
-    for (size_t t = 1; t < r.size(); ++t) {
-      std::string_view tok = r[t];
-      size_t eq = tok.find('=');
-      if (eq == std::string_view::npos || eq == 0) r.fail("operand is not key=value", tok, form);
-      std::string_view key = tok.substr(0, eq);
-      size_t idx = spec->operands.size();
-      for (size_t i = 0; i < spec->operands.size(); ++i) {
-        if (key == spec->operands[i].key) idx = i;
-      }
-      if (idx == spec->operands.size()) {
-        r.fail("unknown operand '" + std::string(key) + "' for " + spec->name, tok, form);
-      }
-      if (seen[idx]) r.fail("duplicate operand '" + std::string(key) + "'", tok, form);
-      seen[idx] = true;
-      values[idx] = tok.substr(eq + 1);
-      tokens[idx] = tok;
-    }
-    for (size_t i = 0; i < spec->operands.size(); ++i) {
-      if (!seen[i]) {
-        r.fail(std::string("missing operand '") + spec->operands[i].key + "' for " + spec->name, r.text(),
-               form);
-      }
-    }
-
+    const OpSpec& spec = find_op(r);
+    const Operands ops = split_operands(r, spec);
     Instruction in;
-    in.op = spec->op;
-    in.pipe = spec->pipe;
+    in.op = spec.op;
+    in.pipe = spec.pipe;
     in.line = r.line_number();
-    in.src_buf = spec->src;
-    in.dst_buf = spec->dst;
-    auto uint_of = [&](size_t i, const char* what, uint64_t max = UINT64_MAX) {
-      return r.parse_uint(values[i], what, form, IntSyntax::DecimalOrHex, max);
-    };
-    auto positive = [&](size_t i, const char* what, uint64_t max = UINT64_MAX) {
-      uint64_t v = uint_of(i, what, max);
-      if (v == 0) r.fail(std::string(what) + " must be positive", tokens[i], form);
-      return v;
-    };
-    for (size_t i = 0; i < spec->operands.size(); ++i) {
-      switch (spec->operands[i].kind) {
-        case Kind::Bytes: in.bytes = positive(i, "size"); break;
-        case Kind::OutBytes: in.out_bytes = positive(i, "size"); break;
-        case Kind::GmAddr: in.gm_addr = uint_of(i, "address"); break;
-        case Kind::SrcOff: in.src_off = uint_of(i, "offset"); break;
-        case Kind::Src1Off: in.src1_off = uint_of(i, "offset"); break;
-        case Kind::DstOff: in.dst_off = uint_of(i, "offset"); break;
-        case Kind::M: in.m = uint32_t(positive(i, "m", 1u << 20)); break;
-        case Kind::K: in.k = uint32_t(positive(i, "k", 1u << 20)); break;
-        case Kind::N: in.n = uint32_t(positive(i, "n", 1u << 20)); break;
-        case Kind::DTypeK:
-          if (!parse_dtype(values[i], in.dtype)) r.fail("unknown dtype", tokens[i], form);
-          break;
-        case Kind::A: in.src_off = uint_of(i, "offset"); break;
-        case Kind::B: in.src1_off = uint_of(i, "offset"); break;
-        case Kind::C: in.dst_off = uint_of(i, "offset"); break;
-        case Kind::FlagSrc:
-          if (!parse_pipe(values[i], in.flag_src)) r.fail("unknown pipe", tokens[i], form);
-          break;
-        case Kind::FlagDst:
-          if (!parse_pipe(values[i], in.flag_dst)) r.fail("unknown pipe", tokens[i], form);
-          break;
-        case Kind::Id: in.flag_id = uint32_t(uint_of(i, "flag id", cfg.flag_ids - 1)); break;
-        case Kind::BarrierPipe: {
-          Pipe p;
-          if (values[i] == "all") {
-            in.barrier = kAllPipes;
-          } else if (parse_pipe(values[i], p) && p != Pipe::S) {
-            in.barrier = uint8_t(p);
-          } else {
-            r.fail("unknown barrier pipe", tokens[i], form);
-          }
-          break;
-        }
-        case Kind::Cycles: in.cycles = positive(i, "cycles"); break;
-        case Kind::ExecPipe:
-          if (!parse_pipe(values[i], in.pipe) || in.pipe == Pipe::S) r.fail("unknown pipe", tokens[i], form);
-          break;
-        case Kind::Target: {
-          const std::string_view v = values[i];
-          if (v.size() < 4 || (v.substr(0, 3) != "aic" && v.substr(0, 3) != "aiv")) r.fail("unknown core", tokens[i], form);
-          in.cross_vector = v.substr(0, 3) == "aiv";
-          in.cross_core = uint32_t(r.parse_uint(v.substr(3), "core index", form, IntSyntax::DecimalOrHex, 1u << 20));
-          break;
-        }
-        case Kind::CrossId: in.flag_id = uint32_t(uint_of(i, "cross-core flag id", kCrossFlagIds - 1)); break;
-      }
-    }
-
-    // Op-specific checks: flags, buffer ranges.
-    auto token_of = [&](Kind k) {
-      for (size_t i = 0; i < spec->operands.size(); ++i) {
-        if (spec->operands[i].kind == k) return tokens[i];
-      }
-      return r.text();
-    };
-    if (in.op == Op::SetFlag || in.op == Op::WaitFlag) {
-      if (in.flag_src == in.flag_dst) r.fail("flag src and dst pipe are the same", r.text(), form);
-      in.pipe = in.op == Op::SetFlag ? in.flag_src : in.flag_dst;
-    } else if (in.op == Op::Mmad) {
-      check_range(r, cfg, Buffer::L0A, in.src_off, mmad_a_bytes(in), token_of(Kind::A));
-      check_range(r, cfg, Buffer::L0B, in.src1_off, mmad_b_bytes(in), token_of(Kind::B));
-      check_range(r, cfg, Buffer::L0C, in.dst_off, mmad_c_bytes(in), token_of(Kind::C));
-    } else if (in.op != Op::PipeBarrier && in.op != Op::Scalar && in.op != Op::CrossSetFlag &&
-               in.op != Op::CrossWaitFlag) {
-      if (in.src_buf == Buffer::GM || in.dst_buf == Buffer::GM) {
-        if (in.bytes > UINT64_MAX - in.gm_addr) {
-          r.fail("GM range runs past 2^64", token_of(Kind::GmAddr), "address + size <= 2^64");
-        }
-      }
-      if (in.src_buf != Buffer::GM) check_range(r, cfg, in.src_buf, in.src_off, in.bytes, token_of(Kind::SrcOff));
-      if (in.op == Op::Vadd || in.op == Op::Vmul || in.op == Op::Vsub || in.op == Op::Vmax) {
-        check_range(r, cfg, in.src_buf, in.src1_off, in.bytes, token_of(Kind::Src1Off));
-      }
-      const uint64_t dst_bytes = in.op == Op::Vreduce || in.op == Op::Vcast ? in.out_bytes : in.bytes;
-      if (in.dst_buf != Buffer::GM) check_range(r, cfg, in.dst_buf, in.dst_off, dst_bytes, token_of(Kind::DstOff));
-    }
+    in.src_buf = spec.src;
+    in.dst_buf = spec.dst;
+    for (size_t i = 0; i < spec.operands.size(); ++i) set_operand(r, cfg, spec, ops, i, in);
+    check_instruction(r, cfg, spec, ops, in);
     prog.push_back(in);
   }
   if (prog.empty()) r.fail_at_end("trace has no instructions", "at least one instruction after the header");
