@@ -52,9 +52,15 @@ void ProtocolChecker::on_command(uint64_t cycle_u, Cmd c, uint32_t pc, uint32_t 
                                                         " command bus already used this cycle");
   bus = cycle;
 
+  check_timing_rules(cycle, c, pc, bg, bank);
+  update_bank_state(cycle, c, pc, bg, bank, row);
+  record_history(cycle, c, pc, bg, bank);
+}
+
+// Timing rules against the history of each scope.
+void ProtocolChecker::check_timing_rules(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank) const {
   const size_t bi = bank_index(pc, bg, bank);
   const size_t gi = static_cast<size_t>(pc) * org_.bank_groups + bg;
-  // Timing rules against the history of each scope.
   for (const TimingRule& r : rules_) {
     if (r.next != c) continue;
     int64_t last = kNever;
@@ -72,31 +78,24 @@ void ProtocolChecker::on_command(uint64_t cycle_u, Cmd c, uint32_t pc, uint32_t 
       case Scope::PseudoChannel: last = pc_hist_[pc][size_t(r.prev)]; break;
     }
     if (last != kNever && cycle - last < r.cycles)
-      fail(cycle_u, c, pc, bg, bank,
+      fail(uint64_t(cycle), c, pc, bg, bank,
            std::string(r.name) + " requires " + std::to_string(r.cycles) + " cycles after " + to_string(r.prev) +
                " (" + to_string(r.scope) + ") at cycle " + std::to_string(last) + ", got " +
                std::to_string(cycle - last));
   }
+}
 
-  // Bank state.
-  BankState& b = banks_[bi];
+// Bank state: open rows, precharge completion, refresh, the data bus.
+void ProtocolChecker::update_bank_state(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank, uint32_t row) {
+  const uint64_t cycle_u = uint64_t(cycle);
+  BankState& b = banks_[bank_index(pc, bg, bank)];
   const size_t first = static_cast<size_t>(pc) * org_.banks_per_pc();
   switch (c) {
     case Cmd::ACT:
       if (b.open) fail(cycle_u, c, pc, bg, bank, "bank already open (row " + std::to_string(b.row) + ")");
       check_precharged(cycle, c, pc, bg, bank, b);
       b.act = cycle;
-      {
-        // Four-activate window.
-        auto& w = faw_[pc];
-        int64_t oldest = w[faw_pos_[pc]];
-        if (oldest != kNever && cycle - oldest < timing_.nFAW)
-          fail(cycle_u, c, pc, bg, bank,
-               "tFAW requires " + std::to_string(timing_.nFAW) + " cycles for five ACTs; the fourth-last was at cycle " +
-                   std::to_string(oldest));
-        w[faw_pos_[pc]] = cycle;
-        faw_pos_[pc] = (faw_pos_[pc] + 1) % 4;
-      }
+      check_faw(cycle, c, pc, bg, bank);
       b.open = true;
       b.row = row;
       break;
@@ -126,37 +125,55 @@ void ProtocolChecker::on_command(uint64_t cycle_u, Cmd c, uint32_t pc, uint32_t 
       if (b.open) fail(cycle_u, c, pc, bg, bank, "REFpb to an open bank");
       check_precharged(cycle, c, pc, bg, bank, b);
       break;
-    default: {  // column commands
-      if (!b.open) fail(cycle_u, c, pc, bg, bank, "column command to a closed bank");
-      if (b.row != row)
-        fail(cycle_u, c, pc, bg, bank,
-             "column command for row " + std::to_string(row) + " but row " + std::to_string(b.row) + " is open");
-      const bool write = is_write(c);
-      const int64_t start = cycle + (write ? timing_.nCWL : timing_.nCL);
-      if (start < data_busy_until_[pc])
-        fail(cycle_u, c, pc, bg, bank,
-             "data burst at cycle " + std::to_string(start) + " overlaps the previous burst ending at cycle " +
-                 std::to_string(data_busy_until_[pc]));
-      data_busy_until_[pc] = start + n_bl_;
-      data_last_write_[pc] = write;
-      if (c == Cmd::RDA || c == Cmd::WRA) {
-        // Auto-precharge starts after tRTP (read) or write recovery, but not
-        // before the row has been open tRAS.
-        const int64_t after = write ? cycle + timing_.nCWL + n_bl_ + timing_.nWR : cycle + timing_.nRTP;
-        b.precharged = std::max(after, b.act + timing_.nRAS) + timing_.nRP;
-        b.open = false;
-      }
-      break;
-    }
+    default: column_command(cycle, c, pc, bg, bank, row, b); break;
   }
+}
 
-  // Record history at each scope (all-bank commands mark every bank).
+// Four-activate window.
+void ProtocolChecker::check_faw(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank) {
+  auto& w = faw_[pc];
+  int64_t oldest = w[faw_pos_[pc]];
+  if (oldest != kNever && cycle - oldest < timing_.nFAW)
+    fail(uint64_t(cycle), c, pc, bg, bank,
+         "tFAW requires " + std::to_string(timing_.nFAW) + " cycles for five ACTs; the fourth-last was at cycle " +
+             std::to_string(oldest));
+  w[faw_pos_[pc]] = cycle;
+  faw_pos_[pc] = (faw_pos_[pc] + 1) % 4;
+}
+
+void ProtocolChecker::column_command(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank, uint32_t row,
+                                     BankState& b) {
+  const uint64_t cycle_u = uint64_t(cycle);
+  if (!b.open) fail(cycle_u, c, pc, bg, bank, "column command to a closed bank");
+  if (b.row != row)
+    fail(cycle_u, c, pc, bg, bank,
+         "column command for row " + std::to_string(row) + " but row " + std::to_string(b.row) + " is open");
+  const bool write = is_write(c);
+  const int64_t start = cycle + (write ? timing_.nCWL : timing_.nCL);
+  if (start < data_busy_until_[pc])
+    fail(cycle_u, c, pc, bg, bank,
+         "data burst at cycle " + std::to_string(start) + " overlaps the previous burst ending at cycle " +
+             std::to_string(data_busy_until_[pc]));
+  data_busy_until_[pc] = start + n_bl_;
+  data_last_write_[pc] = write;
+  if (c == Cmd::RDA || c == Cmd::WRA) {
+    // Auto-precharge starts after tRTP (read) or write recovery, but not
+    // before the row has been open tRAS.
+    const int64_t after = write ? cycle + timing_.nCWL + n_bl_ + timing_.nWR : cycle + timing_.nRTP;
+    b.precharged = std::max(after, b.act + timing_.nRAS) + timing_.nRP;
+    b.open = false;
+  }
+}
+
+// Record history at each scope (all-bank commands mark every bank).
+void ProtocolChecker::record_history(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank) {
+  const size_t first = static_cast<size_t>(pc) * org_.banks_per_pc();
   if (c == Cmd::PREA || c == Cmd::REFab) {
     for (int k = 0; k < org_.banks_per_pc(); ++k) bank_hist_[first + k][size_t(c)] = cycle;
   } else {
-    bank_hist_[bi][size_t(c)] = cycle;
+    bank_hist_[bank_index(pc, bg, bank)][size_t(c)] = cycle;
   }
-  bg_hist_[gi][size_t(c)] = cycle;
+  bg_hist_[static_cast<size_t>(pc) * org_.bank_groups + bg][size_t(c)] = cycle;
   pc_hist_[pc][size_t(c)] = cycle;
 }
 

@@ -44,6 +44,14 @@ class ProtocolChecker {
     int64_t precharged = kNever;
   };
   void check_precharged(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank, const BankState& b) const;
+  // on_command's checks, in order: timing rules, then bank state (ACT's
+  // four-activate window, column commands' open row and data bus), then the
+  // command joins each scope's history.
+  void check_timing_rules(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank) const;
+  void update_bank_state(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank, uint32_t row);
+  void check_faw(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank);
+  void column_command(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank, uint32_t row, BankState& b);
+  void record_history(int64_t cycle, Cmd c, uint32_t pc, uint32_t bg, uint32_t bank);
   std::vector<int64_t> last_refab_;  // per pseudo-channel
   std::vector<BankState> banks_;
   std::vector<std::array<int64_t, 4>> faw_;  // last four ACT cycles per pseudo-channel
