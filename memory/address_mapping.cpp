@@ -28,6 +28,22 @@ const char* token_of(AddrField f) {
   return "?";
 }
 
+// Field tokens separated by '_', ',' or ' '.
+std::vector<std::string> split_tokens(const std::string& spec) {
+  std::vector<std::string> tokens;
+  std::string cur;
+  for (char c : spec) {
+    if (c == '_' || c == ',' || c == ' ') {
+      if (!cur.empty()) tokens.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) tokens.push_back(cur);
+  return tokens;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> AddressMapping::named_schemes() {
@@ -51,19 +67,7 @@ AddressMapping AddressMapping::build(const HbmOrg& org, const std::string& spec_
   for (const auto& [name, exp] : named_schemes())
     if (name == spec) spec = exp;
 
-  std::vector<std::string> tokens;
-  {
-    std::string cur;
-    for (char c : spec) {
-      if (c == '_' || c == ',' || c == ' ') {
-        if (!cur.empty()) tokens.push_back(cur);
-        cur.clear();
-      } else {
-        cur += c;
-      }
-    }
-    if (!cur.empty()) tokens.push_back(cur);
-  }
+  std::vector<std::string> tokens = split_tokens(spec);
   // A trailing "xor" hashes bank and bank group with the low row bits
   // (permutation-based interleaving): concurrent streams that sit in
   // different rows then mostly land in different banks instead of
@@ -113,27 +117,37 @@ AddressMapping AddressMapping::build(const HbmOrg& org, const std::string& spec_
     m.mod_stacks_ = uint32_t(org.stacks);
     m.stack_unit_bits_ = m.offset_bits_ + log2u(org.channels_per_stack);
   }
+  unsigned addr_bit = m.offset_bits_;
+  m.segs_ = place_fields(tokens, width, &addr_bit, spec_in, path, expected);
+  m.total_bits_ = addr_bit;
+  return m;
+}
+
+std::vector<AddressMapping::Segment> AddressMapping::place_fields(const std::vector<std::string>& tokens,
+                                                                 const FieldWidths& width, unsigned* addr_bit_io,
+                                                                 const std::string& spec, const std::string& path,
+                                                                 const std::string& expected) {
   // Walk tokens LSB first so explicit counts take the low bits of a field.
   std::array<unsigned, static_cast<size_t>(AddrField::kCount)> used{};
-  unsigned addr_bit = m.offset_bits_;
+  unsigned addr_bit = *addr_bit_io;
   std::vector<Segment> segs;
   for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) {
     const std::string& t = *it;
     const FieldName* fn = nullptr;
     for (const auto& n : kFields)
       if (t.compare(0, 2, n.token) == 0) fn = &n;
-    if (!fn) throw ConfigError(path + ": unknown field token '" + t + "' in '" + spec_in + "'; expected " + expected);
+    if (!fn) throw ConfigError(path + ": unknown field token '" + t + "' in '" + spec + "'; expected " + expected);
     size_t fi = static_cast<size_t>(fn->field);
     unsigned remaining = width[fi] - used[fi];
     unsigned w = remaining;
     if (t.size() == 2 && used[fi] > 0)
-      throw ConfigError(path + ": field '" + std::string(fn->token) + "' appears twice in '" + spec_in +
+      throw ConfigError(path + ": field '" + std::string(fn->token) + "' appears twice in '" + spec +
                         "' without bit counts; expected each field once, or split with counts (co2 ... co3)");
     if (t.size() > 2) {
       std::string num = t.substr(2);
       for (char c : num)
         if (c < '0' || c > '9')
-          throw ConfigError(path + ": bad bit count in token '" + t + "' of '" + spec_in + "'; expected " + expected);
+          throw ConfigError(path + ": bad bit count in token '" + t + "' of '" + spec + "'; expected " + expected);
       w = static_cast<unsigned>(std::stoul(num));
       if (w > remaining)
         throw ConfigError(path + ": token '" + t + "' asks for " + std::to_string(w) + " bits but field '" +
@@ -147,13 +161,12 @@ AddressMapping AddressMapping::build(const HbmOrg& org, const std::string& spec_
   for (size_t f = 0; f < width.size(); ++f) {
     if (used[f] != width[f])
       throw ConfigError(path + ": field '" + token_of(AddrField(f)) + "' needs " + std::to_string(width[f]) +
-                        " bits for this organisation but the mapping '" + spec_in + "' gives " +
+                        " bits for this organisation but the mapping '" + spec + "' gives " +
                         std::to_string(used[f]) + "; expected " + expected);
   }
   if (addr_bit > 63) throw ConfigError(path + ": address needs " + std::to_string(addr_bit) + " bits (> 63)");
-  m.segs_ = std::move(segs);
-  m.total_bits_ = addr_bit;
-  return m;
+  *addr_bit_io = addr_bit;
+  return segs;
 }
 
 DramAddr AddressMapping::decode(uint64_t addr) const {

@@ -4,6 +4,7 @@
 // the burst offset, so consecutive bursts spread over channels. A token may
 // carry a bit count ("co2") to split a field across the address.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,6 +42,12 @@ class AddressMapping {
     AddrField field;
     uint8_t addr_shift, width, field_shift;
   };
+  using FieldWidths = std::array<unsigned, static_cast<size_t>(AddrField::kCount)>;
+  // Lays the tokens' fields out LSB first from bit `*addr_bit` (advanced past
+  // them), checking each field gets exactly its width.
+  static std::vector<Segment> place_fields(const std::vector<std::string>& tokens, const FieldWidths& width,
+                                           unsigned* addr_bit, const std::string& spec, const std::string& path,
+                                           const std::string& expected);
   std::vector<Segment> segs_;
   uint32_t offset_bits_ = 0, total_bits_ = 0;
   uint32_t channels_per_stack_ = 1;
