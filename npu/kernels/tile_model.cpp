@@ -27,24 +27,30 @@ bool touches_gm(const Instruction& in) { return in.src_buf == Buffer::GM || in.d
 
 }  // namespace
 
-CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>& program, double gm_bytes_per_cycle) {
-  // Work between flag operations on a pipe is one unit (a stage's loads, a
-  // step's L0 copies, one mmad, a tile's fixpipe): first[] / last[] hold the
-  // first and last unit, units[] their count.
+namespace {
+
+// Work between flag operations on a pipe is one unit (a stage's loads, a
+// step's L0 copies, one mmad, a tile's fixpipe): first[] / last[] hold the
+// first and last unit, units[] their count.
+struct PipeUnits {
   double busy[kNumPipes] = {}, first[kNumPipes] = {}, last[kNumPipes] = {}, cur[kNumPipes] = {};
   uint64_t units[kNumPipes] = {}, gm_ops[kNumPipes] = {};
   uint32_t fix_to_m_ids = 0;  // bit set of FIX->M flag ids
-  auto close_unit = [&](int p) {
+  void close_unit(int p) {
     if (cur[p] <= 0) return;
     if (units[p]++ == 0) first[p] = cur[p];
     last[p] = cur[p];
     cur[p] = 0;
-  };
+  }
+};
+
+PipeUnits pipe_units(const CoreConfig& cfg, const std::vector<Instruction>& program, double gm_bytes_per_cycle) {
+  PipeUnits u;
   for (const Instruction& in : program) {
     const int p = int(in.pipe);
     if (in.op == Op::SetFlag || in.op == Op::WaitFlag) {
-      close_unit(p);
-      if (in.flag_src == Pipe::FIX && in.flag_dst == Pipe::M && in.flag_id < 32) fix_to_m_ids |= 1u << in.flag_id;
+      u.close_unit(p);
+      if (in.flag_src == Pipe::FIX && in.flag_dst == Pipe::M && in.flag_id < 32) u.fix_to_m_ids |= 1u << in.flag_id;
       continue;
     }
     if (in.op == Op::PipeBarrier) continue;
@@ -54,24 +60,57 @@ CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>
                          : in.op == Op::FixpipeL0cToGm ? cfg.fix_bytes_per_cycle
                                                        : cfg.mte2_bytes_per_cycle;
       d = double(cfg.gm_latency_cycles) + std::ceil(double(in.bytes) / std::min(own, gm_bytes_per_cycle));
-      ++gm_ops[p];
+      ++u.gm_ops[p];
     } else {
       d = double(duration(cfg, in));
     }
-    busy[p] += d;
-    cur[p] += d;
+    u.busy[p] += d;
+    u.cur[p] += d;
   }
-  for (int p = 0; p < kNumPipes; ++p) close_unit(p);
+  for (int p = 0; p < kNumPipes; ++p) u.close_unit(p);
+  return u;
+}
 
+// Fill: the first unit of every pipe upstream of the critical one must
+// pass before it starts. Drain: after the critical pipe's last unit, the
+// downstream pipes still do that unit's share of their work; the largest
+// share is on the path, the others add only their last unit (they overlap
+// it except at its ends).
+struct FillDrain {
+  double fill = 0, drain = 0;
+};
+FillDrain fill_and_drain(const PipeUnits& u, int crit, bool folded_fix) {
+  const int rank = stage_of(Pipe(crit));
+  double fill = 0, drain_sum = 0, drain_max = 0, drain_max_last = 0;
+  for (int p = 0; p < kNumPipes; ++p) {
+    const int r = stage_of(Pipe(p));
+    if (r < 0 || u.units[p] == 0) continue;
+    if (r < rank) fill += u.first[p];
+    if (r > rank && !(folded_fix && Pipe(p) == Pipe::FIX)) {
+      const double share = std::max(u.busy[p] / double(u.units[crit]), u.last[p]);
+      drain_sum += u.last[p];
+      if (share - u.last[p] > drain_max - drain_max_last) {
+        drain_max = share;
+        drain_max_last = u.last[p];
+      }
+    }
+  }
+  return {fill, drain_sum - drain_max_last + drain_max};
+}
+
+}  // namespace
+
+CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>& program, double gm_bytes_per_cycle) {
+  const PipeUnits u = pipe_units(cfg, program, gm_bytes_per_cycle);
   CoreEstimate e;
-  std::copy(busy, busy + kNumPipes, e.busy);
-  const bool serial_mfix = units[int(Pipe::FIX)] > 0 && __builtin_popcount(fix_to_m_ids) == 1;
+  std::copy(u.busy, u.busy + kNumPipes, e.busy);
+  const bool serial_mfix = u.units[int(Pipe::FIX)] > 0 && __builtin_popcount(u.fix_to_m_ids) == 1;
   int crit = -1;
   double crit_busy = 0;
   for (int p = 0; p < kNumPipes; ++p) {
     if (stage_of(Pipe(p)) < 0) continue;
-    double b = busy[p];
-    if (serial_mfix && Pipe(p) == Pipe::M) b += busy[int(Pipe::FIX)];
+    double b = u.busy[p];
+    if (serial_mfix && Pipe(p) == Pipe::M) b += u.busy[int(Pipe::FIX)];
     if (b > crit_busy) {
       crit_busy = b;
       crit = p;
@@ -84,31 +123,11 @@ CoreEstimate estimate_core(const CoreConfig& cfg, const std::vector<Instruction>
     e.critical_pipe = "issue";
     return e;
   }
-  // Fill: the first unit of every pipe upstream of the critical one must
-  // pass before it starts. Drain: after the critical pipe's last unit, the
-  // downstream pipes still do that unit's share of their work; the largest
-  // share is on the path, the others add only their last unit (they overlap
-  // it except at its ends).
-  const int rank = stage_of(Pipe(crit));
   const bool folded_fix = serial_mfix && Pipe(crit) == Pipe::M;
-  double fill = 0, drain_sum = 0, drain_max = 0, drain_max_last = 0;
-  for (int p = 0; p < kNumPipes; ++p) {
-    const int r = stage_of(Pipe(p));
-    if (r < 0 || units[p] == 0) continue;
-    if (r < rank) fill += first[p];
-    if (r > rank && !(folded_fix && Pipe(p) == Pipe::FIX)) {
-      const double share = std::max(busy[p] / double(units[crit]), last[p]);
-      drain_sum += last[p];
-      if (share - last[p] > drain_max - drain_max_last) {
-        drain_max = share;
-        drain_max_last = last[p];
-      }
-    }
-  }
-  const double drain = drain_sum - drain_max_last + drain_max;
-  e.fill_drain = fill + drain;
-  e.latency = e.fill_drain + double(gm_ops[crit]) * cfg.gm_latency_cycles;
-  e.cycles = crit_busy + fill + drain;
+  const FillDrain fd = fill_and_drain(u, crit, folded_fix);
+  e.fill_drain = fd.fill + fd.drain;
+  e.latency = e.fill_drain + double(u.gm_ops[crit]) * cfg.gm_latency_cycles;
+  e.cycles = crit_busy + fd.fill + fd.drain;
   e.critical_pipe = folded_fix ? "M+FIX" : to_string(Pipe(crit));
   return e;
 }
