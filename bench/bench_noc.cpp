@@ -51,7 +51,7 @@ int sc_main(int argc, char* argv[]) {
   for (const Case& c : cases) {
     PacketParams p = defaults_of<PacketParams>();
     TrafficParams tp = defaults_of<TrafficParams>();
-    tp.pattern = c.pattern;
+    tp.pattern = parse_enum<TrafficPattern>(c.pattern, "pattern");
     tp.rate = c.rate;
     tp.measure_cycles = c.measure_cycles;
     tp.warmup_cycles = std::max(c.measure_cycles / 4, 2000);  // longer than the Clos latency (~1 us)

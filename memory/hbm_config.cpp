@@ -68,15 +68,13 @@ const Schema& HbmController::schema() {
   static const Schema s = [] {
     Schema s("hbm_controller", "Memory controller policy (one controller per channel)");
     SchemaBuilder<HbmController>(s)
-        .choice(&HbmController::page_policy, "page_policy", "open",
+        .choice(&HbmController::page_policy, "page_policy", PagePolicy::Open,
                 "open: rows stay open until a conflict or refresh; closed: every column command "
-                "auto-precharges unless a queued request hits the same row",
-                {"open", "closed"})
-        .choice(&HbmController::scheduler, "scheduler", "frfcfs",
-                "frfcfs: row hits first, then oldest; fcfs: oldest request first", {"frfcfs", "fcfs"})
-        .choice(&HbmController::refresh, "refresh", "all_bank",
-                "all_bank: REFab every nREFI; per_bank: REFpb every nREFIpb round-robin; off",
-                {"all_bank", "per_bank", "off"})
+                "auto-precharges unless a queued request hits the same row")
+        .choice(&HbmController::scheduler, "scheduler", SchedulerPolicy::FrFcfs,
+                "frfcfs: row hits first, then oldest; fcfs: oldest request first")
+        .choice(&HbmController::refresh, "refresh", RefreshMode::AllBank,
+                "all_bank: REFab every nREFI; per_bank: REFpb every nREFIpb round-robin; off")
         .param(&HbmController::address_mapping, "address_mapping", "", std::string("ro_ba_co_bg_pc_ch"),
                "Address bits from MSB to LSB as field tokens (ro ba bg co pc ch st), '_'-separated; "
                "a token with a count (co3) takes that many low bits of the field. Or a named scheme.")
@@ -123,11 +121,9 @@ const Schema& MemoryConfig::schema() {
     Schema s("memory", "An HBM memory system");
     SchemaBuilder<MemoryConfig>(s)
         .param(&MemoryConfig::name, "name", "", std::string("hbm3"), "Name shown in tables and stats")
-        .choice(&MemoryConfig::standard, "standard", "HBM3", "DRAM standard family",
-                {"HBM2", "HBM2E", "HBM3", "HBM3E", "HBM4", "custom"})
-        .choice(&MemoryConfig::fidelity, "fidelity", "cycle",
-                "cycle: bank state machines and JEDEC timing; fast: latency + bandwidth queues",
-                {"cycle", "fast"})
+        .choice(&MemoryConfig::standard, "standard", DramStandard::HBM3, "DRAM standard family")
+        .choice(&MemoryConfig::fidelity, "fidelity", MemoryFidelity::Cycle,
+                "cycle: bank state machines and JEDEC timing; fast: latency + bandwidth queues")
         .param(&MemoryConfig::source, "source", "", std::string(""),
                "Where the numbers come from (V vendor, P paper, R report, E estimate)")
         .param(&MemoryConfig::protocol_checker, "protocol_checker", "", false,
@@ -177,10 +173,10 @@ void MemoryConfig::validate(const std::string& path) const {
                       std::to_string(controller.write_high_watermark) + ")");
   if (timing.nRC < timing.nRAS)
     throw ConfigError(join_path(path, "timing.nRC") + ": expected >= nRAS (" + std::to_string(timing.nRAS) + ")");
-  if (controller.refresh == "all_bank" && timing.nREFI <= timing.nRFC)
+  if (controller.refresh == RefreshMode::AllBank && timing.nREFI <= timing.nRFC)
     throw ConfigError(join_path(path, "timing.nREFI") + ": expected > nRFC (" + std::to_string(timing.nRFC) +
                       ") when refresh is all_bank");
-  if (controller.refresh == "per_bank" && timing.nREFIpb <= timing.nRREFD)
+  if (controller.refresh == RefreshMode::PerBank && timing.nREFIpb <= timing.nRREFD)
     throw ConfigError(join_path(path, "timing.nREFIpb") + ": expected > nRREFD when refresh is per_bank");
   // Throws ConfigError naming controller.address_mapping if malformed.
   AddressMapping::build(org, controller.address_mapping, join_path(path, "controller.address_mapping"));

@@ -9,6 +9,13 @@
 
 namespace npusim::memory {
 
+NPUSIM_ENUM(DramStandard, (HBM2, "HBM2"), (HBM2E, "HBM2E"), (HBM3, "HBM3"), (HBM3E, "HBM3E"), (HBM4, "HBM4"),
+            (Custom, "custom"));
+NPUSIM_ENUM(MemoryFidelity, (Cycle, "cycle"), (Fast, "fast"));
+NPUSIM_ENUM(PagePolicy, (Open, "open"), (Closed, "closed"));
+NPUSIM_ENUM(SchedulerPolicy, (FrFcfs, "frfcfs"), (Fcfs, "fcfs"));
+NPUSIM_ENUM(RefreshMode, (AllBank, "all_bank"), (PerBank, "per_bank"), (Off, "off"));
+
 struct HbmOrg {
   int stacks, channels_per_stack, pseudo_channels, bank_groups, banks_per_group;
   int rows, columns, dq_bits, burst_length;
@@ -40,7 +47,10 @@ struct HbmTiming {
 };
 
 struct HbmController {
-  std::string page_policy, scheduler, refresh, address_mapping;
+  PagePolicy page_policy;
+  SchedulerPolicy scheduler;
+  RefreshMode refresh;
+  std::string address_mapping;
   int read_queue, write_queue, row_hit_cap, frontend_latency, backend_latency;
   bool refresh_stagger;
   double write_high_watermark, write_low_watermark;
@@ -53,7 +63,10 @@ struct FastMemoryParams {
 };
 
 struct MemoryConfig {
-  std::string name, standard, fidelity, source;
+  std::string name;
+  DramStandard standard;
+  MemoryFidelity fidelity;
+  std::string source;
   bool protocol_checker;
   HbmOrg org;
   HbmTiming timing;

@@ -12,71 +12,74 @@ namespace {
 
 // Organisation per standard (JEDEC, V; see ../shared/reference/hardware.md).
 struct OrgRow {
-  const char* standard;
+  DramStandard standard;
   int channels_per_stack, pseudo_channels, bank_groups, banks_per_group, columns, dq_bits, burst_length;
   int beats_per_clock;
 };
 constexpr OrgRow kOrgs[] = {
     // HBM2/2E pseudo-channel mode: 16 x 64-bit per stack, BL4, DDR; 1 KB page.
-    {"HBM2", 8, 2, 4, 4, 128, 64, 4, 2},
-    {"HBM2E", 8, 2, 4, 4, 128, 64, 4, 2},
+    {DramStandard::HBM2, 8, 2, 4, 4, 128, 64, 4, 2},
+    {DramStandard::HBM2E, 8, 2, 4, 4, 128, 64, 4, 2},
     // HBM3/3E: 16 channels x 2 pseudo-channels x 32 bit, BL8, 4 beats per CK; 1 KB page.
-    {"HBM3", 16, 2, 4, 4, 256, 32, 8, 4},
-    {"HBM3E", 16, 2, 4, 4, 256, 32, 8, 4},
+    {DramStandard::HBM3, 16, 2, 4, 4, 256, 32, 8, 4},
+    {DramStandard::HBM3E, 16, 2, 4, 4, 256, 32, 8, 4},
     // HBM4: 32 channels x 2 pseudo-channels x 32 bit (2048-bit stack).
-    {"HBM4", 32, 2, 4, 4, 256, 32, 8, 4},
+    {DramStandard::HBM4, 32, 2, 4, 4, 256, 32, 8, 4},
 };
 
 // Core timings in ns (E: typical JEDEC-class values; HBM2 from DRAMSim3's
 // HBM2_8Gb_x128.ini at tCK = 1 ns). Column/bank-group spacing in tCK.
 struct TimingRow {
-  const char* standard;
+  DramStandard standard;
   double CL, RCDRD, RCDWR, RP, RAS, WR, RTP, RRDS, RRDL, FAW, WTRS, WTRL, REFI, RFC, REFIpb, RFCpb, RREFD;
   int CWL, CCDS, CCDL;
 };
 constexpr TimingRow kTimings[] = {
-    {"HBM2", 14, 14, 14, 14, 34, 16, 6, 4, 6, 30, 6, 8, 3900, 260, 243.75, 160, 8, 4, 1, 2},
-    {"HBM2E", 14, 14, 14, 14, 33, 16, 6, 4, 6, 30, 6, 8, 3900, 350, 243.75, 160, 8, 4, 1, 2},
-    {"HBM3", 15, 14, 10, 14, 33, 16, 5, 2.5, 3.75, 16, 2.5, 7.5, 3900, 350, 243.75, 160, 8, 8, 2, 4},
-    {"HBM3E", 15, 14, 10, 14, 33, 16, 5, 2.5, 3.75, 16, 2.5, 7.5, 3900, 350, 243.75, 160, 8, 10, 2, 4},
-    {"HBM4", 15, 14, 10, 14, 33, 16, 5, 2.5, 3.75, 16, 2.5, 7.5, 3900, 350, 243.75, 160, 8, 10, 2, 4},
+    {DramStandard::HBM2, 14, 14, 14, 14, 34, 16, 6, 4, 6, 30, 6, 8, 3900, 260, 243.75, 160, 8, 4, 1, 2},
+    {DramStandard::HBM2E, 14, 14, 14, 14, 33, 16, 6, 4, 6, 30, 6, 8, 3900, 350, 243.75, 160, 8, 4, 1, 2},
+    {DramStandard::HBM3, 15, 14, 10, 14, 33, 16, 5, 2.5, 3.75, 16, 2.5, 7.5, 3900, 350, 243.75, 160, 8, 8, 2, 4},
+    {DramStandard::HBM3E, 15, 14, 10, 14, 33, 16, 5, 2.5, 3.75, 16, 2.5, 7.5, 3900, 350, 243.75, 160, 8, 10, 2, 4},
+    {DramStandard::HBM4, 15, 14, 10, 14, 33, 16, 5, 2.5, 3.75, 16, 2.5, 7.5, 3900, 350, 243.75, 160, 8, 10, 2, 4},
 };
 
 // A memory system: a standard at a data rate, a number of stacks, a capacity.
 struct SystemRow {
   const char* name;
-  const char* standard;
+  DramStandard standard;
   double gbps_per_pin;
   int stacks;
   int rows;  // rows per bank, sized to the capacity (rounded to a power of two)
   const char* source;
 };
 constexpr SystemRow kSystems[] = {
-    {"hbm2", "HBM2", 2.0, 1, 32768, "V: JEDEC HBM2, 2.0 Gb/s, 8 GB stack (256 GB/s). Timing: DRAMSim3 HBM2_8Gb_x128.ini"},
-    {"hbm2e", "HBM2E", 3.2, 1, 65536, "V: JEDEC HBM2E, 3.2 Gb/s, 16 GB stack (410 GB/s). E: timing in ns as HBM2"},
-    {"hbm3", "HBM3", 6.4, 1, 32768, "V: JEDEC HBM3, 6.4 Gb/s, 16 GB stack (819 GB/s). E: timing typical JEDEC-class"},
-    {"hbm3e", "HBM3E", 9.6, 1, 32768,
+    {"hbm2", DramStandard::HBM2, 2.0, 1, 32768,
+     "V: JEDEC HBM2, 2.0 Gb/s, 8 GB stack (256 GB/s). Timing: DRAMSim3 HBM2_8Gb_x128.ini"},
+    {"hbm2e", DramStandard::HBM2E, 3.2, 1, 65536,
+     "V: JEDEC HBM2E, 3.2 Gb/s, 16 GB stack (410 GB/s). E: timing in ns as HBM2"},
+    {"hbm3", DramStandard::HBM3, 6.4, 1, 32768,
+     "V: JEDEC HBM3, 6.4 Gb/s, 16 GB stack (819 GB/s). E: timing typical JEDEC-class"},
+    {"hbm3e", DramStandard::HBM3E, 9.6, 1, 32768,
      "V: HBM3E 9.6 Gb/s per pin (1.23 TB/s per stack; reference range 8-9.8). E: timing as HBM3 in ns"},
-    {"ascend_910b", "HBM2E", 3.2, 4, 65536,
+    {"ascend_910b", DramStandard::HBM2E, 3.2, 4, 65536,
      "R: Ascend 910B, 64 GB HBM2e, 1.6 TB/s (reference/hardware.md). E: 4 stacks x 3.2 Gb/s = 1.64 TB/s"},
-    {"ascend_910c", "HBM2E", 3.2, 8, 65536,
+    {"ascend_910c", DramStandard::HBM2E, 3.2, 8, 65536,
      "V/P: Ascend 910C, 128 GB, 3.2 TB/s (2 dies). E: 8 HBM2E stacks x 3.2 Gb/s = 3.28 TB/s"},
-    {"ascend_950pr", "HBM3", 3.2, 4, 65536,
+    {"ascend_950pr", DramStandard::HBM3, 3.2, 4, 65536,
      "V/R: Ascend 950PR, HiBL 1.0, 128 GB, 1.6 TB/s. E: HiBL organisation not public; modelled as 4 "
      "HBM3-class stacks at 3.2 Gb/s = 1.64 TB/s"},
-    {"ascend_950dt", "HBM3E", 7.8, 4, 65536,
+    {"ascend_950dt", DramStandard::HBM3E, 7.8, 4, 65536,
      "V/R: Ascend 950DT, HiZQ 2.0, 144 GB, 4 TB/s. E: 4 HBM3E-class stacks at 7.8 Gb/s = 3.99 TB/s "
      "(capacity modelled as 128 GB: rows are a power of two)"},
-    {"ascend_960", "HBM3E", 7.8, 8, 65536,
+    {"ascend_960", DramStandard::HBM3E, 7.8, 8, 65536,
      "V/R: Ascend 960, 288 GB; bandwidth unknown. E: '2x 950' = ~8 TB/s: 8 HBM3E-class stacks at "
      "7.8 Gb/s = 7.99 TB/s (9.6 TB/s circulates unsourced)"},
-    {"ascend_970", "HBM4", 7.04, 8, 32768,
+    {"ascend_970", DramStandard::HBM4, 7.04, 8, 32768,
      "V/R: Ascend 970, 288 GB, 14.4 TB/s. E: 8 HBM4-class 2048-bit stacks at 7.04 Gb/s = 14.4 TB/s"},
-    {"nvidia_h100", "HBM3", 5.23, 5, 32768,
+    {"nvidia_h100", DramStandard::HBM3, 5.23, 5, 32768,
      "V: H100 SXM5, 80 GB HBM3, 3.35 TB/s on 5 active stacks (5120-bit bus). E: 5 stacks x 5.23 Gb/s = "
      "3.35 TB/s, 16 GB each; stacks interleave by modulo"},
-    {"nvidia_b200", "HBM3E", 8.0, 8, 32768, "V: B200, 180 GB HBM3e, 8 TB/s. E: 8 stacks x 8.0 Gb/s = 8.19 TB/s"},
-    {"nvidia_gb300", "HBM3E", 8.0, 8, 65536,
+    {"nvidia_b200", DramStandard::HBM3E, 8.0, 8, 32768, "V: B200, 180 GB HBM3e, 8 TB/s. E: 8 stacks x 8.0 Gb/s = 8.19 TB/s"},
+    {"nvidia_gb300", DramStandard::HBM3E, 8.0, 8, 65536,
      "V: GB300, 288 GB HBM3e, 8 TB/s. E: 8 stacks x 8.0 Gb/s = 8.19 TB/s"},
 };
 
@@ -86,9 +89,9 @@ json build(const SystemRow& s) {
   const OrgRow* o = nullptr;
   const TimingRow* t = nullptr;
   for (const auto& r : kOrgs)
-    if (std::string(r.standard) == s.standard) o = &r;
+    if (r.standard == s.standard) o = &r;
   for (const auto& r : kTimings)
-    if (std::string(r.standard) == s.standard) t = &r;
+    if (r.standard == s.standard) t = &r;
   const double tck_ns = o->beats_per_clock / s.gbps_per_pin;  // beats per CK / beats per ns
   const int bl_cycles = o->burst_length / o->beats_per_clock;
   const int cl = cycles(t->CL, tck_ns);
@@ -127,7 +130,7 @@ json build(const SystemRow& s) {
       {"columns", o->columns},      {"dq_bits", o->dq_bits},
       {"burst_length", o->burst_length},
   };
-  json j = {{"name", s.name}, {"standard", s.standard}, {"source", s.source}, {"org", org}, {"timing", timing}};
+  json j = {{"name", s.name}, {"standard", to_string(s.standard)}, {"source", s.source}, {"org", org}, {"timing", timing}};
   // A chip's memory sits behind an L2 that interleaves tens of concurrent
   // streams (one or more per core). Its controllers hash banks with row bits
   // and queue deeper than the JEDEC-part presets' defaults: the deeper

@@ -9,8 +9,8 @@ const Schema& PatternSpec::schema() {
   static const Schema s = [] {
     Schema s("pattern", "A built-in access pattern");
     SchemaBuilder<PatternSpec>(s)
-        .param(&PatternSpec::pattern, "pattern", "", std::string("stream_read"),
-               "stream_read, stream_write, rw_mix, random, bank_conflict or gemm_tile")
+        .choice(&PatternSpec::pattern, "pattern", AccessPattern::StreamRead,
+                "stream_read, stream_write, rw_mix, random, bank_conflict or gemm_tile")
         .param(&PatternSpec::requests, "requests", "request", 20000, "Number of requests", {1, 1e9})
         .param(&PatternSpec::size, "size", "byte", 64, "Bytes per request (power of two)", {1, 4096})
         .param(&PatternSpec::seed, "seed", "", 1, "Random seed", {0, 9e15})
@@ -25,29 +25,33 @@ const Schema& PatternSpec::schema() {
   return s;
 }
 
+namespace {
+const char* pattern_doc(AccessPattern p) {
+  switch (p) {
+    case AccessPattern::StreamRead: return "Sequential reads over the footprint (peak-bandwidth probe)";
+    case AccessPattern::StreamWrite: return "Sequential writes over the footprint";
+    case AccessPattern::RwMix:
+      return "Sequential stream, each request a read with probability read_fraction (default 2/3)";
+    case AccessPattern::Random:
+      return "Uniformly random aligned requests over the footprint (reads unless read_fraction says)";
+    case AccessPattern::BankConflict:
+      return "Strided: every request goes to bank 0 of pseudo-channel 0 of the next channel, a new row each "
+             "time (row-cycle bound)";
+    case AccessPattern::GemmTile:
+      return "GEMM-tile-like: 512-byte tile rows of A and B read with a 16 KiB leading dimension, C tile "
+             "written every 16th tile row";
+  }
+  return "";
+}
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> pattern_list() {
-  return {
-      {"stream_read", "Sequential reads over the footprint (peak-bandwidth probe)"},
-      {"stream_write", "Sequential writes over the footprint"},
-      {"rw_mix", "Sequential stream, each request a read with probability read_fraction (default 2/3)"},
-      {"random", "Uniformly random aligned requests over the footprint (reads unless read_fraction says)"},
-      {"bank_conflict",
-       "Strided: every request goes to bank 0 of pseudo-channel 0 of the next channel, a new row each "
-       "time (row-cycle bound)"},
-      {"gemm_tile",
-       "GEMM-tile-like: 512-byte tile rows of A and B read with a 16 KiB leading dimension, C tile "
-       "written every 16th tile row"},
-  };
+  std::vector<std::pair<std::string, std::string>> v;
+  for (const auto& n : enum_names<AccessPattern>()) v.emplace_back(n.name, pattern_doc(n.value));
+  return v;
 }
 
 MemTrace generate_pattern(const PatternSpec& s, const MemoryConfig& cfg, const AddressMapping& map) {
-  bool known = false;
-  for (const auto& [n, d] : pattern_list()) known = known || n == s.pattern;
-  if (!known) {
-    std::string valid;
-    for (const auto& [n, d] : pattern_list()) valid += (valid.empty() ? "" : ", ") + n;
-    throw ConfigError("job.trace.pattern: unknown pattern '" + s.pattern + "'; expected one of: " + valid);
-  }
   if (s.size & (s.size - 1))
     throw ConfigError("job.trace.size: expected a power of two, got " + std::to_string(s.size));
   const uint64_t size = uint64_t(s.size);
@@ -55,11 +59,11 @@ MemTrace generate_pattern(const PatternSpec& s, const MemoryConfig& cfg, const A
   const uint64_t footprint = std::max<uint64_t>(size, std::min<uint64_t>(uint64_t(s.footprint), capacity)) / size * size;
   std::mt19937_64 rng(uint64_t(s.seed));
   std::uniform_real_distribution<double> u01(0.0, 1.0);
-  const double rf = s.read_fraction >= 0 ? s.read_fraction : s.pattern == "rw_mix" ? 2.0 / 3.0 : 1.0;
+  const double rf = s.read_fraction >= 0 ? s.read_fraction : s.pattern == AccessPattern::RwMix ? 2.0 / 3.0 : 1.0;
 
   MemTrace t;
   t.unit = TimeUnit::Ps;
-  t.source = "pattern:" + s.pattern;
+  t.source = std::string("pattern:") + to_string(s.pattern);
   t.records.reserve(size_t(s.requests));
   const uint64_t n = uint64_t(s.requests);
   // GEMM tile geometry: 512-byte tile rows, 16 KiB leading dimension.
@@ -71,13 +75,14 @@ MemTrace generate_pattern(const PatternSpec& s, const MemoryConfig& cfg, const A
     r.time = i * uint64_t(s.interval_ps);
     r.size = uint32_t(size);
     r.is_write = false;
-    if (s.pattern == "stream_read" || s.pattern == "stream_write" || s.pattern == "rw_mix") {
+    const AccessPattern pat = s.pattern;
+    if (pat == AccessPattern::StreamRead || pat == AccessPattern::StreamWrite || pat == AccessPattern::RwMix) {
       r.addr = (i * size) % footprint;
-      r.is_write = s.pattern == "stream_write" || (s.pattern == "rw_mix" && u01(rng) >= rf);
-    } else if (s.pattern == "random") {
+      r.is_write = pat == AccessPattern::StreamWrite || (pat == AccessPattern::RwMix && u01(rng) >= rf);
+    } else if (pat == AccessPattern::Random) {
       r.addr = std::uniform_int_distribution<uint64_t>(0, footprint / size - 1)(rng) * size;
       r.is_write = u01(rng) >= rf;
-    } else if (s.pattern == "bank_conflict") {
+    } else if (pat == AccessPattern::BankConflict) {
       DramAddr a{};
       a.channel = uint32_t(i % uint64_t(cfg.org.channels()));
       a.row = uint32_t((i / uint64_t(cfg.org.channels())) % uint64_t(cfg.org.rows));

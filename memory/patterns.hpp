@@ -12,8 +12,11 @@
 
 namespace npusim::memory {
 
+NPUSIM_ENUM(AccessPattern, (StreamRead, "stream_read"), (StreamWrite, "stream_write"), (RwMix, "rw_mix"),
+            (Random, "random"), (BankConflict, "bank_conflict"), (GemmTile, "gemm_tile"));
+
 struct PatternSpec {
-  std::string pattern;
+  AccessPattern pattern;
   int64_t requests, size, seed, interval_ps, footprint;
   double read_fraction;  // < 0: the pattern's own default
   static const Schema& schema();
@@ -21,7 +24,7 @@ struct PatternSpec {
 
 // (name, description) of every pattern.
 std::vector<std::pair<std::string, std::string>> pattern_list();
-// Throws ConfigError (path "trace.<key>") for unknown names or bad values.
+// Throws ConfigError (path "trace.<key>") for bad values.
 MemTrace generate_pattern(const PatternSpec& spec, const MemoryConfig& cfg, const AddressMapping& map);
 
 }  // namespace npusim::memory

@@ -28,7 +28,7 @@ ChipSim::ChipSim(sc_core::sc_module_name name, const npu::ChipConfig& cfg, std::
     if (watchdog_ && done()) watchdog_->idle();
   };
   ub_.on_response = [this](tlm::tlm_generic_payload& gp) { on_ub_response(gp); };
-  if (cfg.noc.topology == "mesh") {
+  if (cfg.noc.topology == npu::OnChipTopology::Mesh) {
     mesh_ = std::make_unique<OnChipMesh>(onchip_mesh(cfg));
     net_ = std::make_unique<noc::PacketNetwork>(mesh_->topology, mesh_->params);
     net_->on_message_done = [this](int msg, const noc::Message& m) { mesh_delivered(msg, m); };

@@ -193,7 +193,7 @@ json run_op_job(const json& job, const RunFiles& files) {
     std::vector<CoreProgramSpec> progs;
     for (auto& p : plan.programs)
       progs.push_back(CoreProgramSpec{p.kind == npu::CoreKind::Vector, p.core, p.program});
-    if (mc.fidelity == "cycle")
+    if (mc.fidelity == memory::MemoryFidelity::Cycle)
       mem = std::make_unique<memory::HbmSystem>("mem", mc, root, timeline.enabled() ? &timeline : nullptr);
     else
       mem = std::make_unique<memory::FastMemory>("mem", mc, root);
@@ -202,7 +202,7 @@ json run_op_job(const json& job, const RunFiles& files) {
     ChipSim& sim = *simp;
     sim.mem_socket.bind(mem->socket);
     ubp = std::make_unique<UbEndpoint>("ub", chip.ub_bandwidth_gbps, chip.ub_port.latency_ns,
-                                       chip.ub_port.mode == "loopback", root);
+                                       chip.ub_port.mode == npu::UbPortMode::Loopback, root);
     sim.ub_socket.bind(ubp->socket);
     wdp = std::make_unique<Watchdog>("watchdog", sc_core::sc_time(wd_us, sc_core::SC_US), 4);
     Watchdog& watchdog = *wdp;

@@ -16,8 +16,10 @@ RemoteNpu make_remote_npu(const std::string& name, int k, noc::TlmFabric& fabric
   AddressMap all;
   all.add({"memory", 0, cap, 0});
   n.mux = std::make_unique<TlmCrossbar>((name + "_mux").c_str(), 2, 1, all);
-  if (mc.fidelity == "cycle") n.mem = std::make_unique<memory::HbmSystem>((name + "_mem").c_str(), mc, parent);
-  else n.mem = std::make_unique<memory::FastMemory>((name + "_mem").c_str(), mc, parent);
+  if (mc.fidelity == memory::MemoryFidelity::Cycle)
+    n.mem = std::make_unique<memory::HbmSystem>((name + "_mem").c_str(), mc, parent);
+  else
+    n.mem = std::make_unique<memory::FastMemory>((name + "_mem").c_str(), mc, parent);
   n.route->output(0).bind(n.mux->input(0));
   n.route->output(1).bind(fabric.port(k));
   fabric.memory(k).bind(n.mux->input(1));

@@ -186,7 +186,7 @@ Topology parse_topology_spec(const std::string& spec, double bw, double lat, std
       // The on-chip mesh a chip model uses with chip.noc.topology = "mesh"
       // (its links; routers follow this command's flags).
       npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset(body), "chip");
-      cfg.noc.topology = "mesh";
+      cfg.noc.topology = npu::OnChipTopology::Mesh;
       OnChipMesh m = onchip_mesh(cfg);
       if (source) *source = spec + " (" + m.describe() + ", at " + std::to_string(cfg.clock_ghz) + " GHz)";
       return std::move(m.topology);

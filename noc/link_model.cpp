@@ -1,6 +1,7 @@
 #include "noc/link_model.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace npusim::noc {
 
@@ -23,16 +24,16 @@ const char* kFibreSrc =
 
 std::vector<LinkMedium> make_media() {
   std::vector<LinkMedium> m;
-  m.push_back({"none", 0, 0, 0, 0, 0,
+  m.push_back({LinkMediumKind::None, 0, 0, 0, 0, 0,
                "Adds nothing: the link's latency is the topology's latency_ns (plus link.serdes_ns)",
                "no hardware numbers"});
-  m.push_back({"electrical", kSerdesNs, kFecNs, 0, 4.8, 2.0,
+  m.push_back({LinkMediumKind::Electrical, kSerdesNs, kFecNs, 0, 4.8, 2.0,
                "Short-reach copper (backplane / in-rack cable): host SerDes + FEC + cable propagation",
                std::string(kSerdesSrc) + "; " + kFecSrc +
                    "; copper 4.8 ns/m (E): twinax velocity factor ~0.7 of c (foam-dielectric cables 0.68-0.85, "
                    "R: J. Lux, beowulf.org list, 2012), 1 / (0.7 c) = 4.77 ns/m; reach 2 m (E: passive 112G "
                    "PAM4 copper stays within a rack)"});
-  m.push_back({"optical", kSerdesNs, kFecNs, 100, 4.9, 30.0,
+  m.push_back({LinkMediumKind::Optical, kSerdesNs, kFecNs, 100, 4.9, 30.0,
                "Pluggable optics with DSP retimers (e.g. 400G/800G DR/FR modules): host SerDes + FEC + a DSP "
                "in the module at each end + fibre",
                std::string(kSerdesSrc) + "; " + kFecSrc +
@@ -41,7 +42,7 @@ std::vector<LinkMedium> make_media() {
                    kFibreSrc +
                    "; reach 30 m (E: across the racks of one supernode; CloudMatrix384's 16 racks use 6812 400G "
                    "optical modules, P/R in reference/hardware.md)"});
-  m.push_back({"optical_lpo", kSerdesNs, kFecNs, 4, 4.9, 30.0,
+  m.push_back({LinkMediumKind::OpticalLpo, kSerdesNs, kFecNs, 4, 4.9, 30.0,
                "Linear pluggable optics (LPO): the host SerDes drives the optics through linear drivers and "
                "TIAs, no DSP in the module; otherwise as optical",
                std::string(kSerdesSrc) + "; " + kFecSrc +
@@ -60,20 +61,27 @@ const std::vector<LinkMedium>& link_media() {
 
 std::string link_media_names() {
   std::string s;
-  for (const LinkMedium& m : link_media()) s += (s.empty() ? "" : ", ") + m.name;
+  for (const LinkMedium& m : link_media()) s += std::string(s.empty() ? "" : ", ") + m.name();
   return s;
 }
 
-const LinkMedium& link_medium(const std::string& name, const std::string& key) {
+const LinkMedium& link_medium(LinkMediumKind kind) {
   for (const LinkMedium& m : link_media())
-    if (m.name == name) return m;
-  throw ConfigError(key + ": unknown link medium '" + name + "'; expected one of: " + link_media_names());
+    if (m.kind == kind) return m;
+  throw std::logic_error(std::string("link medium '") + to_string(kind) + "' has no entry in link_media()");
+}
+
+const LinkMedium& link_medium(const std::string& name, const std::string& key) {
+  LinkMediumKind kind;
+  if (!enum_from_string(name, &kind))
+    throw ConfigError(key + ": unknown link medium '" + name + "'; expected one of: " + link_media_names());
+  return link_medium(kind);
 }
 
 json link_media_json() {
   json out = json::object();
   for (const LinkMedium& m : link_media())
-    out[m.name] = {{"serdes_ns", m.serdes_ns},   {"fec_ns", m.fec_ns},         {"module_ns", m.module_ns},
+    out[m.name()] = {{"serdes_ns", m.serdes_ns},   {"fec_ns", m.fec_ns},         {"module_ns", m.module_ns},
                    {"ns_per_m", m.ns_per_m},     {"reach_m", m.reach_m},       {"latency_ns", m.latency_ns(m.reach_m)},
                    {"doc", m.doc},               {"source", m.source}};
   return out;
@@ -81,8 +89,8 @@ json link_media_json() {
 
 LinkTiming link_timing(const Topology& t, int l, const PacketLinkParams& p) {
   const Link& k = t.link(l);
-  // Names were checked where they were set (schema choice, set_link_medium).
-  const LinkMedium& m = link_medium(k.medium.empty() ? p.preset : k.medium, "link.preset");
+  // Link names were checked where they were set (set_link_medium).
+  const LinkMedium& m = k.medium.empty() ? link_medium(p.preset) : link_medium(k.medium, "link.medium");
   const double length = k.length_m >= 0 ? k.length_m : p.length_m >= 0 ? p.length_m : m.reach_m;
   LinkTiming r;
   r.medium_ns = m.latency_ns(length);
@@ -125,7 +133,6 @@ void check_link_params(const PacketLinkParams& l, const PacketisationParams&) {
   if (l.flit_overhead_bytes >= l.flit_bytes)
     throw ConfigError("link.flit_overhead_bytes: must be below link.flit_bytes (" + std::to_string(l.flit_bytes) +
                       ") so a flit carries data, got " + std::to_string(l.flit_overhead_bytes));
-  link_medium(l.preset, "link.preset");
 }
 
 }  // namespace npusim::noc

@@ -30,19 +30,21 @@
 namespace npusim::noc {
 
 struct LinkMedium {
-  std::string name;
+  LinkMediumKind kind;
   double serdes_ns = 0;  // host SerDes PMA/PCS, transmit + receive
   double fec_ns = 0;     // FEC encode + decode (incl. codeword accumulation)
   double module_ns = 0;  // optical module electronics at both ends (DSP retimers or linear drivers)
   double ns_per_m = 0;   // propagation in the medium
   double reach_m = 0;    // typical length when the link gives none
   std::string doc, source;  // what it models; every number's source with V/P/R/E labels
+  const char* name() const { return to_string(kind); }
   double fixed_ns() const { return serdes_ns + fec_ns + module_ns; }
   double latency_ns(double length_m) const { return fixed_ns() + ns_per_m * length_m; }
 };
 
-// The presets: none, electrical, optical, optical_lpo.
+// The presets, one per LinkMediumKind: none, electrical, optical, optical_lpo.
 const std::vector<LinkMedium>& link_media();
+const LinkMedium& link_medium(LinkMediumKind kind);
 // The preset called `name`; ConfigError naming `key` and the choices otherwise.
 const LinkMedium& link_medium(const std::string& name, const std::string& key);
 std::string link_media_names();  // "none, electrical, ..."
@@ -66,8 +68,8 @@ double goodput_factor(const PacketLinkParams& l, const PacketisationParams& pk);
 // goodput_factor() (no medium left on them): the flow model run on it sees
 // the packet model's links. Node ids, link ids, grid and forwarding match.
 Topology flow_view(const Topology& t, const PacketParams& p);
-// ConfigError naming link.flit_overhead_bytes / link.preset when the link
-// parameters cannot work (an overhead that fills the flit, an unknown preset).
+// ConfigError naming link.flit_overhead_bytes when the link parameters
+// cannot work (an overhead that fills the flit).
 void check_link_params(const PacketLinkParams& l, const PacketisationParams& pk);
 // Whether any link names its own medium (then flow results depend on the link model).
 bool has_link_media(const Topology& t);

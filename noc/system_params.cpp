@@ -68,10 +68,9 @@ const Schema& SystemParams::schema() {
         .param(&SystemParams::name, "name", "", std::string(""), "Name shown in results")
         .param(&SystemParams::source, "source", "", std::string(""),
                "Where the numbers come from, with V/P/R/E confidence labels")
-        .choice(&SystemParams::topology, "topology", "two_tier_clos",
+        .choice(&SystemParams::topology, "topology", SystemTopology::TwoTierClos,
                 "two_tier_clos: servers of NPUs, L1 switches per server, L2 sub-planes; single_switch: every NPU "
-                "on one non-blocking switch",
-                {"two_tier_clos", "single_switch"})
+                "on one non-blocking switch")
         .param(&SystemParams::npus, "npus", "", 384, "NPUs in the system", {2, 1 << 20})
         .param(&SystemParams::npus_per_server, "npus_per_server", "", 8,
                "NPUs per server (or cabinet) sharing its L1 switches; the last server may be partial "
@@ -154,7 +153,7 @@ std::vector<SystemParams> make_presets() {
   // keep the schema defaults.
   SystemParams nvl = defaults_of<SystemParams>();
   nvl.name = "nvl72";
-  nvl.topology = "single_switch";
+  nvl.topology = SystemTopology::SingleSwitch;
   nvl.npus = 72;
   nvl.ub.link.bandwidth_gbps = 900.0;
   nvl.ub.link.latency_ns = 150;

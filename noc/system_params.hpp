@@ -26,6 +26,8 @@
 
 namespace npusim::noc {
 
+NPUSIM_ENUM(SystemTopology, (TwoTierClos, "two_tier_clos"), (SingleSwitch, "single_switch"));
+
 struct UbLinkParams {
   double bandwidth_gbps = 392;  // per NPU, one direction, all of its UB links together
   double latency_ns = 150;      // NPU <-> L1 link traversal
@@ -53,13 +55,13 @@ struct UbParams {
 
 struct SystemParams {
   std::string name, source;
-  std::string topology = "two_tier_clos";  // or "single_switch"
+  SystemTopology topology = SystemTopology::TwoTierClos;
   int npus = 384;
   int npus_per_server = 8;
   UbParams ub;
   static const Schema& schema();
 
-  bool is_clos() const { return topology == "two_tier_clos"; }
+  bool is_clos() const { return topology == SystemTopology::TwoTierClos; }
   int servers() const { return (npus + npus_per_server - 1) / npus_per_server; }
   // L2 switches per sub-plane and in total (0 when one server needs no L2).
   int l2_per_plane() const;

@@ -13,14 +13,14 @@ namespace {
 // JSON entries are read through the parameter system so unknown keys and
 // wrong types get the usual "key path: expected ..." errors.
 struct NodeSpec {
-  std::string name, kind;
+  std::string name;
+  NodeKind kind;
   static const Schema& schema() {
     static const Schema s = [] {
       Schema s("topology_node", "A fabric node");
       SchemaBuilder<NodeSpec>(s)
           .param(&NodeSpec::name, "name", "", std::string(""), "Unique node name")
-          .choice(&NodeSpec::kind, "kind", "npu", "npu: an endpoint; switch: relays only",
-                  {"npu", "switch"});
+          .choice(&NodeSpec::kind, "kind", NodeKind::Npu, "npu: an endpoint; switch: relays only");
       return s;
     }();
     return s;
@@ -225,7 +225,7 @@ Topology Topology::from_json(const json& j, const std::string& path) {
     NodeSpec n = npusim::from_json<NodeSpec>(nodes[i], p);
     if (n.name.empty()) throw ConfigError(p + ".name: must not be empty");
     if (t.node_id(n.name) >= 0) throw ConfigError(p + ": duplicate node '" + n.name + "'");
-    t.add_node(n.name, n.kind == "switch" ? NodeKind::Switch : NodeKind::Npu);
+    t.add_node(n.name, n.kind);
   }
   const json& links = j["links"];
   for (size_t i = 0; i < links.size(); ++i) {

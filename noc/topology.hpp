@@ -25,7 +25,7 @@
 
 namespace npusim::noc {
 
-enum class NodeKind { Npu, Switch };
+NPUSIM_ENUM(NodeKind, (Npu, "npu"), (Switch, "switch"));
 
 struct Node {
   std::string name;

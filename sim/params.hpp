@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/enums.hpp"
 #include "sim/errors.hpp"
 
 namespace npusim {
@@ -184,6 +185,23 @@ class SchemaBuilder {
     return *this;
   }
 
+  // A choice the model compares: the member is an NPUSIM_ENUM enum E,
+  // spelled in JSON, docs and Python by E's declared names (the parameter's
+  // choices, in declaration order); `def` is a value of E. (The string form
+  // above serves job keys read as text.)
+  template <class E>
+  SchemaBuilder& choice(E T::*member, const char* name, E def, const char* doc) {
+    static_assert(is_named_enum_v<E>, "a choice parameter is an enum declared with NPUSIM_ENUM");
+    ParamInfo info;
+    info.name = name;
+    info.type = ParamType::Enum;
+    info.doc = doc;
+    info.default_value = std::string(enum_name(def));
+    info.choices = enum_choices<E>();
+    add(member, std::move(info));
+    return *this;
+  }
+
   // A nested group whose struct type G provides `static const Schema& schema()`.
   template <class G>
   SchemaBuilder& group(G T::*member, const char* name, const char* doc) {
@@ -240,11 +258,17 @@ class SchemaBuilder {
         dst = static_cast<M>(param_to_int(v, p, path));
       } else if constexpr (std::is_floating_point_v<M>) {
         dst = static_cast<M>(param_to_float(v, p, path));
+      } else if constexpr (std::is_enum_v<M>) {
+        // param_to_string has checked the name against the choices.
+        enum_from_string(param_to_string(v, p, path), &dst);
       } else {
         dst = param_to_string(v, p, path);
       }
     };
-    f.write = [member](const void* o) { return json(static_cast<const T*>(o)->*member); };
+    f.write = [member](const void* o) {
+      if constexpr (std::is_enum_v<M>) return json(enum_name(static_cast<const T*>(o)->*member));
+      else return json(static_cast<const T*>(o)->*member);
+    };
     s_.mutable_fields().push_back(std::move(f));
   }
 

@@ -95,7 +95,7 @@ json run_memory_job(const json& job, const RunFiles& files) {
     const uint32_t bb = cfg.org.burst_bytes();
     for (size_t i = 0; i < trace.records.size(); ++i) {
       const auto& r = trace.records[i];
-      if ((r.size + bb - 1) / bb + 1 <= qmin || cfg.fidelity != "cycle") continue;
+      if ((r.size + bb - 1) / bb + 1 <= qmin || cfg.fidelity != memory::MemoryFidelity::Cycle) continue;
       std::map<std::pair<uint32_t, uint32_t>, uint32_t> per_queue;
       uint32_t most = 0;
       for (uint64_t b = r.addr / bb; b <= (r.addr + r.size - 1) / bb; ++b) {
@@ -135,7 +135,7 @@ json run_memory_job(const json& job, const RunFiles& files) {
   if (!(wd_us > 0)) throw ConfigError("job.watchdog_us: expected a positive number of microseconds");
 
   std::unique_ptr<memory::MemoryModel> mem;
-  if (cfg.fidelity == "cycle")
+  if (cfg.fidelity == memory::MemoryFidelity::Cycle)
     mem = std::make_unique<memory::HbmSystem>("mem", cfg, root, timeline.enabled() ? &timeline : nullptr);
   else
     mem = std::make_unique<memory::FastMemory>("mem", cfg, root);
@@ -203,8 +203,8 @@ json run_memory_job(const json& job, const RunFiles& files) {
   json result = {
       {"name", name},
       {"memory", cfg.name},
-      {"standard", cfg.standard},
-      {"fidelity", cfg.fidelity},
+      {"standard", to_string(cfg.standard)},
+      {"fidelity", to_string(cfg.fidelity)},
       {"source", cfg.source},
       {"trace", trace_desc},
       {"cycles", uint64_t(std::llround(sim_ps / cfg.timing.tCK_ps))},

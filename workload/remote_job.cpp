@@ -255,7 +255,7 @@ json run_remote_job(const json& job, const noc::Topology& t, const std::string& 
       {"access_bytes", access},
       {"sources", sources},
       {"memory", mc.name},
-      {"memory_fidelity", mc.fidelity},
+      {"memory_fidelity", to_string(mc.fidelity)},
       {"time_us", time_ns / 1000.0},
       {"aggregate_gbps", time_ns > 0 ? double(asked) / time_ns : 0.0},
       {"per_npu_gbps", sources ? sum_gbps / sources : 0.0},

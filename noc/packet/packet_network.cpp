@@ -49,8 +49,6 @@ PacketNetwork::PacketNetwork(const Topology& t, const PacketParams& p)
   vcs_ = p.sw.vcs;
   nlinks_ = t.num_links();
   neps_ = static_cast<int>(t.endpoints().size());
-  if (!p.sw.allocator.empty() && p.sw.allocator != "round_robin" && p.sw.allocator != "islip")
-    throw ConfigError("switch.allocator: expected 'round_robin' or 'islip', got '" + p.sw.allocator + "'");
   check_link_params(p.link, p.packet);
   pipeline_fs_ = static_cast<uint64_t>(std::llround(p.sw.pipeline_cycles * kFsPerNs / p.sw.clock_ghz));
   resolve_buffer_flits(p);

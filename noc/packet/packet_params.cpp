@@ -1,7 +1,5 @@
 #include "noc/packet/packet_params.hpp"
 
-#include "noc/link_model.hpp"
-
 namespace npusim::noc {
 
 const Schema& PacketLinkParams::schema() {
@@ -22,15 +20,10 @@ const Schema& PacketLinkParams::schema() {
                "Link-level framing/CRC in every flit (a flit carries flit_bytes minus this of the packet), so "
                "goodput < line rate even for MTU packets; must be < flit_bytes. 0 by default (E); for scale, "
                "PCIe 6.0's 256-B FLIT carries 236 B of TLPs, spending 20 B on DLLP, CRC and FEC (V, PCI-SIG)", {0, 1 << 16})
-        .choice(&PacketLinkParams::preset, "preset", "none",
+        .choice(&PacketLinkParams::preset, "preset", LinkMediumKind::None,
                 "Link medium of every link without its own (topology JSON 'medium'): adds SerDes + FEC + module "
                 "latency and propagation over the length; 'none' adds nothing. Numbers and sources: npusim params "
-                "link_media (noc/link_model.cpp)",
-                [] {
-                  std::vector<std::string> v;
-                  for (const LinkMedium& m : link_media()) v.push_back(m.name);
-                  return v;
-                }())
+                "link_media (noc/link_model.cpp)")
         .param(&PacketLinkParams::length_m, "length_m", "m", -1.0,
                "Length of links without their own (topology JSON 'length_m'); -1 = the medium's typical reach",
                {-1, 1e6});
@@ -51,8 +44,8 @@ const Schema& SwitchParams::schema() {
         .param(&SwitchParams::pipeline_cycles, "pipeline_cycles", "cycles", 3,
                "Head-flit latency through the router: route compute, VC alloc, switch alloc, traversal (E)",
                {0, 1 << 16})
-        .choice(&SwitchParams::allocator, "allocator", "round_robin",
-                "Crossbar allocator: separable input-first round-robin, or iSLIP", {"round_robin", "islip"})
+        .choice(&SwitchParams::allocator, "allocator", AllocatorKind::RoundRobin,
+                "Crossbar allocator: separable input-first round-robin, or iSLIP")
         .param(&SwitchParams::islip_iterations, "islip_iterations", "", 1, "iSLIP request-grant-accept rounds",
                {1, 16})
         .param(&SwitchParams::clock_ghz, "clock_ghz", "GHz", 1.0, "Router clock (pipeline cycles) (E)",
@@ -79,13 +72,12 @@ const Schema& RoutingParams::schema() {
   static const Schema s = [] {
     Schema s("packet_routing", "Routing function of the packet-level fabric");
     SchemaBuilder<RoutingParams>(s)
-        .choice(&RoutingParams::algorithm, "algorithm", "auto",
+        .choice(&RoutingParams::algorithm, "algorithm", RoutingAlgorithm::Auto,
                 "auto (dor on generated meshes/tori/rings/nD-FullMeshes, dragonfly_min on dragonflies, else "
                 "updown); ecmp: shortest paths, next hop by (src,dst) hash; dor: dimension order; updown: shortest "
                 "legal up*/down* paths, hashed; adaptive: any minimal next hop (the one with most free credits), "
                 "deadlock-free with routing.escape_vc; dragonfly_min: local-global-local with two VC classes "
-                "(needs vcs >= 2)",
-                {"auto", "ecmp", "dor", "updown", "adaptive", "dragonfly_min"})
+                "(needs vcs >= 2)")
         .param(&RoutingParams::dateline, "dateline", "", true,
                "dor on rings/tori: VCs split in two classes, class 1 after crossing the wrap link (needs vcs >= 2)")
         .param(&RoutingParams::spray, "spray", "", true,

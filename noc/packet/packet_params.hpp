@@ -11,13 +11,22 @@
 
 namespace npusim::noc {
 
+// Link media presets (their numbers and sources: noc/link_model.cpp).
+NPUSIM_ENUM(LinkMediumKind, (None, "none"), (Electrical, "electrical"), (Optical, "optical"),
+            (OpticalLpo, "optical_lpo"));
+NPUSIM_ENUM(AllocatorKind, (RoundRobin, "round_robin"), (Islip, "islip"));
+// auto: dor on generated meshes/tori/rings/nD-FullMeshes, dragonfly_min on
+// dragonflies, updown elsewhere.
+NPUSIM_ENUM(RoutingAlgorithm, (Auto, "auto"), (Ecmp, "ecmp"), (Dor, "dor"), (UpDown, "updown"),
+            (Adaptive, "adaptive"), (DragonflyMin, "dragonfly_min"));
+
 struct PacketLinkParams {
   double bandwidth_gbps = 0;   // 0: each link's own bandwidth from the topology
   double latency_ns = -1;      // -1: each link's own latency from the topology
   double serdes_ns = 0;        // added per traversal (serdes + FEC)
   int flit_bytes = 32;         // link-level flow-control unit, on the wire
   int flit_overhead_bytes = 0; // link-level framing/CRC inside each flit (a flit carries flit_bytes - this)
-  std::string preset = "none"; // link medium of links without their own (noc/link_model.hpp)
+  LinkMediumKind preset = LinkMediumKind::None;  // medium of links without their own (noc/link_model.hpp)
   double length_m = -1;        // -1: each link's own length, else the medium's typical reach
   static const Schema& schema();
 };
@@ -26,7 +35,7 @@ struct SwitchParams {
   int vcs = 2;                 // virtual channels per input port
   int buffer_flits = 0;        // buffer depth per VC, flits; 0 = auto (credit round trip + 1 packet)
   int pipeline_cycles = 3;     // route compute + VC alloc + switch alloc + traversal
-  std::string allocator = "round_robin";  // round_robin | islip
+  AllocatorKind allocator = AllocatorKind::RoundRobin;
   int islip_iterations = 1;
   double clock_ghz = 1.0;
   static const Schema& schema();
@@ -39,9 +48,7 @@ struct PacketisationParams {
 };
 
 struct RoutingParams {
-  // auto: dor on generated meshes/tori/rings/nD-FullMeshes, dragonfly_min on
-  // dragonflies, updown elsewhere.
-  std::string algorithm = "auto";  // auto | ecmp | dor | updown | adaptive | dragonfly_min
+  RoutingAlgorithm algorithm = RoutingAlgorithm::Auto;
   bool dateline = true;            // dateline VC classes on rings/tori (dor)
   bool spray = true;               // ecmp/updown hash per packet (true) or per (src, dst) flow
   bool escape_vc = true;           // adaptive: Duato escape VCs (deadlock-free); false: pure minimal adaptive

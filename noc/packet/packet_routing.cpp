@@ -23,43 +23,42 @@ PacketRouting::PacketRouting(const Topology& t, const RoutingParams& p, int vcs,
   const Grid& g = t.grid();
   // Generated dragonflies and nD-FullMeshes have their own deadlock-free
   // routing (noc/packet/routing_generated.cpp).
-  if (algo_ == "auto" && t.dragonfly_shape().groups > 0) algo_ = "dragonfly_min";
-  if (algo_ == "auto" && !t.fullmesh_dims().empty()) algo_ = "dor";
-  if (algo_ == "dor" && !t.fullmesh_dims().empty()) {
+  if (algo_ == RoutingAlgorithm::Auto && t.dragonfly_shape().groups > 0) algo_ = RoutingAlgorithm::DragonflyMin;
+  if (algo_ == RoutingAlgorithm::Auto && !t.fullmesh_dims().empty()) algo_ = RoutingAlgorithm::Dor;
+  if (algo_ == RoutingAlgorithm::Dor && !t.fullmesh_dims().empty()) {
     kind_ = Algo::FullMeshDor;
     setup_fullmesh();
     return;
   }
-  if (algo_ == "dragonfly_min") {
+  if (algo_ == RoutingAlgorithm::DragonflyMin) {
     kind_ = Algo::DragonflyMin;
     setup_dragonfly(vcs);
     return;
   }
-  if (algo_ == "auto") algo_ = g.x_size > 0 ? "dor" : "updown";
+  if (algo_ == RoutingAlgorithm::Auto) algo_ = g.x_size > 0 ? RoutingAlgorithm::Dor : RoutingAlgorithm::UpDown;
   auto check_dor_numbering = [&] {
     for (int i = 0; i < t.num_nodes(); ++i)
       if (t.node(i).kind != NodeKind::Npu || i >= g.x_size * g.y_size)
         throw ConfigError("routing.algorithm: 'dor' expects the generator's node numbering (node '" + t.node(i).name +
                           "' does not fit)");
   };
-  if (algo_ == "dor") {
-    if (g.x_size == 0)
-      throw ConfigError("routing.algorithm: 'dor' needs a generated mesh, torus, ring or nD-FullMesh topology (this one has no "
-                        "coordinates); use updown or ecmp");
-    kind_ = Algo::Dor;
-    dateline_ = g.wrap && p.dateline;
-    if (dateline_ && vcs < 2)
-      throw ConfigError("switch.vcs: dimension-order routing on a ring/torus needs >= 2 VCs for the dateline "
-                        "classes, got " + std::to_string(vcs) + " (routing.dateline false allows 1 VC but can deadlock)");
-  } else if (algo_ == "updown") {
-    kind_ = Algo::UpDown;
-  } else if (algo_ == "adaptive") {
-    kind_ = Algo::Adaptive;
-  } else if (algo_ == "ecmp") {
-    kind_ = Algo::Ecmp;
-  } else {
-    throw ConfigError("routing.algorithm: expected one of 'auto', 'ecmp', 'dor', 'updown', 'adaptive', 'dragonfly_min', got '" +
-                      algo_ + "'");
+  switch (algo_) {
+    case RoutingAlgorithm::Dor:
+      if (g.x_size == 0)
+        throw ConfigError("routing.algorithm: 'dor' needs a generated mesh, torus, ring or nD-FullMesh topology (this "
+                          "one has no coordinates); use updown or ecmp");
+      kind_ = Algo::Dor;
+      dateline_ = g.wrap && p.dateline;
+      if (dateline_ && vcs < 2)
+        throw ConfigError("switch.vcs: dimension-order routing on a ring/torus needs >= 2 VCs for the dateline "
+                          "classes, got " + std::to_string(vcs) +
+                          " (routing.dateline false allows 1 VC but can deadlock)");
+      break;
+    case RoutingAlgorithm::UpDown: kind_ = Algo::UpDown; break;
+    case RoutingAlgorithm::Adaptive: kind_ = Algo::Adaptive; break;
+    case RoutingAlgorithm::Ecmp: kind_ = Algo::Ecmp; break;
+    case RoutingAlgorithm::Auto:
+    case RoutingAlgorithm::DragonflyMin: break;  // resolved or returned above
   }
   ep_index_.assign(t.num_nodes(), -1);
   for (size_t i = 0; i < t.endpoints().size(); ++i) ep_index_[t.endpoints()[i]] = static_cast<int>(i);
@@ -68,7 +67,7 @@ PacketRouting::PacketRouting(const Topology& t, const RoutingParams& p, int vcs,
     return;
   }
   if (kind_ == Algo::UpDown) order_up_links();
-  main_ = build_table(kind_ == Algo::UpDown, false, algo_);
+  main_ = build_table(kind_ == Algo::UpDown, false, to_string(algo_));
   if (kind_ != Algo::Adaptive || !p.escape_vc) return;
   // Escape class: the topology's own deadlock-free deterministic routing.
   // dor escape always uses dateline classes on a wrapped grid (without them

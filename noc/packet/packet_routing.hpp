@@ -83,8 +83,7 @@ class PacketRouting {
   // when the algorithm cannot work on this topology.
   PacketRouting(const Topology& t, const RoutingParams& p, int vcs, uint64_t seed);
 
-  const std::string& algorithm() const { return algo_; }  // resolved (never "auto")
-  bool adaptive() const { return algo_ == "adaptive"; }
+  std::string algorithm() const { return to_string(algo_); }  // resolved (never "auto")
   // Escape class of adaptive routing: VCs [0, escape_vcs()) routed by
   // escape_algorithm() ("dor" or "updown"); 0 and "" without one.
   int escape_vcs() const { return escape_vcs_; }
@@ -129,7 +128,8 @@ class PacketRouting {
   uint64_t hash(int src, int dst, int node, uint32_t seq) const;
 
   const Topology& t_;
-  std::string algo_, escape_algo_;
+  RoutingAlgorithm algo_;
+  std::string escape_algo_;
   Algo kind_ = Algo::Ecmp;
   int vcs_ = 1, escape_vcs_ = 0;
   bool dateline_ = false, spray_ = true, escape_dor_ = false;

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "noc/packet/packet_params.hpp"
+
 namespace npusim::noc {
 
 struct AllocRequest {
@@ -39,7 +41,7 @@ struct ArbiterState {
 
 class SwitchAllocator {
  public:
-  SwitchAllocator(const std::string& kind, int iterations) : islip_(kind == "islip"), iterations_(iterations) {}
+  SwitchAllocator(AllocatorKind kind, int iterations) : islip_(kind == AllocatorKind::Islip), iterations_(iterations) {}
   // Indices into `reqs` of the granted requests (appended to `grants`).
   void allocate(const std::vector<AllocRequest>& reqs, ArbiterState& st, std::vector<int>& grants);
 

@@ -13,11 +13,10 @@ const Schema& TrafficParams::schema() {
   static const Schema s = [] {
     Schema s("traffic", "Synthetic traffic on the packet fabric");
     SchemaBuilder<TrafficParams>(s)
-        .choice(&TrafficParams::pattern, "pattern", "uniform",
+        .choice(&TrafficParams::pattern, "pattern", TrafficPattern::Uniform,
                 "uniform random; permutation (a fixed random derangement); transpose ((x,y) -> (y,x) on a "
                 "square count); hotspot (hotspot_fraction to NPU 0, else uniform); alltoall (each source cycles "
-                "through all others); incast (all to NPU 0)",
-                {"uniform", "permutation", "transpose", "hotspot", "alltoall", "incast"})
+                "through all others); incast (all to NPU 0)")
         .param(&TrafficParams::rate, "rate", "", 0.1,
                "Offered load: fraction of each NPU's injection bandwidth, in wire flits (Bernoulli per packet slot)",
                {1e-6, 1})
@@ -56,26 +55,26 @@ class Synthetic : public TrafficSource {
       const double wire = double(flits_) * net.params().link.flit_bytes;
       slot_fs_[e] = std::max<uint64_t>(1, uint64_t(std::llround(wire / net.injection_bandwidth_gbps(e) * 1e6)));
     }
-    const std::string& pat = tp.pattern;
-    if (pat == "permutation") {
+    const TrafficPattern pat = tp.pattern;
+    if (pat == TrafficPattern::Permutation) {
       std::vector<int> perm(n);
       for (int i = 0; i < n; ++i) perm[i] = i;
       for (int i = n - 1; i > 0; --i) std::swap(perm[i], perm[rng_.below(uint64_t(i) + 1)]);
       for (int i = 0; i < n; ++i)
         if (perm[i] == i) std::swap(perm[i], perm[(i + 1) % n]);  // no fixed points
       dst_ = perm;
-    } else if (pat == "transpose") {
+    } else if (pat == TrafficPattern::Transpose) {
       const Grid& g = net.topology().grid();
       int side = g.x_size > 0 && g.x_size == g.y_size ? g.x_size : int(std::lround(std::sqrt(double(n))));
       if (side * side != n)
         throw ConfigError("traffic.pattern: transpose needs a square number of NPUs (or a square mesh/torus), got " +
                           std::to_string(n));
       for (int e = 0; e < n; ++e) dst_[e] = (e % side) * side + e / side;
-    } else if (pat == "incast") {
+    } else if (pat == TrafficPattern::Incast) {
       for (int e = 0; e < n; ++e) dst_[e] = 0;
     }
     active_.assign(n, 1);
-    if (pat == "transpose" || pat == "permutation" || pat == "incast")
+    if (pat == TrafficPattern::Transpose || pat == TrafficPattern::Permutation || pat == TrafficPattern::Incast)
       for (int e = 0; e < n; ++e) active_[e] = dst_[e] != e;
     for (int e = 0; e < n; ++e) {
       if (!active_[e]) continue;
@@ -103,15 +102,15 @@ class Synthetic : public TrafficSource {
     }
     const int n = static_cast<int>(eps_.size());
     int d = dst_[e];
-    const std::string& pat = tp_.pattern;
-    if (pat == "uniform" || (pat == "hotspot")) {
-      if (pat == "hotspot" && e != 0 && rng_.uniform() < tp_.hotspot_fraction) {
+    const TrafficPattern pat = tp_.pattern;
+    if (pat == TrafficPattern::Uniform || pat == TrafficPattern::Hotspot) {
+      if (pat == TrafficPattern::Hotspot && e != 0 && rng_.uniform() < tp_.hotspot_fraction) {
         d = 0;
       } else {
         int r = static_cast<int>(rng_.below(uint64_t(n - 1)));
         d = r >= e ? r + 1 : r;
       }
-    } else if (pat == "alltoall") {
+    } else if (pat == TrafficPattern::Alltoall) {
       d = static_cast<int>((e + 1 + counter_[e]++ % uint64_t(n - 1)) % uint64_t(n));
     }
     if (measuring_) offered_flits_ += flits_;
@@ -206,7 +205,7 @@ TrafficResult run_synthetic(const Topology& t, const PacketParams& p, const Traf
 }
 
 json TrafficResult::to_json() const {
-  json j = {{"pattern", traffic.pattern},
+  json j = {{"pattern", to_string(traffic.pattern)},
             {"routing", routing},
             {"buffer_flits", buffer_flits},
             {"endpoints", endpoints},

@@ -24,8 +24,11 @@
 
 namespace npusim::noc {
 
+NPUSIM_ENUM(TrafficPattern, (Uniform, "uniform"), (Permutation, "permutation"), (Transpose, "transpose"),
+            (Hotspot, "hotspot"), (Alltoall, "alltoall"), (Incast, "incast"));
+
 struct TrafficParams {
-  std::string pattern = "uniform";  // uniform | permutation | transpose | hotspot | alltoall | incast
+  TrafficPattern pattern = TrafficPattern::Uniform;
   double rate = 0.1;
   int packet_bytes = 240;  // payload per packet (<= packet.mtu_bytes)
   int warmup_cycles = 2000;

@@ -37,10 +37,10 @@ const Schema& OnChipNetConfig::schema() {
                "One-way latency between a core and an L2 slice (E: not published)", {0, 1 << 20})
         .param(&OnChipNetConfig::max_outstanding, "max_outstanding", "line", 64,
                "Lines one GM transfer keeps in flight (memory-level parallelism of an MTE, E)", {1, 1 << 20})
-        .choice(&OnChipNetConfig::topology, "topology", "crossbar",
+        .choice(&OnChipNetConfig::topology, "topology", OnChipTopology::Crossbar,
                 "crossbar: every core-slice pair one hop_latency_cycles apart, slices queue; mesh: a 2-D mesh "
                 "of tiles (a cube core, its vector cores, an L2 slice each) with routers, credits and links "
-                "(cycle fidelity; slower to simulate)", {"crossbar", "mesh"})
+                "(cycle fidelity; slower to simulate)")
         .param(&OnChipNetConfig::mesh_link_bytes_per_cycle, "mesh_link_bytes_per_cycle", "B/cycle", 128,
                "Mesh link width = flit size, each direction (R: Ascend 910's NoC mesh is 1024 bits wide at 2 GHz "
                "per Huawei's product page as reported from Hot Chips 31; per core cycle here, E)", {1, 4096})
@@ -65,10 +65,9 @@ const Schema& UbPortConfig::schema() {
                "Round-trip latency of a remote access through the port. E: the CloudMatrix384 paper's "
                "'<1 us inter-server' (P/R, reference/hardware.md) taken as the upper bound",
                {0.0, 1e9})
-        .choice(&UbPortConfig::mode, "mode", "loopback",
+        .choice(&UbPortConfig::mode, "mode", UbPortMode::Loopback,
                 "Endpoint behind the port until the fabric is attached: loopback (answers after "
-                "latency_ns, serialised at ub_bandwidth_gbps) or count (answers at once, counts bytes)",
-                {"loopback", "count"});
+                "latency_ns, serialised at ub_bandwidth_gbps) or count (answers at once, counts bytes)");
     return s;
   }();
   return s;
@@ -107,10 +106,9 @@ const Schema& ChipConfig::schema() {
                "Per-chip interconnect (UB/HCCS/NVLink) bandwidth in GB/s, in the direction given "
                "by ub_bandwidth_direction. Default: 910B HCCS 392 GB/s (R)",
                {0.0, 1e9})
-        .choice(&ChipConfig::ub_bandwidth_direction, "ub_bandwidth_direction", "unstated",
+        .choice(&ChipConfig::ub_bandwidth_direction, "ub_bandwidth_direction", BandwidthDirection::Unstated,
                 "Direction of ub_bandwidth_gbps: unidirectional, bidirectional, or unstated "
-                "(the source does not say; stored as quoted)",
-                {"unidirectional", "bidirectional", "unstated"});
+                "(the source does not say; stored as quoted)");
     return s;
   }();
   return s;

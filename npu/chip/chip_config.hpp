@@ -25,9 +25,14 @@ struct L2Config {
 // cores and one L2 slice per tile) carried packet by packet by the fabric
 // model (models/onchip_mesh.hpp). Each core transfer keeps at most
 // `max_outstanding` lines in flight either way.
+NPUSIM_ENUM(OnChipTopology, (Crossbar, "crossbar"), (Mesh, "mesh"));
+NPUSIM_ENUM(UbPortMode, (Loopback, "loopback"), (Count, "count"));
+NPUSIM_ENUM(BandwidthDirection, (Unidirectional, "unidirectional"), (Bidirectional, "bidirectional"),
+            (Unstated, "unstated"));
+
 struct OnChipNetConfig {
   uint32_t hop_latency_cycles, max_outstanding;
-  std::string topology;  // crossbar | mesh
+  OnChipTopology topology;
   uint32_t mesh_link_bytes_per_cycle, mesh_router_cycles, mesh_link_cycles;
   static const Schema& schema();
 };
@@ -41,7 +46,7 @@ struct UbPortConfig {
   uint64_t window_base;
   uint32_t window_gib;
   double latency_ns;
-  std::string mode;  // "loopback" | "count"
+  UbPortMode mode;
   static const Schema& schema();
 };
 
@@ -64,7 +69,7 @@ struct ChipConfig {
   // Per-chip interconnect (UB / HCCS / NVLink) bandwidth in GB/s (bytes),
   // in the direction given by ub_bandwidth_direction.
   double ub_bandwidth_gbps;
-  std::string ub_bandwidth_direction;  // "unidirectional" | "bidirectional" | "unstated"
+  BandwidthDirection ub_bandwidth_direction;
 
   static const Schema& schema();
 

@@ -24,7 +24,7 @@ struct ChipRow {
   unsigned fp8, hif8, mxfp8, mxfp4, int8;  // multipliers vs bf16
   unsigned l2_mib;
   double ub_gbps;
-  const char* ub_direction;
+  BandwidthDirection ub_direction;
   // Sources, one per group of numbers.
   const char* src_cores;
   const char* src_clock;
@@ -35,7 +35,8 @@ struct ChipRow {
 };
 
 constexpr ChipRow kChips[] = {
-    {"ascend_910b", "ascend_910b", 24, 48, 1.9124, 16, 512, 128, 0, 0, 0, 0, 2, 192, 392.0, "unstated",
+    {"ascend_910b", "ascend_910b", 24, 48, 1.9124, 16, 512, 128, 0, 0, 0, 0, 2, 192, 392.0,
+     BandwidthDirection::Unstated,
      "cores: 24 AIC / 48 AIV commonly cited for 910B1/B2 (R, reference/hardware.md; 910B3 is 20/40, V)",
      "clock: not published. E: 1.9124 GHz = 376 TFLOPS / (24 x 8192 FLOP/cycle), chosen to give the "
      "376 TFLOPS top of the 313-376 range, which the CloudMatrix384 paper's 2 x 376 per 910C (P) "
@@ -45,7 +46,8 @@ constexpr ChipRow kChips[] = {
      "core: 16x16x16 cube, L1 512 KB, L0A/L0B 64 KB, L0C 128 KB, UB 192 KB (V: catlass arch.hpp AtlasA2)",
      "L2: 192 MB (V for 910B3, catlass; E for 910B1/B2)",
      "interconnect: HCCS 392 GB/s (R), direction not stated"},
-    {"ascend_910c", "ascend_910c", 48, 96, 1.9124, 16, 512, 128, 0, 0, 0, 0, 2, 384, 392.0, "unidirectional",
+    {"ascend_910c", "ascend_910c", 48, 96, 1.9124, 16, 512, 128, 0, 0, 0, 0, 2, 384, 392.0,
+     BandwidthDirection::Unidirectional,
      "cores: 2 dies x (24 AIC + 48 AIV) (P: CloudMatrix384 paper, arXiv 2506.12708)",
      "clock: E: 1.9124 GHz = 752 TFLOPS / (48 x 8192), same die clock as the 910B preset",
      "peaks: BF16/FP16 752 TFLOPS = 2 dies x 376 (P: CloudMatrix384 paper); the keynote's 800 TFLOPS "
@@ -55,7 +57,8 @@ constexpr ChipRow kChips[] = {
      "L2: E: 2 dies x 192 MB (910B-class die)",
      "interconnect: UB 392 GB/s unidirectional per NPU (P: CloudMatrix384 paper); the keynote's "
      "784 GB/s is read as the bidirectional figure"},
-    {"ascend_950pr", "ascend_950pr", 32, 64, 1.9073, 16, 512, 256, 2, 2, 2, 4, 2, 192, 2000.0, "unstated",
+    {"ascend_950pr", "ascend_950pr", 32, 64, 1.9073, 16, 512, 256, 2, 2, 2, 4, 2, 192, 2000.0,
+     BandwidthDirection::Unstated,
      "cores: not public. E: 32 AIC / 64 AIV (1:2 as 910B), picked so the cube rate per core stays a "
      "16x16x16 bf16 fractal with FP8 at 2x at a 910-class clock",
      "clock: E: 1.9073 GHz = 1 PFLOPS FP8 / (32 cores x 4096 MAC x 2 (fp8 mult) x 2 FLOP/MAC)",
@@ -65,7 +68,8 @@ constexpr ChipRow kChips[] = {
      "other core numbers as 910B (E)",
      "L2: not public. E: 192 MB carried from 910B",
      "interconnect: 2 TB/s (V/R, keynote), direction not stated"},
-    {"ascend_950dt", "ascend_950dt", 32, 64, 1.9073, 16, 512, 256, 2, 2, 2, 4, 2, 192, 2000.0, "unstated",
+    {"ascend_950dt", "ascend_950dt", 32, 64, 1.9073, 16, 512, 256, 2, 2, 2, 4, 2, 192, 2000.0,
+     BandwidthDirection::Unstated,
      "cores: not public. E: 32 AIC / 64 AIV, same compute die as 950PR (the two differ in memory)",
      "clock: E: 1.9073 GHz = 1 PFLOPS FP8 / (32 x 4096 x 2 x 2)",
      "peaks: FP8 / MXFP8 / HiF8 1 PFLOPS, MXFP4 2 PFLOPS (V: keynote; Atlas 950 SuperPoD 8192 x 950DT "
@@ -73,7 +77,8 @@ constexpr ChipRow kChips[] = {
      "core: L0C 256 KB (V: vendor operator code, 950 generation); other core numbers as 910B (E)",
      "L2: not public. E: 192 MB carried from 910B",
      "interconnect: 2 TB/s (V/R, keynote), direction not stated"},
-    {"ascend_960", "ascend_960", 64, 128, 1.9073, 16, 512, 256, 2, 2, 2, 4, 2, 384, 2200.0, "unstated",
+    {"ascend_960", "ascend_960", 64, 128, 1.9073, 16, 512, 256, 2, 2, 2, 4, 2, 384, 2200.0,
+     BandwidthDirection::Unstated,
      "cores: not public. E: 64 AIC / 128 AIV = 2x the 950 preset (the roadmap doubles compute)",
      "clock: E: 1.9073 GHz = 2 PFLOPS FP8 / (64 x 4096 x 2 x 2)",
      "peaks: FP8 2 PFLOPS, FP4 4 PFLOPS (V/R: keynote; one report says 4 / 8, not used); HiF4 is added "
@@ -82,7 +87,8 @@ constexpr ChipRow kChips[] = {
      "core: E: as 950 (L0C 256 KB)",
      "L2: not public. E: 2x the 950 preset",
      "interconnect: 2.2 TB/s (V/R, keynote), direction not stated"},
-    {"ascend_970", "ascend_970", 64, 128, 1.9073, 32, 512, 256, 2, 2, 2, 4, 2, 384, 4000.0, "unstated",
+    {"ascend_970", "ascend_970", 64, 128, 1.9073, 32, 512, 256, 2, 2, 2, 4, 2, 384, 4000.0,
+     BandwidthDirection::Unstated,
      "cores: not public. E: 64 AIC / 128 AIV as 960, each with a 2x cube (16x32x16 fractal)",
      "clock: E: 1.9073 GHz = 4 PFLOPS FP8 / (64 x 8192 MAC x 2 x 2)",
      "peaks: FP8 4 PFLOPS, FP4 8 PFLOPS (V/R: keynote); MXFP8/HiF8 E = FP8 rate; BF16 E = FP8 / 2; "
@@ -91,7 +97,8 @@ constexpr ChipRow kChips[] = {
      "count); L0C 256 KB as 950 (E)",
      "L2: not public. E: as 960",
      "interconnect: 4 TB/s (V/R, keynote), direction not stated"},
-    {"nvidia_h100", "nvidia_h100", 132, 0, 1.83, 8, 256, 128, 2, 0, 0, 0, 2, 50, 450.0, "unidirectional",
+    {"nvidia_h100", "nvidia_h100", 132, 0, 1.83, 8, 256, 128, 2, 0, 0, 0, 2, 50, 450.0,
+     BandwidthDirection::Unidirectional,
      "cores: 132 SMs (V, H100 SXM5); tensor cores modelled as one 16x8x16 cube per SM (2048 dense "
      "FP16 MAC/cycle per SM, V: 4 tensor cores x 512); vector_cores 0 (not modelled)",
      "clock: 1.83 GHz boost at which NVIDIA quotes the peaks (R)",
@@ -101,7 +108,8 @@ constexpr ChipRow kChips[] = {
      "core: l1_kib 256 = L1/shared memory per SM (V); other buffer fields kept for the abstraction",
      "L2: 50 MB (V)",
      "interconnect: NVLink 4 900 GB/s per GPU bidirectional (V, reference/hardware.md) = 450 GB/s unidirectional"},
-    {"nvidia_b200", "nvidia_b200", 148, 0, 1.8558, 16, 256, 128, 2, 0, 2, 4, 2, 126, 900.0, "unidirectional",
+    {"nvidia_b200", "nvidia_b200", 148, 0, 1.8558, 16, 256, 128, 2, 0, 2, 4, 2, 126, 900.0,
+     BandwidthDirection::Unidirectional,
      "cores: 148 SMs (R); tensor cores modelled as the same cube abstraction, one 16x16x16 cube per "
      "SM; vector_cores 0 (not modelled)",
      "clock: E: 1.8558 GHz = 2.25 PFLOPS BF16 / (148 x 8192), chosen so the peaks match (not the "
@@ -111,7 +119,8 @@ constexpr ChipRow kChips[] = {
      "core: Da Vinci buffer fields kept for the abstraction; l1_kib 256 = L1/shared memory per SM (R)",
      "L2: 126 MB (R, secondary reports; not in hardware.md)",
      "interconnect: NVLink 5 1.8 TB/s per GPU bidirectional (V) = 900 GB/s unidirectional"},
-    {"nvidia_gb300", "nvidia_gb300", 160, 0, 1.9073, 16, 256, 128, 2, 0, 2, 6, 0, 126, 900.0, "unidirectional",
+    {"nvidia_gb300", "nvidia_gb300", 160, 0, 1.9073, 16, 256, 128, 2, 0, 2, 6, 0, 126, 900.0,
+     BandwidthDirection::Unidirectional,
      "cores: 160 SMs (R) (Blackwell Ultra GPU of GB300); tensor cores modelled as one 16x16x16 cube "
      "per SM; vector_cores 0 (not modelled)",
      "clock: E: 1.9073 GHz = 2.5 PFLOPS BF16 / (160 x 8192), chosen so the peaks match",

@@ -29,7 +29,7 @@ uint64_t lone_fs(const OnChipMesh& m, int from, int to, uint64_t bytes) {
 
 TEST_CASE("mesh layout: most square exact factorisation, else a ceil(sqrt) grid", "[mesh]") {
   npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip");
-  cfg.noc.topology = "mesh";
+  cfg.noc.topology = npu::OnChipTopology::Mesh;
   OnChipMesh m = onchip_mesh(cfg);
   CHECK(m.tiles == int(cfg.l2.slices));
   CHECK(m.x * m.y == m.tiles);
@@ -50,7 +50,7 @@ TEST_CASE("mesh layout: most square exact factorisation, else a ceil(sqrt) grid"
 TEST_CASE("chip on a mesh: each written line costs its request and ack over the mesh plus the slice",
           "[.][sc_mesh]") {
   npu::ChipConfig cfg = npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip");
-  cfg.noc.topology = "mesh";
+  cfg.noc.topology = npu::OnChipTopology::Mesh;
   cfg.noc.mesh_router_cycles = 10;  // far from the crossbar's 2 x 20 cycles, so a wiring slip shows
   cfg.noc.max_outstanding = 1;      // one line at a time: the run is the sum of round trips
   const memory::MemoryConfig mc = memory::load_memory_config(cfg.memory);

@@ -73,7 +73,7 @@ TEST_CASE("streaming reads reach >= 90% of the peak the HBM3 timing allows", "[h
 
 TEST_CASE("streaming writes drain at the same column rate", "[hbm]") {
   MemoryConfig c = test::preset("hbm3");
-  c.controller.refresh = "off";
+  c.controller.refresh = RefreshMode::Off;
   ChannelHarness h(c);
   const size_t n = 20000;
   const uint64_t end = h.run(stream_on_channel0(c, n, true));
@@ -83,7 +83,7 @@ TEST_CASE("streaming writes drain at the same column rate", "[hbm]") {
 
 TEST_CASE("an isolated random read costs tRP + tRCD + CL + burst (+ paths)", "[hbm]") {
   MemoryConfig c = test::preset("hbm3");
-  c.controller.refresh = "off";
+  c.controller.refresh = RefreshMode::Off;
   const HbmTiming& t = c.timing;
   ChannelHarness h(c);
   // Far apart: no queueing, every access finds its bank closed or on another row.
@@ -107,7 +107,7 @@ TEST_CASE("an isolated random read costs tRP + tRCD + CL + burst (+ paths)", "[h
 
 TEST_CASE("saturated random reads are bounded by tFAW/tRRD/tRC and get close to the bound", "[hbm]") {
   MemoryConfig c = test::preset("hbm3");
-  c.controller.refresh = "off";
+  c.controller.refresh = RefreshMode::Off;
   const HbmTiming& t = c.timing;
   ChannelHarness h(c);
   const size_t n = 20000;
@@ -153,9 +153,9 @@ TEST_CASE("the protocol checker catches a wrong tFAW and a wrong tCCD_L", "[hbm]
 }
 
 TEST_CASE("every burst completes exactly once under mixed traffic, all policies", "[hbm]") {
-  for (const char* page : {"open", "closed"})
-    for (const char* refresh : {"all_bank", "per_bank", "off"})
-      for (const char* sched : {"frfcfs", "fcfs"}) {
+  for (PagePolicy page : {PagePolicy::Open, PagePolicy::Closed})
+    for (RefreshMode refresh : {RefreshMode::AllBank, RefreshMode::PerBank, RefreshMode::Off})
+      for (SchedulerPolicy sched : {SchedulerPolicy::FrFcfs, SchedulerPolicy::Fcfs}) {
         MemoryConfig c = test::preset("hbm3");
         c.controller.page_policy = page;
         c.controller.refresh = refresh;
@@ -174,7 +174,7 @@ TEST_CASE("every burst completes exactly once under mixed traffic, all policies"
 }
 
 TEST_CASE("refresh keeps its rate across idle gaps without ticking while idle", "[hbm]") {
-  for (const char* mode : {"all_bank", "per_bank"}) {
+  for (RefreshMode mode : {RefreshMode::AllBank, RefreshMode::PerBank}) {
     MemoryConfig c = test::preset("hbm3");
     c.controller.refresh = mode;
     ChannelHarness h(c);
@@ -183,7 +183,7 @@ TEST_CASE("refresh keeps its rate across idle gaps without ticking while idle", 
     const uint64_t gap = 80000, n = 50;
     for (uint64_t i = 0; i < n; ++i) reqs.push_back({i * gap, false, DramAddr{0, 0, 0, 0, uint32_t(i), 0}});
     const uint64_t end = h.run(reqs);
-    const uint64_t interval = std::string(mode) == "all_bank" ? c.timing.nREFI : c.timing.nREFIpb;
+    const uint64_t interval = mode == RefreshMode::AllBank ? c.timing.nREFI : c.timing.nREFIpb;
     const double expected = double(end) / interval * c.org.pseudo_channels;
     const double got = double(h.ctrl().count(Cmd::REFab) + h.ctrl().count(Cmd::REFpb));
     INFO(mode << ": refreshes " << got << ", expected ~" << expected);
@@ -196,9 +196,9 @@ TEST_CASE("refresh keeps its rate across idle gaps without ticking while idle", 
 
 TEST_CASE("closed page auto-precharges; open page keeps rows for hits", "[hbm]") {
   MemoryConfig c = test::preset("hbm3");
-  c.controller.refresh = "off";
+  c.controller.refresh = RefreshMode::Off;
   MemoryConfig closed = c;
-  closed.controller.page_policy = "closed";
+  closed.controller.page_policy = PagePolicy::Closed;
   ChannelHarness ho(c), hc(closed);
   auto reqs = random_on_channel0(c, 2000, 20, 1.0, 13);
   ho.run(reqs);
@@ -211,9 +211,9 @@ TEST_CASE("closed page auto-precharges; open page keeps rows for hits", "[hbm]")
 
 TEST_CASE("FR-FCFS serves row hits ahead of older misses; FCFS does not", "[hbm]") {
   MemoryConfig c = test::preset("hbm3");
-  c.controller.refresh = "off";
+  c.controller.refresh = RefreshMode::Off;
   MemoryConfig fcfs = c;
-  fcfs.controller.scheduler = "fcfs";
+  fcfs.controller.scheduler = SchedulerPolicy::Fcfs;
   // Two rows of one bank interleaved: FR-FCFS batches each row's hits.
   std::vector<Req> reqs;
   for (uint32_t i = 0; i < 400; ++i) reqs.push_back({0, false, DramAddr{0, 0, 0, 0, i % 2, (i / 2) % 32}});
@@ -225,7 +225,7 @@ TEST_CASE("FR-FCFS serves row hits ahead of older misses; FCFS does not", "[hbm]
 
 TEST_CASE("the checker derives precharge completion itself (auto-precharge waits for tRAS)", "[hbm][checker]") {
   MemoryConfig c = test::preset("ascend_950pr");
-  c.controller.page_policy = "closed";
+  c.controller.page_policy = PagePolicy::Closed;
   ChannelHarness h(c);
   HbmTiming wrong = c.timing;
   wrong.nRAS = 4;  // the controller believes rows may close almost at once
@@ -240,9 +240,9 @@ TEST_CASE("event-driven ticking gives exactly the every-cycle result", "[hbm]") 
   std::mt19937_64 rng(99);
   int runs = 0;
   for (const char* preset : {"hbm3", "hbm2e"})
-    for (const char* page : {"open", "closed"})
-      for (const char* refresh : {"off", "all_bank", "per_bank"})
-        for (const char* sched : {"frfcfs", "fcfs"}) {
+    for (PagePolicy page : {PagePolicy::Open, PagePolicy::Closed})
+      for (RefreshMode refresh : {RefreshMode::Off, RefreshMode::AllBank, RefreshMode::PerBank})
+        for (SchedulerPolicy sched : {SchedulerPolicy::FrFcfs, SchedulerPolicy::Fcfs}) {
           MemoryConfig c = test::preset(preset);
           c.controller.page_policy = page;
           c.controller.refresh = refresh;

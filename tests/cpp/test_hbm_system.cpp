@@ -44,7 +44,7 @@ TEST_CASE("a protocol violation inside the simulation surfaces as ProtocolError"
   wrong.nRP -= 4;  // schedule with a tRP the device does not allow
   for (size_t i = 0; i < mem.channels(); ++i) mem.channel(i).override_schedule_timing(wrong);
   memory::PatternSpec spec = defaults_of<memory::PatternSpec>();
-  spec.pattern = "random";
+  spec.pattern = memory::AccessPattern::Random;
   spec.requests = 5000;
   memory::MemTrace trace = memory::generate_pattern(spec, c, mem.mapping());
   std::vector<uint64_t> times(trace.records.size(), 0);

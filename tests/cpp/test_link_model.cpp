@@ -79,7 +79,7 @@ TEST_CASE("a lone packet over an optical or an electrical link follows the close
   // The global preset applies to links without a medium of their own, at
   // link.length_m when given; a link's own medium wins over it.
   PacketParams g = p;
-  g.link.preset = "optical";
+  g.link.preset = LinkMediumKind::Optical;
   g.link.length_m = 10;  // 180 + 49 = 229 ns
   CHECK(std::fabs(one_message_ns(pair({}), g, 240) - (fixed + 229)) < 1.0);
   CHECK(std::fabs(one_message_ns(pair({{"medium", "electrical"}}), g, 240) - (fixed + 20 + 60 + 48)) < 1.0);
@@ -119,7 +119,7 @@ TEST_CASE("goodput of a long transfer = line rate x payload / (payload + header 
 
 TEST_CASE("the flow level sees the packet level's links through flow_view", "[link]") {
   PacketParams p = defaults_of<PacketParams>();
-  p.link.preset = "optical";
+  p.link.preset = LinkMediumKind::Optical;
   p.link.flit_overhead_bytes = 2;
   Topology ring = Topology::ring(8, 100, 50);
   const Topology v = flow_view(ring, p);
@@ -171,7 +171,7 @@ TEST_CASE("bad link presets, media and overheads are ConfigErrors naming the key
   p.link.flit_overhead_bytes = 32;
   CHECK_THROWS_WITH(PacketNetwork(pair({}), p), Contains("link.flit_overhead_bytes") && Contains("32"));
   CHECK_THROWS_WITH(flow_view(pair({}), p), Contains("link.flit_overhead_bytes"));
-  p = framed_params();
-  p.link.preset = "warp";  // set in C++, past the schema: the network still refuses it by name
-  CHECK_THROWS_WITH(PacketNetwork(pair({}), p), Contains("link.preset") && Contains("warp"));
+  // The preset is an enum now: a name given in C++ becomes one only through
+  // parse_enum, which refuses an unknown name by key and name.
+  CHECK_THROWS_WITH(parse_enum<LinkMediumKind>("warp", "link.preset"), Contains("link.preset") && Contains("warp"));
 }

@@ -14,7 +14,7 @@ namespace {
 // 4 inputs x 4 VCs, VC v of every input wants output v, every round (a
 // saturated all-to-all). Returns grants per round.
 std::vector<int> rounds(const char* kind, int iterations, int n_rounds) {
-  SwitchAllocator a(kind, iterations);
+  SwitchAllocator a(npusim::parse_enum<AllocatorKind>(kind, "allocator"), iterations);
   ArbiterState st;
   st.resize(4, 4, 4);
   std::vector<AllocRequest> reqs;

@@ -23,7 +23,7 @@ PacketParams escape_params(int vcs) {
   // Two packets per VC: shallow, so buffers fill and cycles of waiting can form.
   PacketParams p = test::unit_params(16);
   p.sw.vcs = vcs;
-  p.routing.algorithm = "adaptive";
+  p.routing.algorithm = RoutingAlgorithm::Adaptive;
   p.stall_check_ns = 20000;
   return p;
 }
@@ -52,7 +52,7 @@ TEST_CASE("adaptive routing with escape VCs drains full load on a torus and a ri
   cases.push_back({"torus 8x8", Topology::torus(8, 8, 32, 10), 3, {"uniform"}});
   for (const Case& c : cases)
     for (const char* pattern : c.patterns) {
-      tp.pattern = pattern;
+      tp.pattern = parse_enum<TrafficPattern>(pattern, "pattern");
       PacketParams p = escape_params(c.vcs);
       const TrafficResult r = run_synthetic(c.t, p, tp, true);
       std::printf("%-9s %-11s adaptive+escape: %llu packets created, %llu delivered, %llu entered escape, "
@@ -104,7 +104,7 @@ TEST_CASE("without escape VCs the same adaptive config deadlocks and the watchdo
   // first test case).
   TrafficParams tp = defaults_of<TrafficParams>();
   tp.rate = 1.0;
-  tp.pattern = "uniform";
+  tp.pattern = TrafficPattern::Uniform;
   tp.warmup_cycles = 1000;
   tp.measure_cycles = 6000;
   PacketParams p = escape_params(1);
@@ -157,14 +157,14 @@ TEST_CASE("adaptive + escape beats dimension order on transpose traffic", "[pack
   // window-edge counting); at 0.3 adaptive accepts within 3% of the offered
   // load and dor is saturated.
   TrafficParams tp = defaults_of<TrafficParams>();
-  tp.pattern = "transpose";
+  tp.pattern = TrafficPattern::Transpose;
   tp.warmup_cycles = 2000;
   tp.measure_cycles = 8000;
   for (const char* topo : {"mesh", "torus"}) {
     const bool torus = std::string(topo) == "torus";
     Topology t = torus ? Topology::torus(8, 8, 32, 10) : Topology::mesh(8, 8, 32, 10);
     PacketParams ad = escape_params(4), dor = escape_params(4);
-    dor.routing.algorithm = "dor";
+    dor.routing.algorithm = RoutingAlgorithm::Dor;
     // Past saturation a head can wait tens of us behind the overloaded
     // links (starvation, not deadlock: the run drains); the default watchdog.
     ad.stall_check_ns = dor.stall_check_ns = 100000;

@@ -89,7 +89,7 @@ TEST_CASE("every packet is delivered exactly once and credits are conserved", "[
   tp.measure_cycles = 3000;
   tp.warmup_cycles = 500;
   for (const char* pattern : {"uniform", "permutation", "transpose", "hotspot", "alltoall", "incast"}) {
-    tp.pattern = pattern;
+    tp.pattern = parse_enum<TrafficPattern>(pattern, "pattern");
     TrafficResult r = run_synthetic(Topology::mesh(4, 4, 32, 10), p, tp);
     INFO(pattern);
     CHECK(r.packets_created > 100);
@@ -103,10 +103,10 @@ TEST_CASE("every packet is delivered exactly once and credits are conserved", "[
   c.endpoints_per_group = 4;
   c.spines = 2;
   Topology t = Topology::clos(c);
-  p.sw.allocator = "islip";
+  p.sw.allocator = AllocatorKind::Islip;
   p.sw.islip_iterations = 2;
   for (const char* algo : {"updown", "ecmp", "adaptive"}) {
-    p.routing.algorithm = algo;
+    p.routing.algorithm = parse_enum<RoutingAlgorithm>(algo, "algorithm");
     PacketNetwork net(t, p);
     INFO(algo);
     test::check_all_pairs_delivered_once(net, 1000);
@@ -131,7 +131,7 @@ TEST_CASE("8x8 mesh latency-load curve: flat, then rising, saturating below capa
   PacketParams p = simple_params();
   p.sw.buffer_flits = 32;
   TrafficParams tp = defaults_of<TrafficParams>();
-  tp.pattern = "uniform";
+  tp.pattern = TrafficPattern::Uniform;
   tp.measure_cycles = 5000;
   Topology t = Topology::mesh(8, 8, 32, 10);
   std::vector<double> rates = {0.05, 0.15, 0.25, 0.35, 0.45, 0.6, 0.8};
@@ -170,7 +170,7 @@ TEST_CASE("a deadlocking routing config is reported with who holds what", "[pack
   PacketParams p = simple_params();
   p.sw.vcs = 1;
   p.sw.buffer_flits = 16;
-  p.routing.algorithm = "adaptive";
+  p.routing.algorithm = RoutingAlgorithm::Adaptive;
   p.routing.escape_vc = false;
   p.stall_check_ns = 20000;
   TrafficParams tp = defaults_of<TrafficParams>();
@@ -189,7 +189,7 @@ TEST_CASE("a deadlocking routing config is reported with who holds what", "[pack
   // The bundled configurations drain under the same full load: dimension
   // order with dateline VCs on a ring and a torus, up/down on a Clos.
   p.sw.vcs = 2;
-  p.routing.algorithm = "auto";
+  p.routing.algorithm = RoutingAlgorithm::Auto;
   tp.measure_cycles = 5000;
   ClosParams c;
   c.endpoints = 32;
@@ -197,7 +197,7 @@ TEST_CASE("a deadlocking routing config is reported with who holds what", "[pack
   c.spines = 2;
   for (const Topology& t : {ring, Topology::torus(4, 4, 32, 10), Topology::clos(c)}) {
     for (const char* pattern : {"uniform", "alltoall"}) {
-      tp.pattern = pattern;
+      tp.pattern = parse_enum<TrafficPattern>(pattern, "pattern");
       TrafficResult r = run_synthetic(t, p, tp);
       INFO(t.num_nodes() << " nodes, " << pattern << ", routing " << r.routing);
       CHECK(r.packets_delivered == r.packets_created);
@@ -213,7 +213,7 @@ TEST_CASE("bad packet-fabric configurations are ConfigErrors naming the key", "[
   CHECK_THROWS_AS(PacketNetwork(mesh, p), ConfigError);
   CHECK_THROWS_WITH(PacketNetwork(mesh, p), Contains("switch.buffer_flits") && Contains("8 flits"));
   p = simple_params();
-  p.routing.algorithm = "dor";
+  p.routing.algorithm = RoutingAlgorithm::Dor;
   ClosParams c;
   c.endpoints = 8;
   c.endpoints_per_group = 4;
@@ -227,10 +227,10 @@ TEST_CASE("bad packet-fabric configurations are ConfigErrors naming the key", "[
   CHECK_THROWS_WITH(from_json<PacketParams>(json{{"routing", {{"algorithm", "valiant"}}}}, "noc"),
                     Contains("noc.routing.algorithm"));
   TrafficParams tp = defaults_of<TrafficParams>();
-  tp.pattern = "transpose";
+  tp.pattern = TrafficPattern::Transpose;
   CHECK_THROWS_WITH(run_synthetic(Topology::mesh(4, 2, 32, 10), simple_params(), tp),
                     Contains("traffic.pattern") && Contains("square"));
-  tp.pattern = "uniform";
+  tp.pattern = TrafficPattern::Uniform;
   tp.packet_bytes = 1000;
   CHECK_THROWS_WITH(run_synthetic(mesh, simple_params(), tp), Contains("traffic.packet_bytes"));
   PacketNetwork net(mesh, simple_params());

@@ -204,7 +204,7 @@ TEST_CASE("packet level on a SuperCluster: delivered, credits conserved, intra-p
   for (const char* algo : {"updown", "ecmp"}) {
     for (bool inter : {false, true}) {
       INFO(algo << (inter ? " inter-pod" : " intra-pod"));
-      p.routing.algorithm = algo;
+      p.routing.algorithm = parse_enum<RoutingAlgorithm>(algo, "algorithm");
       PacketNetwork net(t, p);
       uint64_t want = 0;
       // Intra: all-to-all inside every pod. Inter: each NPU to the same NPU

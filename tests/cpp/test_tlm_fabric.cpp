@@ -42,7 +42,7 @@ double lone_ps(const Topology& t, const PacketParams& p, int src, int dst, uint6
 
 memory::MemoryConfig fast_memory() {
   memory::MemoryConfig mc = memory::load_memory_config(npu::chip_config_from_json(npu::chip_preset("ascend_950pr"), "chip").memory);
-  mc.fidelity = "fast";
+  mc.fidelity = memory::MemoryFidelity::Fast;
   return mc;
 }
 

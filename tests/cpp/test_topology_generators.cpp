@@ -323,7 +323,7 @@ TEST_CASE("packet level on dragonfly and nD-FullMesh: heavy and adversarial load
     tp.measure_cycles = 2000;
     for (const Topology* t : {&dfly, &mesh3})
       for (const char* pattern : {"uniform", "alltoall"}) {
-        tp.pattern = pattern;
+        tp.pattern = parse_enum<TrafficPattern>(pattern, "pattern");
         const TrafficResult r = run_synthetic(*t, p, tp);
         INFO(pattern << " on " << t->num_nodes() << " nodes, routing " << r.routing);
         CHECK(r.routing == (t == &dfly ? "dragonfly_min" : "dor"));
@@ -408,9 +408,9 @@ TEST_CASE("dragonfly: the same VCs without dragonfly_min's classes deadlock", "[
   tp.warmup_cycles = 500;
   tp.measure_cycles = 5000;
   const Topology t = Topology::dragonfly(df(4, 2, 2, 0));
-  p.routing.algorithm = "ecmp";
+  p.routing.algorithm = RoutingAlgorithm::Ecmp;
   CHECK_THROWS_AS(run_synthetic(t, p, tp), StallError);
-  p.routing.algorithm = "dragonfly_min";
+  p.routing.algorithm = RoutingAlgorithm::DragonflyMin;
   const TrafficResult r = run_synthetic(t, p, tp);
   CHECK(r.packets_created > 1000);
   CHECK(r.packets_delivered == r.packets_created);
@@ -423,17 +423,17 @@ TEST_CASE("dragonfly / nD-FullMesh routing configs and malformed generator specs
   const Topology dfly = Topology::dragonfly(df(2, 1, 1, 0));
   p.sw.vcs = 1;
   CHECK_THROWS_WITH(PacketNetwork(dfly, p), Contains("switch.vcs") && Contains("2 VCs") && Contains("got 1"));
-  p.routing.algorithm = "dragonfly_min";
+  p.routing.algorithm = RoutingAlgorithm::DragonflyMin;
   CHECK_THROWS_WITH(PacketNetwork(dfly, p), Contains("switch.vcs"));
   // No one-VC fallback: up*/down* by (level, id) cannot join every pair when
   // all routers share a level (here a 6-router ring), and says so.
-  p.routing.algorithm = "updown";
+  p.routing.algorithm = RoutingAlgorithm::UpDown;
   CHECK_THROWS_WITH(PacketNetwork(dfly, p), Contains("up*/down*"));
   p.sw.vcs = 2;
-  p.routing.algorithm = "dragonfly_min";
+  p.routing.algorithm = RoutingAlgorithm::DragonflyMin;
   CHECK_THROWS_WITH(PacketNetwork(Topology::mesh(4, 4, 32, 10), p),
                     Contains("routing.algorithm") && Contains("dragonfly"));
-  p.routing.algorithm = "dor";
+  p.routing.algorithm = RoutingAlgorithm::Dor;
   CHECK_THROWS_WITH(PacketNetwork(dfly, p), Contains("routing.algorithm") && Contains("dor"));
 
   CHECK_THROWS_WITH(Topology::dragonfly(df(4, 2, 2, 10)),
