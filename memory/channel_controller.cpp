@@ -23,14 +23,13 @@ ChannelController::ChannelController(const MemoryConfig& cfg, uint32_t channel, 
       bank_groups_(cfg.org.bank_groups),
       banks_per_group_(cfg.org.banks_per_group),
       banks_per_pc_(cfg.org.banks_per_pc()),
-      open_page_(cfg.controller.page_policy == PagePolicy::Open),
-      frfcfs_(cfg.controller.scheduler == SchedulerPolicy::FrFcfs),
+      page_policy_(cfg.controller.page_policy),
+      scheduler_(cfg.controller.scheduler, cfg.controller.row_hit_cap),
       cap_rd_(cfg.controller.read_queue),
       cap_wr_(cfg.controller.write_queue),
       high_wm_(std::max<uint32_t>(1, uint32_t(cfg.controller.write_high_watermark * cfg.controller.write_queue))),
       low_wm_(uint32_t(cfg.controller.write_low_watermark * cfg.controller.write_queue)),
-      hit_cap_(cfg.controller.row_hit_cap),
-      refresh_mode_(cfg.controller.refresh == RefreshMode::Off ? 0 : cfg.controller.refresh == RefreshMode::AllBank ? 1 : 2),
+      refresh_(cfg.controller.refresh),
       sink_(sink),
       timeline_(timeline),
       timeline_track_(timeline_track),
@@ -58,7 +57,7 @@ ChannelController::ChannelController(const MemoryConfig& cfg, uint32_t channel, 
     PcState& s = pcs_state_[p];
     for (auto& q : s.q) q.reserve(std::max(cap_rd_, cap_wr_));
     s.faw.fill(kNoWake);  // no ACT yet: the window does not constrain
-    const uint64_t interval = refresh_mode_ == 2 ? t_.nREFIpb : t_.nREFI;
+    const uint64_t interval = refresh_ == RefreshMode::PerBank ? t_.nREFIpb : t_.nREFI;
     const uint64_t gpc = uint64_t(channel) * pcs_ + p;
     s.next_refresh = interval + (cfg.controller.refresh_stagger ? interval * gpc / total_pcs : 0);
   }
@@ -123,7 +122,7 @@ void ChannelController::admit(uint64_t now) {
 }
 
 void ChannelController::catch_up(uint64_t now) {
-  if (refresh_mode_ == 0 || queued_ > 0) return;
+  if (refresh_ == RefreshMode::Off || queued_ > 0) return;
   for (;;) {
     uint64_t due = kNoWake;
     bool pending = false;
@@ -138,9 +137,9 @@ void ChannelController::catch_up(uint64_t now) {
   }
 }
 
-bool ChannelController::refresh_blocks(const PcState& p, uint32_t bank) const {
+inline bool ChannelController::refresh_blocks(const PcState& p, uint32_t bank) const {
   if (!p.refresh_pending) return false;
-  return refresh_mode_ == 1 || (bank % banks_per_pc_) == p.refresh_bank;
+  return refresh_ == RefreshMode::AllBank || (bank % banks_per_pc_) == p.refresh_bank;
 }
 
 bool ChannelController::write_mode(PcState& p, uint64_t now) {
@@ -172,11 +171,21 @@ uint64_t ChannelController::earliest(Cmd c, uint32_t pc, uint32_t bank) const {
 }
 
 void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, uint32_t row) {
-  const uint32_t bg = bg_of(bank);
-  if (checker_) checker_->on_command(now, c, pc, bg, bank % banks_per_group_, row);
+  if (checker_) checker_->on_command(now, c, pc, bg_of(bank), bank % banks_per_group_, row);
   ++commands_;
   cmd_count_[size_t(c)] += 1;
   (is_column(c) ? last_col_cmd_ : last_row_cmd_) = now;
+  apply_timing_rules(now, c, pc, bank);
+  update_state(now, c, pc, bank, row);
+  if (timeline_ && timeline_->enabled())
+    timeline_->complete(timeline_track_, to_string(c), cfg_.timing.tCK_ps * now,
+                        cfg_.timing.tCK_ps * (is_column(c) ? n_bl_ : 1));
+}
+
+// Every rule "c -> next within scope >= N cycles" moves next's earliest
+// cycle in c's bank, bank group or pseudo-channel.
+inline void ChannelController::apply_timing_rules(uint64_t now, Cmd c, uint32_t pc, uint32_t bank) {
+  const uint32_t bg = bg_of(bank);
   const bool all_banks = c == Cmd::PREA || c == Cmd::REFab;
   const uint32_t first = pc * banks_per_pc_;
   for (const auto& [next, sc] : rules_by_prev_[size_t(c)]) {
@@ -196,6 +205,11 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
     }
     *slot = std::max(*slot, t);
   }
+}
+
+// What c does to the banks, the refresh schedule and the data bus.
+inline void ChannelController::update_state(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, uint32_t row) {
+  const uint32_t first = pc * banks_per_pc_;
   PcState& p = pcs_state_[pc];
   p.dirty = true;
   BankState& bs = banks_[bank];
@@ -248,9 +262,6 @@ void ChannelController::issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, u
       break;
     }
   }
-  if (timeline_ && timeline_->enabled())
-    timeline_->complete(timeline_track_, to_string(c), cfg_.timing.tCK_ps * now,
-                        cfg_.timing.tCK_ps * (is_column(c) ? n_bl_ : 1));
 }
 
 void ChannelController::recount_hits(uint32_t pc, uint32_t bank) {
@@ -307,33 +318,29 @@ void ChannelController::clear_hits(uint32_t bank) {
   }
 }
 
-uint64_t ChannelController::tick(uint64_t now) {
-  last_tick_ = now;
-  ticks_ += 1;
-  admit(now);
-  uint64_t wake = kNoWake;
-  bool busy_refresh = false;
-
-  // Refresh comes due.
-  if (refresh_mode_ != 0) {
-    for (PcState& p : pcs_state_) {
-      if (!p.refresh_pending && now >= p.next_refresh) {
-        p.refresh_pending = true;
-        p.dirty = true;
-      }
-      busy_refresh = busy_refresh || p.refresh_pending;
+// The phases of tick(), in order. They are `inline` (each is called once per
+// tick, from this file only) so that splitting tick costs no calls: measured
+// with callgrind on 60k random hbm3 requests, out-of-line phases cost 2.5%
+// more instructions than the single function did; inline ones 2% fewer.
+inline bool ChannelController::refresh_due(uint64_t now) {
+  if (refresh_ == RefreshMode::Off) return false;
+  bool pending = false;
+  for (PcState& p : pcs_state_) {
+    if (!p.refresh_pending && now >= p.next_refresh) {
+      p.refresh_pending = true;
+      p.dirty = true;
     }
+    pending = pending || p.refresh_pending;
   }
+  return pending;
+}
 
-  // ---- Column command: the oldest ready row hit over all pseudo-channels.
-  Candidate col{Cmd::RD, 0, 0, UINT64_MAX};
-  bool have_col = false;
-  bool mode[4] = {false, false, false, false};  // pseudo_channels <= 4 (schema range)
-  const bool col_bus_free = last_col_cmd_ != now;
+inline void ChannelController::choose_modes(uint64_t now, TickState& ts) {
+  uint64_t wake = ts.wake;
   for (uint32_t pc = 0; pc < pcs_; ++pc) {
     PcState& p = pcs_state_[pc];
     const bool w = write_mode(p, now);
-    mode[pc] = w;
+    ts.write_mode[pc] = w;
     if (w != p.last_mode) p.dirty = true;
     p.last_mode = w;
     if (p.dirty) p.col_valid = p.row_valid = false;
@@ -342,159 +349,198 @@ uint64_t ChannelController::tick(uint64_t now) {
     // ends opportunistic write mode), so both reach the wake-up.
     for (const auto& q : p.q)
       if (!q.empty() && q.front().arrive > now) wake = std::min(wake, q.front().arrive);
-    if (!col_bus_free || p.hit_list[w].empty()) continue;  // only row hits can take the column bus
+  }
+  ts.wake = wake;
+}
+
+// The oldest ready row hit over all pseudo-channels (only row hits can take
+// the column bus: a miss needs its ACT first).
+inline bool ChannelController::pick_column(uint64_t now, TickState& ts, Candidate& col) {
+  bool have = false;
+  uint64_t wake = ts.wake;
+  const bool scan_all = scheduler_.scans_past_oldest();
+  for (uint32_t pc = 0; pc < pcs_; ++pc) {
+    PcState& p = pcs_state_[pc];
+    const bool w = ts.write_mode[pc];
+    const std::vector<HitRef>& hits = p.hit_list[w];
+    if (hits.empty()) continue;
     if (p.col_valid && now < p.col_wake) {
       wake = std::min(wake, p.col_wake);
       continue;
     }
     uint64_t pc_wake = kNoWake;
     bool complete = true;
-    // FCFS may only serve the oldest request, and only if it is a hit.
-    const bool fcfs_head_ok = frfcfs_ || (!p.q[w].empty() && p.q[w].front().seq == p.hit_list[w].front().seq);
-    for (const HitRef& h : p.hit_list[w]) {
-      if (!fcfs_head_ok) break;
-      if (h.arrive > now) {
-        pc_wake = std::min(pc_wake, h.arrive);
-        break;  // age order = arrival order: the rest are later still
-      }
-      if (have_col && h.seq > col.seq) {
-        complete = false;
-        break;  // cannot beat the candidate
-      }
-      const BankState& bs = banks_[h.bank];
-      if (!refresh_blocks(p, h.bank) &&
-          !(frfcfs_ && hit_cap_ && bs.hits_since_act >= hit_cap_ && bs.queued[w] > bs.hits[w])) {
-        const bool last_hit = bs.hits[0] + bs.hits[1] == 1;
-        Cmd c = w ? (open_page_ || !last_hit ? Cmd::WR : Cmd::WRA) : (open_page_ || !last_hit ? Cmd::RD : Cmd::RDA);
-        const uint64_t e = earliest(c, pc, h.bank);
-        if (e <= now) {
-          col = Candidate{c, pc, h.bank, h.seq, w, bs.row};
-          have_col = true;
-          complete = false;
-          break;
+    // Hits are queued bursts, so the queue is not empty here.
+    if (!p.q[w].empty() && scheduler_.may_serve(hits.front().seq, p.q[w].front().seq)) {
+      for (const HitRef& h : hits) {
+        if (h.arrive > now) {
+          pc_wake = std::min(pc_wake, h.arrive);
+          break;  // age order = arrival order: the rest are later still
         }
-        pc_wake = std::min(pc_wake, e);
+        if (have && h.seq > col.seq) {
+          complete = false;
+          break;  // cannot beat the candidate
+        }
+        const BankState& bs = banks_[h.bank];
+        if (!refresh_blocks(p, h.bank) && !scheduler_.hit_waits(bs.hits_since_act, bs.queued[w], bs.hits[w])) {
+          const Cmd c = page_policy_.column_command(w, bs.hits[0] + bs.hits[1] == 1);
+          const uint64_t e = earliest(c, pc, h.bank);
+          if (e <= now) {
+            col = Candidate{c, pc, h.bank, h.seq, w, bs.row};
+            have = true;
+            complete = false;
+            break;
+          }
+          pc_wake = std::min(pc_wake, e);
+        }
+        if (!scan_all) break;
       }
-      if (!frfcfs_) break;  // FCFS: only the oldest request may go
     }
     wake = std::min(wake, pc_wake);
     p.col_valid = complete;
     p.col_wake = pc_wake;
   }
-  if (have_col) {
-    PcState& p = pcs_state_[col.pc];
-    std::vector<Burst>& q = p.q[col.write];
-    auto it = q.begin();
-    while (it->seq != col.seq) ++it;  // the chosen hit is queued: found within the queue
-    const Burst b = *it;
-    q.erase(it);
-    BankState& bs = banks_[b.bank];
-    --bs.queued[col.write];
-    remove_hit(b);
-    --queued_;
-    issue(now, col.cmd, col.pc, b.bank, b.row);
-    (col.write ? write_bursts_ : read_bursts_) += 1;
-    queue_wait_.sample(now - b.arrive);
-    const uint64_t done = now + (col.write ? t_.nCWL : t_.nCL) + n_bl_;
-    sink_.burst_done(b.owner, done);
-  }
+  ts.wake = wake;
+  return have;
+}
 
-  // ---- Row command: refresh first, then the oldest request needing a row.
-  Candidate row{Cmd::ACT, 0, 0, UINT64_MAX};
-  bool have_row = false;
-  const bool row_bus_free = last_row_cmd_ != now;
-  if (!row_bus_free) {
-    have_row = false;
-  } else if (busy_refresh) {
-    for (uint32_t pc = 0; pc < pcs_ && !have_row; ++pc) {
-      PcState& p = pcs_state_[pc];
-      if (!p.refresh_pending) continue;
-      Cmd c;
-      uint32_t bank = pc * banks_per_pc_;
-      if (refresh_mode_ == 1) {
-        bool any_open = false;
-        for (uint32_t b = bank; b < bank + banks_per_pc_; ++b) any_open = any_open || banks_[b].open;
-        c = any_open ? Cmd::PREA : Cmd::REFab;
-      } else {
-        bank += p.refresh_bank;
-        c = banks_[bank].open ? Cmd::PRE : Cmd::REFpb;
-      }
-      const uint64_t e = earliest(c, pc, bank);
-      if (e <= now) {
-        row = Candidate{c, pc, bank, 0};
-        have_row = true;
-      } else {
-        wake = std::min(wake, e);
-      }
+inline void ChannelController::serve_column(uint64_t now, const Candidate& col) {
+  PcState& p = pcs_state_[col.pc];
+  std::vector<Burst>& q = p.q[col.write];
+  auto it = q.begin();
+  while (it->seq != col.seq) ++it;  // the chosen hit is queued: found within the queue
+  const Burst b = *it;
+  q.erase(it);
+  BankState& bs = banks_[b.bank];
+  --bs.queued[col.write];
+  remove_hit(b);
+  --queued_;
+  issue(now, col.cmd, col.pc, b.bank, b.row);
+  (col.write ? write_bursts_ : read_bursts_) += 1;
+  queue_wait_.sample(now - b.arrive);
+  const uint64_t done = now + (col.write ? t_.nCWL : t_.nCL) + n_bl_;
+  sink_.burst_done(b.owner, done);
+}
+
+// A refresh command for the first pseudo-channel that owes one and can take
+// it now: REF, or first the precharge it needs.
+inline bool ChannelController::pick_refresh(uint64_t now, TickState& ts, Candidate& row) {
+  for (uint32_t pc = 0; pc < pcs_; ++pc) {
+    PcState& p = pcs_state_[pc];
+    if (!p.refresh_pending) continue;
+    Cmd c;
+    uint32_t bank = pc * banks_per_pc_;
+    if (refresh_ == RefreshMode::AllBank) {
+      bool any_open = false;
+      for (uint32_t b = bank; b < bank + banks_per_pc_; ++b) any_open = any_open || banks_[b].open;
+      c = any_open ? Cmd::PREA : Cmd::REFab;
+    } else {
+      bank += p.refresh_bank;
+      c = banks_[bank].open ? Cmd::PRE : Cmd::REFpb;
     }
+    const uint64_t e = earliest(c, pc, bank);
+    if (e <= now) {
+      row = Candidate{c, pc, bank, 0};
+      return true;
+    }
+    ts.wake = std::min(ts.wake, e);
   }
-  if (!have_row && row_bus_free) {
-    for (uint32_t pc = 0; pc < pcs_; ++pc) {
-      PcState& p = pcs_state_[pc];
-      const bool w = mode[pc];
-      // ACT constraints shared by the whole pseudo-channel (tRRD_S, tFAW,
-      // tRFC): while they block, no bank's ACT needs a closer look.
-      uint64_t act_floor = pc_next_[pc][size_t(Cmd::ACT)];
-      if (p.faw[p.faw_pos] != kNoWake) act_floor = std::max(act_floor, p.faw[p.faw_pos] + uint64_t(t_.nFAW));
-      if (p.dirty) p.row_valid = false;  // a column command issued this tick
-      if (p.row_valid && now < p.row_wake) {
-        wake = std::min(wake, p.row_wake);
-        continue;
-      }
-      uint64_t pc_wake = kNoWake;
-      bool complete = true;
-      const auto& needs = p.needs[w];
-      // FCFS: only the oldest request may act, and only if it needs a row.
-      const bool fcfs_ok = frfcfs_ || (!needs.empty() && !p.q[w].empty() && needs.front().seq == p.q[w].front().seq);
+  return false;
+}
+
+// The oldest request needing a row (ACT, or PRE of the bank's other row)
+// whose command can issue now.
+inline bool ChannelController::pick_row(uint64_t now, TickState& ts, Candidate& row) {
+  bool have = false;
+  uint64_t wake = ts.wake;
+  const bool scan_all = scheduler_.scans_past_oldest();
+  for (uint32_t pc = 0; pc < pcs_; ++pc) {
+    PcState& p = pcs_state_[pc];
+    const bool w = ts.write_mode[pc];
+    // ACT constraints shared by the whole pseudo-channel (tRRD_S, tFAW,
+    // tRFC): while they block, no bank's ACT needs a closer look.
+    uint64_t act_floor = pc_next_[pc][size_t(Cmd::ACT)];
+    if (p.faw[p.faw_pos] != kNoWake) act_floor = std::max(act_floor, p.faw[p.faw_pos] + uint64_t(t_.nFAW));
+    if (p.dirty) p.row_valid = false;  // a column command issued this tick
+    if (p.row_valid && now < p.row_wake) {
+      wake = std::min(wake, p.row_wake);
+      continue;
+    }
+    uint64_t pc_wake = kNoWake;
+    bool complete = true;
+    const auto& needs = p.needs[w];
+    // Needs are queued bursts, so the queue is not empty when they are not.
+    if (!needs.empty() && scheduler_.may_serve(needs.front().seq, p.q[w].front().seq)) {
       for (const NeedRef& n : needs) {
-        if (!fcfs_ok) break;
-        if (have_row && n.seq > row.seq) {
+        if (have && n.seq > row.seq) {
           complete = false;
           break;
         }
         const BankState& bs = banks_[n.bank];
         if (!refresh_blocks(p, n.bank)) {
           const Cmd c = bs.open ? Cmd::PRE : Cmd::ACT;
-          // Keep an open row while queued hits remain, unless the hit cap
-          // says this older conflicting request has waited long enough.
-          const bool want = c == Cmd::ACT || !frfcfs_ || bs.hits[w] == 0 ||
-                            (hit_cap_ && bs.hits_since_act >= hit_cap_);
+          const bool want = c == Cmd::ACT || !scheduler_.keeps_row_open(bs.hits[w], bs.hits_since_act);
           if (want && c == Cmd::ACT && act_floor > now) {
             pc_wake = std::min(pc_wake, act_floor);  // a lower bound: the tick then looks closer
           } else if (want) {
             const uint64_t e = earliest(c, pc, n.bank);
             if (e <= now) {
               row = Candidate{c, pc, n.bank, n.seq, w, n.row};
-              have_row = true;
+              have = true;
               complete = false;
               break;
             }
             pc_wake = std::min(pc_wake, e);
           }
         }
-        if (!frfcfs_) break;
+        if (!scan_all) break;
       }
-      wake = std::min(wake, pc_wake);
-      p.row_valid = complete;
-      p.row_wake = pc_wake;
     }
+    wake = std::min(wake, pc_wake);
+    p.row_valid = complete;
+    p.row_wake = pc_wake;
   }
-  if (have_row) issue(now, row.cmd, row.pc, row.bank, row.row);
+  ts.wake = wake;
+  return have;
+}
 
+// `wake`: the earliest cycle the picks found worth a tick; `busy`: a bus
+// took a command this cycle (or already had one), so the next cycle may
+// issue again.
+inline uint64_t ChannelController::next_wake(uint64_t now, uint64_t wake, bool busy) const {
   bool pending_refresh = false;
   for (const PcState& p : pcs_state_) pending_refresh = pending_refresh || p.refresh_pending;
-  if (have_col || have_row || !col_bus_free || !row_bus_free) {
+  if (busy) {
     wake = now + 1;
   } else if (queued_ == 0 && !pending_refresh) {
     wake = kNoWake;
   }
   if (!incoming_.empty()) wake = std::min(wake, std::max(incoming_.front().arrive, now + 1));
-  if ((queued_ > 0 || pending_refresh) && refresh_mode_ != 0) {
+  if ((queued_ > 0 || pending_refresh) && refresh_ != RefreshMode::Off) {
     for (const PcState& p : pcs_state_)
       if (!p.refresh_pending) wake = std::min(wake, std::max(p.next_refresh, now + 1));
   }
-  next_wake_ = wake;
   return wake;
+}
+
+uint64_t ChannelController::tick(uint64_t now) {
+  last_tick_ = now;
+  ticks_ += 1;
+  admit(now);
+  TickState ts;
+  const bool busy_refresh = refresh_due(now);
+  choose_modes(now, ts);
+  Candidate col{Cmd::RD, 0, 0, UINT64_MAX};
+  const bool col_bus_free = last_col_cmd_ != now;
+  const bool have_col = col_bus_free && pick_column(now, ts, col);
+  if (have_col) serve_column(now, col);
+  Candidate row{Cmd::ACT, 0, 0, UINT64_MAX};
+  const bool row_bus_free = last_row_cmd_ != now;
+  // Refresh first, then the oldest request needing a row.
+  const bool have_row = row_bus_free && ((busy_refresh && pick_refresh(now, ts, row)) || pick_row(now, ts, row));
+  if (have_row) issue(now, row.cmd, row.pc, row.bank, row.row);
+  next_wake_ = next_wake(now, ts.wake, have_col || have_row || !col_bus_free || !row_bus_free);
+  return next_wake_;
 }
 
 std::string ChannelController::holdings() const {

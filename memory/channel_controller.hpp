@@ -4,6 +4,12 @@
 // most one row command (ACT/PRE/PREA/REF) and one column command (RD/WR) per
 // cycle -- HBM's separate row and column command buses.
 //
+// A tick runs four phases: refresh (which pseudo-channels owe one), column
+// pick (the oldest ready row hit), row pick (refresh commands first, then
+// the oldest request needing an ACT or PRE) and the next wake-up. Which
+// requests may go is the RequestScheduler's call, what a column command does
+// to its row the PagePolicy's: small policy objects chosen from the config.
+//
 // It is plain C++ driven by "tick at cycle t -> next cycle worth ticking",
 // so it costs nothing while idle and jumps over cycles in which no command
 // can issue. The SystemC wrapper (HbmSystem) owns time.
@@ -18,7 +24,9 @@
 
 #include "memory/address_mapping.hpp"
 #include "memory/hbm_config.hpp"
+#include "memory/page_policy.hpp"
 #include "memory/protocol_checker.hpp"
+#include "memory/request_scheduler.hpp"
 #include "memory/timing_rules.hpp"
 #include "sim/stats.hpp"
 
@@ -125,12 +133,30 @@ class ChannelController {
     bool write = false;
     uint32_t row = 0;
   };
+  static constexpr uint32_t kMaxPcs = 4;  // pseudo_channels <= 4 (schema range)
+  // What the phases of one tick share: each pseudo-channel's queue (read or
+  // write) this cycle and the earliest cycle found worth a tick.
+  struct TickState {
+    bool write_mode[kMaxPcs] = {false, false, false, false};
+    uint64_t wake = kNoWake;
+  };
+
+  // The phases of tick(), in order.
+  bool refresh_due(uint64_t now);  // marks pseudo-channels owing a refresh; any pending?
+  void choose_modes(uint64_t now, TickState& ts);
+  bool pick_column(uint64_t now, TickState& ts, Candidate& col);
+  void serve_column(uint64_t now, const Candidate& col);
+  bool pick_refresh(uint64_t now, TickState& ts, Candidate& row);
+  bool pick_row(uint64_t now, TickState& ts, Candidate& row);
+  uint64_t next_wake(uint64_t now, uint64_t wake, bool busy) const;
 
   void load_timing(const HbmTiming& t);
   void admit(uint64_t now);  // arrived bursts join the scheduler's queues
   bool write_mode(PcState& p, uint64_t now);
   uint64_t earliest(Cmd c, uint32_t pc, uint32_t bank) const;
   void issue(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, uint32_t row);
+  void apply_timing_rules(uint64_t now, Cmd c, uint32_t pc, uint32_t bank);
+  void update_state(uint64_t now, Cmd c, uint32_t pc, uint32_t bank, uint32_t row);
   void recount_hits(uint32_t pc, uint32_t bank);
   void add_hit(const Burst& b);
   void remove_hit(const Burst& b);
@@ -146,9 +172,10 @@ class ChannelController {
   HbmTiming t_;  // timing used for scheduling
   int n_bl_;
   std::array<std::vector<std::pair<Cmd, std::pair<Scope, int>>>, kNumCmds> rules_by_prev_;
-  const bool open_page_, frfcfs_;
-  const uint32_t cap_rd_, cap_wr_, high_wm_, low_wm_, hit_cap_;
-  const int refresh_mode_;  // 0 off, 1 all-bank, 2 per-bank
+  const PagePolicy page_policy_;
+  const RequestScheduler scheduler_;
+  const uint32_t cap_rd_, cap_wr_, high_wm_, low_wm_;
+  const RefreshMode refresh_;
 
   std::vector<BankState> banks_;
   std::vector<PcState> pcs_state_;

@@ -68,10 +68,10 @@ const Schema& HbmController::schema() {
   static const Schema s = [] {
     Schema s("hbm_controller", "Memory controller policy (one controller per channel)");
     SchemaBuilder<HbmController>(s)
-        .choice(&HbmController::page_policy, "page_policy", PagePolicy::Open,
+        .choice(&HbmController::page_policy, "page_policy", PagePolicyKind::Open,
                 "open: rows stay open until a conflict or refresh; closed: every column command "
                 "auto-precharges unless a queued request hits the same row")
-        .choice(&HbmController::scheduler, "scheduler", SchedulerPolicy::FrFcfs,
+        .choice(&HbmController::scheduler, "scheduler", SchedulerKind::FrFcfs,
                 "frfcfs: row hits first, then oldest; fcfs: oldest request first")
         .choice(&HbmController::refresh, "refresh", RefreshMode::AllBank,
                 "all_bank: REFab every nREFI; per_bank: REFpb every nREFIpb round-robin; off")

@@ -12,8 +12,8 @@ namespace npusim::memory {
 NPUSIM_ENUM(DramStandard, (HBM2, "HBM2"), (HBM2E, "HBM2E"), (HBM3, "HBM3"), (HBM3E, "HBM3E"), (HBM4, "HBM4"),
             (Custom, "custom"));
 NPUSIM_ENUM(MemoryFidelity, (Cycle, "cycle"), (Fast, "fast"));
-NPUSIM_ENUM(PagePolicy, (Open, "open"), (Closed, "closed"));
-NPUSIM_ENUM(SchedulerPolicy, (FrFcfs, "frfcfs"), (Fcfs, "fcfs"));
+NPUSIM_ENUM(PagePolicyKind, (Open, "open"), (Closed, "closed"));
+NPUSIM_ENUM(SchedulerKind, (FrFcfs, "frfcfs"), (Fcfs, "fcfs"));
 NPUSIM_ENUM(RefreshMode, (AllBank, "all_bank"), (PerBank, "per_bank"), (Off, "off"));
 
 struct HbmOrg {
@@ -47,8 +47,8 @@ struct HbmTiming {
 };
 
 struct HbmController {
-  PagePolicy page_policy;
-  SchedulerPolicy scheduler;
+  PagePolicyKind page_policy;
+  SchedulerKind scheduler;
   RefreshMode refresh;
   std::string address_mapping;
   int read_queue, write_queue, row_hit_cap, frontend_latency, backend_latency;

@@ -153,9 +153,9 @@ TEST_CASE("the protocol checker catches a wrong tFAW and a wrong tCCD_L", "[hbm]
 }
 
 TEST_CASE("every burst completes exactly once under mixed traffic, all policies", "[hbm]") {
-  for (PagePolicy page : {PagePolicy::Open, PagePolicy::Closed})
+  for (PagePolicyKind page : {PagePolicyKind::Open, PagePolicyKind::Closed})
     for (RefreshMode refresh : {RefreshMode::AllBank, RefreshMode::PerBank, RefreshMode::Off})
-      for (SchedulerPolicy sched : {SchedulerPolicy::FrFcfs, SchedulerPolicy::Fcfs}) {
+      for (SchedulerKind sched : {SchedulerKind::FrFcfs, SchedulerKind::Fcfs}) {
         MemoryConfig c = test::preset("hbm3");
         c.controller.page_policy = page;
         c.controller.refresh = refresh;
@@ -198,7 +198,7 @@ TEST_CASE("closed page auto-precharges; open page keeps rows for hits", "[hbm]")
   MemoryConfig c = test::preset("hbm3");
   c.controller.refresh = RefreshMode::Off;
   MemoryConfig closed = c;
-  closed.controller.page_policy = PagePolicy::Closed;
+  closed.controller.page_policy = PagePolicyKind::Closed;
   ChannelHarness ho(c), hc(closed);
   auto reqs = random_on_channel0(c, 2000, 20, 1.0, 13);
   ho.run(reqs);
@@ -213,7 +213,7 @@ TEST_CASE("FR-FCFS serves row hits ahead of older misses; FCFS does not", "[hbm]
   MemoryConfig c = test::preset("hbm3");
   c.controller.refresh = RefreshMode::Off;
   MemoryConfig fcfs = c;
-  fcfs.controller.scheduler = SchedulerPolicy::Fcfs;
+  fcfs.controller.scheduler = SchedulerKind::Fcfs;
   // Two rows of one bank interleaved: FR-FCFS batches each row's hits.
   std::vector<Req> reqs;
   for (uint32_t i = 0; i < 400; ++i) reqs.push_back({0, false, DramAddr{0, 0, 0, 0, i % 2, (i / 2) % 32}});
@@ -225,7 +225,7 @@ TEST_CASE("FR-FCFS serves row hits ahead of older misses; FCFS does not", "[hbm]
 
 TEST_CASE("the checker derives precharge completion itself (auto-precharge waits for tRAS)", "[hbm][checker]") {
   MemoryConfig c = test::preset("ascend_950pr");
-  c.controller.page_policy = PagePolicy::Closed;
+  c.controller.page_policy = PagePolicyKind::Closed;
   ChannelHarness h(c);
   HbmTiming wrong = c.timing;
   wrong.nRAS = 4;  // the controller believes rows may close almost at once
@@ -240,9 +240,9 @@ TEST_CASE("event-driven ticking gives exactly the every-cycle result", "[hbm]") 
   std::mt19937_64 rng(99);
   int runs = 0;
   for (const char* preset : {"hbm3", "hbm2e"})
-    for (PagePolicy page : {PagePolicy::Open, PagePolicy::Closed})
+    for (PagePolicyKind page : {PagePolicyKind::Open, PagePolicyKind::Closed})
       for (RefreshMode refresh : {RefreshMode::Off, RefreshMode::AllBank, RefreshMode::PerBank})
-        for (SchedulerPolicy sched : {SchedulerPolicy::FrFcfs, SchedulerPolicy::Fcfs}) {
+        for (SchedulerKind sched : {SchedulerKind::FrFcfs, SchedulerKind::Fcfs}) {
           MemoryConfig c = test::preset(preset);
           c.controller.page_policy = page;
           c.controller.refresh = refresh;

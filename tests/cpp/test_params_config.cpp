@@ -13,7 +13,7 @@ using namespace npusim::memory;
 TEST_CASE("defaults come from the declarations and round-trip through JSON", "[params]") {
   MemoryConfig c = defaults_of<MemoryConfig>();
   CHECK(c.timing.nCL == 24);
-  CHECK(c.controller.page_policy == PagePolicy::Open);
+  CHECK(c.controller.page_policy == PagePolicyKind::Open);
   json j = to_json(c);
   MemoryConfig d = from_json<MemoryConfig>(j, "memory");
   CHECK(to_json(d) == j);
