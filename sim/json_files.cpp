@@ -22,4 +22,13 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
   if (!f) throw ConfigError(p.string() + ": cannot write output file");
 }
 
+void write_run_outputs(const RunFiles& out, const RunOutputs& o) {
+  out.create();
+  write_file(out / "stats.txt", o.stats_text);
+  write_file(out / "stats.json", o.stats.dump(1) + "\n");
+  write_file(out / "config.json", o.config.dump(1) + "\n");
+  write_file(out / "result.json", o.result.dump(1) + "\n");
+  write_file(out / "perf.json", o.perf.dump(1) + "\n");
+}
+
 }  // namespace npusim

@@ -1,4 +1,4 @@
-// File I/O shared by the job runners (memory, op): reading a JSON input with
+// File I/O shared by the job runners (memory, op, remote): reading a JSON input with
 // errors that name the file and what it should hold, and writing an output
 // file (result.json, stats.txt, ...) with an error naming the path.
 #pragma once
@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sim/params.hpp"
+#include "sim/run_files.hpp"
 
 namespace npusim {
 
@@ -14,5 +15,18 @@ namespace npusim {
 json read_json_file(const std::string& path, const std::string& kind, const std::string& expected);
 // ConfigError naming the path when it cannot be written.
 void write_file(const std::filesystem::path& p, const std::string& text);
+
+// What a finished job leaves in its run directory. `config` is the job with
+// every preset and default filled in, so that it reruns as given.
+struct RunOutputs {
+  std::string stats_text;
+  json stats;
+  json config;
+  json result;
+  json perf;
+};
+// Creates the directory and writes stats.txt, stats.json, config.json,
+// result.json and perf.json, in that order (one format for every job kind).
+void write_run_outputs(const RunFiles& out, const RunOutputs& o);
 
 }  // namespace npusim

@@ -206,6 +206,12 @@ std::vector<std::pair<std::string, double>> Registry::flatten() const {
   return out;
 }
 
+double flat_value(const std::vector<std::pair<std::string, double>>& flat, const std::string& name) {
+  for (const auto& [n, v] : flat)
+    if (n == name) return v;
+  return 0.0;
+}
+
 namespace {
 
 // Integral values print as integers; others as %.9g. to_chars is used

@@ -160,4 +160,8 @@ class Registry {
   std::unordered_set<std::string_view> names_;  // views into Stat::name_
 };
 
+// The value named `name` in a flatten() list; 0 when it is absent (a stat
+// that a model did not register reads as nothing happened).
+double flat_value(const std::vector<std::pair<std::string, double>>& flat, const std::string& name);
+
 }  // namespace npusim::stats

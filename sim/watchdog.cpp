@@ -4,6 +4,11 @@
 
 namespace npusim {
 
+double checked_watchdog_us(double us) {
+  if (!(us > 0)) throw ConfigError("job.watchdog_us: expected a positive number of microseconds");
+  return us;
+}
+
 Watchdog::Watchdog(sc_core::sc_module_name name, sc_core::sc_time interval,
                    unsigned stall_intervals)
     : sc_core::sc_module(name), interval_(interval), stall_intervals_(stall_intervals) {

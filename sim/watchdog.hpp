@@ -19,6 +19,10 @@
 
 namespace npusim {
 
+// A job's watchdog_us, checked: ConfigError naming job.watchdog_us unless it
+// is a positive number of microseconds.
+double checked_watchdog_us(double us);
+
 class Watched {
  public:
   virtual ~Watched() = default;
