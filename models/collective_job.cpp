@@ -224,10 +224,10 @@ json utilisation(const CollectiveResult& r, json* planes) {
 
 void write_files(const RunFiles& files, const json& job, const json& resolved_system, const json& r) {
   files.create();
-  write_file(files / "result.json", r.dump(1) + "\n");
+  write_json_file(files / "result.json", r);
   json config = job;
   if (!resolved_system.is_null()) config["system"] = resolved_system;
-  write_file(files / "config.json", config.dump(1) + "\n");
+  write_json_file(files / "config.json", config);
   // The flow model has no component stats yet: the summary is the stats.
   json stats = {{"stats", json::object()}, {"info", json::object()}};
   for (const char* k : {"time_us", "algbw_gbps", "busbw_gbps"}) stats["stats"]["system.collective." + std::string(k)] = r[k];
@@ -238,7 +238,7 @@ void write_files(const RunFiles& files, const json& job, const json& resolved_sy
     stats["info"][tier + "utilization"] = {{"desc", "Bytes carried / (link capacity x time), tier's links"},
                                            {"unit", "fraction"}};
   }
-  write_file(files / "stats.json", stats.dump(1) + "\n");
+  write_json_file(files / "stats.json", stats);
 }
 
 }  // namespace

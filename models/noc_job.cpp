@@ -66,10 +66,8 @@ void write_stats(const noc::TrafficResult& res, const std::string& dir, const js
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw ConfigError("--stats-dir: cannot create '" + dir + "': " + ec.message());
-  write_file(std::filesystem::path(dir) / "stats.txt", res.stats_text);
-  write_file(std::filesystem::path(dir) / "stats.json", res.stats_json.dump(1) + "\n");
-  json cfg = {{"topology", topo}, {"packet", params}, {"traffic", to_json(res.traffic)}};
-  write_file(std::filesystem::path(dir) / "config.json", cfg.dump(1) + "\n");
+  const json cfg = {{"topology", topo}, {"packet", params}, {"traffic", to_json(res.traffic)}};
+  write_stats_files(RunFiles(dir), res.stats_text, res.stats_json, cfg);
 }
 
 json sweep(const Topology& t, const noc::PacketParams& p, noc::TrafficParams tp, const std::vector<double>& rates,

@@ -22,13 +22,19 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
   if (!f) throw ConfigError(p.string() + ": cannot write output file");
 }
 
+void write_json_file(const std::filesystem::path& p, const json& j) { write_file(p, j.dump(1) + "\n"); }
+
+void write_stats_files(const RunFiles& out, const std::string& stats_text, const json& stats, const json& config) {
+  write_file(out / "stats.txt", stats_text);
+  write_json_file(out / "stats.json", stats);
+  write_json_file(out / "config.json", config);
+}
+
 void write_run_outputs(const RunFiles& out, const RunOutputs& o) {
   out.create();
-  write_file(out / "stats.txt", o.stats_text);
-  write_file(out / "stats.json", o.stats.dump(1) + "\n");
-  write_file(out / "config.json", o.config.dump(1) + "\n");
-  write_file(out / "result.json", o.result.dump(1) + "\n");
-  write_file(out / "perf.json", o.perf.dump(1) + "\n");
+  write_stats_files(out, o.stats_text, o.stats, o.config);
+  write_json_file(out / "result.json", o.result);
+  write_json_file(out / "perf.json", o.perf);
 }
 
 }  // namespace npusim

@@ -52,11 +52,11 @@ int run_core_command(const std::vector<std::string>& args) {
   r["pipes"] = pipes;
   if (!stats_dir.empty()) {
     std::filesystem::create_directories(stats_dir);
-    write_file(std::filesystem::path(stats_dir) / "stats.json", registry.dump_json().dump(1) + "\n");
+    write_json_file(std::filesystem::path(stats_dir) / "stats.json", registry.dump_json());
     std::ostringstream txt;
     registry.dump_text(txt);
     write_file(std::filesystem::path(stats_dir) / "stats.txt", txt.str());
-    write_file(std::filesystem::path(stats_dir) / "config.json", to_json(cfg).dump(1) + "\n");
+    write_json_file(std::filesystem::path(stats_dir) / "config.json", to_json(cfg));
   }
   if (as_json) {
     std::cout << r.dump() << std::endl;
