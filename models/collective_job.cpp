@@ -99,16 +99,6 @@ struct Request {
   noc::CollectiveParams cp = defaults_of<noc::CollectiveParams>();
 };
 
-void check_keys(const json& job) {
-  if (!job.is_object()) throw ConfigError("job: expected a collective job object, got " + job.dump());
-  for (auto it = job.begin(); it != job.end(); ++it) {
-    if (CollectiveJob::schema().find(it.key())) continue;
-    std::string valid;
-    for (const auto& f : CollectiveJob::schema().fields()) valid += (valid.empty() ? "" : ", ") + f.info.name;
-    throw ConfigError("job." + it.key() + ": unknown key for a collective job; expected one of: " + valid);
-  }
-}
-
 Request read_request(const json& job) {
   Request q;
   if (!job.contains("system"))
@@ -292,7 +282,7 @@ const Schema& CollectiveJob::schema() {
 }
 
 json run_collective_job(const json& job, const RunFiles& files) {
-  check_keys(job);
+  CollectiveJob::schema().check_known_keys(job, "job", "collective job");
   const Request q = read_request(job);
   const System sys = resolve_system(job);
   const Topology& t = sys.t;

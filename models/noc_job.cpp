@@ -14,16 +14,6 @@ namespace {
 
 using noc::Topology;
 
-void check_keys(const json& job) {
-  if (!job.is_object()) throw ConfigError("job: expected a noc job object, got " + job.dump());
-  for (auto it = job.begin(); it != job.end(); ++it) {
-    if (NocJob::schema().find(it.key())) continue;
-    std::string valid;
-    for (const auto& f : NocJob::schema().fields()) valid += (valid.empty() ? "" : ", ") + f.info.name;
-    throw ConfigError("job." + it.key() + ": unknown key for a noc job; expected one of: " + valid);
-  }
-}
-
 std::vector<double> sweep_rates(const json& job) {
   std::vector<double> rates;
   if (!job.contains("sweep")) return rates;
@@ -119,7 +109,7 @@ const Schema& NocJob::schema() {
 }
 
 json run_noc_job(const json& job, const RunFiles& files) {
-  check_keys(job);
+  NocJob::schema().check_known_keys(job, "job", "noc job");
   if (!job.contains("topology") || !job["topology"].is_string())
     throw UsageError(std::string("noc: --topology is required (") + kTopologyForms + ")");
   const bool have_rate = job.contains("traffic") && job["traffic"].is_object() && job["traffic"].contains("rate");

@@ -147,6 +147,16 @@ static bool applies(const ParamInfo& p, const json& j) {
   return false;
 }
 
+void Schema::check_known_keys(const json& j, const std::string& path, const std::string& what) const {
+  if (!j.is_object()) throw ConfigError(path + ": expected a " + what + " object, got " + j.dump());
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (find(it.key())) continue;
+    std::string valid;
+    for (const auto& f : fields_) valid += (valid.empty() ? "" : ", ") + f.info.name;
+    throw ConfigError(path + "." + it.key() + ": unknown key for a " + what + "; expected one of: " + valid);
+  }
+}
+
 void Schema::check_applicable(const json& j, const std::string& path) const {
   for (const auto& f : fields_) {
     const ParamInfo& p = f.info;

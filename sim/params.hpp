@@ -87,6 +87,10 @@ class Schema {
   // holds another value) and required keys that apply but are absent;
   // ConfigError naming the key path and the selector's value.
   void check_applicable(const json& j, const std::string& path) const;
+  // Checks that `j` is an object holding only this schema's keys, before any
+  // value is read (runners that check values themselves); ConfigError
+  // "<path>.<key>: unknown key for a <what>; expected one of: ...".
+  void check_known_keys(const json& j, const std::string& path, const std::string& what) const;
   // {name: {type, unit, doc, default, min, max, choices, required, when,
   // params}} for Python.
   nlohmann::ordered_json describe() const;  // declaration order
