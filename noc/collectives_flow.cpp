@@ -15,7 +15,8 @@ namespace {
 // model handles n^2 pairs with a few groups: exact when members are
 // interchangeable under the topology's symmetry (a Clos with full groups),
 // the group's slowest member's pace otherwise.
-void add_alike(FlowModel& m, const Topology& t, const std::vector<PlanMessage>& list, const std::vector<int>& ranks) {
+void add_alike(FlowModel& m, const Topology& t, const std::vector<PlanMessage>& list, const std::vector<int>& ranks,
+               double start_ns, std::vector<int>* ids) {
   struct Pool {
     std::map<int, double> links;  // link -> summed fraction
     double members = 0, latency = 0;
@@ -39,31 +40,38 @@ void add_alike(FlowModel& m, const Topology& t, const std::vector<PlanMessage>& 
     g.multiplicity = p.members;
     g.bytes = key.second;
     g.latency_ns = p.latency / p.members;
-    m.add_group(std::move(g));
+    g.start_ns = start_ns;
+    const int id = m.add_group(std::move(g));
+    if (ids) ids->push_back(id);
   }
 }
 
-// One step of a level: every group's messages at once. Returns whether it
-// added any flow.
-bool add_step(FlowModel& m, const Topology& t, const PlanLevel& level, const std::vector<int>& ranks) {
+}  // namespace
+
+bool add_step_flows(FlowModel& m, const Topology& t, const PlanLevel& level, const std::vector<int>& ranks,
+                    double start_ns, std::vector<int>* ids) {
   const int n = static_cast<int>(ranks.size());
   bool any = false;
   for (const MessageGroup& g : level.groups) {
     if (g.pattern == MessageGroup::Pattern::all_pairs) {
-      m.add_all_to_all(ranks, g.bytes, 0.0);
+      const std::vector<int> added = m.add_all_to_all(ranks, g.bytes, start_ns);
+      if (ids) ids->insert(ids->end(), added.begin(), added.end());
       any = true;
     } else if (g.pattern == MessageGroup::Pattern::list && g.alike) {
-      add_alike(m, t, g.list, ranks);
+      add_alike(m, t, g.list, ranks, start_ns, ids);
       any = any || !g.list.empty();
     } else {
       for_each_message(g, n, [&](int s, int d, double b) {
-        m.add_flow(ranks[size_t(s)], ranks[size_t(d)], b, 0.0);
+        const int id = m.add_flow(ranks[size_t(s)], ranks[size_t(d)], b, start_ns);
+        if (ids) ids->push_back(id);
         any = true;
       });
     }
   }
   return any;
 }
+
+namespace {
 
 // The latency of the longest chain of messages in a pipelined level, a
 // message following every message of its part that reaches its sender.
@@ -105,28 +113,40 @@ double chain_latency(const std::vector<PlanMessage>& msgs, const std::vector<int
   return longest;
 }
 
-// A pipelined level in the fluid limit: every message streams its bytes at
-// once; the level lasts the slowest drain plus the longest chain's latency.
-double add_and_run_pipelined(FlowModel& m, const PlanLevel& level, const std::vector<int>& ranks,
-                             const std::string& what) {
+}  // namespace
+
+PipelinedFlows add_pipelined_flows(FlowModel& m, const PlanLevel& level, const std::vector<int>& ranks,
+                                   double start_ns) {
   const int n = static_cast<int>(ranks.size());
-  std::vector<PlanMessage> msgs;
-  std::vector<int> part, ids;
+  PipelinedFlows p;
   for (const MessageGroup& g : level.groups)
     for_each_message(g, n, [&](int s, int d, double b) {
-      msgs.push_back({s, d, b});
-      part.push_back(g.part);
-      ids.push_back(m.add_flow(ranks[size_t(s)], ranks[size_t(d)], b, 0.0));
+      p.msgs.push_back({s, d, b});
+      p.part.push_back(g.part);
+      p.ids.push_back(m.add_flow(ranks[size_t(s)], ranks[size_t(d)], b, start_ns));
     });
-  if (msgs.empty()) return -1;
-  m.run();
+  return p;
+}
+
+double pipelined_level_end(const FlowModel& m, const PipelinedFlows& p, int n, const std::string& what) {
   double drain = 0;
-  std::vector<double> latency(msgs.size());
-  for (size_t i = 0; i < msgs.size(); ++i) {
-    latency[i] = m.group(ids[i]).latency_ns;
-    drain = std::max(drain, m.finish_ns(ids[i]) - latency[i]);
+  std::vector<double> latency(p.msgs.size());
+  for (size_t i = 0; i < p.msgs.size(); ++i) {
+    latency[i] = m.group(p.ids[i]).latency_ns;
+    drain = std::max(drain, m.finish_ns(p.ids[i]) - latency[i]);
   }
-  return drain + chain_latency(msgs, part, latency, n, what);
+  return drain + chain_latency(p.msgs, p.part, latency, n, what);
+}
+
+namespace {
+
+// A pipelined level in the fluid limit, alone on the fabric from time 0.
+double add_and_run_pipelined(FlowModel& m, const PlanLevel& level, const std::vector<int>& ranks,
+                             const std::string& what) {
+  const PipelinedFlows p = add_pipelined_flows(m, level, ranks, 0.0);
+  if (p.msgs.empty()) return -1;
+  m.run();
+  return pipelined_level_end(m, p, static_cast<int>(ranks.size()), what);
 }
 
 }  // namespace
@@ -158,7 +178,7 @@ CollectiveResult flow_collective(const Topology& t, const CollectivePlan& plan, 
       ns = add_and_run_pipelined(m, level, ranks, what);
       if (ns < 0) continue;
     } else {
-      if (!add_step(m, t, level, ranks)) continue;  // an all-to-all-v step with no pairs
+      if (!add_step_flows(m, t, level, ranks, 0.0)) continue;  // an all-to-all-v step with no pairs
       m.run();
       ns = m.max_finish_ns();
     }

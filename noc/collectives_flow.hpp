@@ -48,6 +48,25 @@ struct PlaneUse {
   double utilization = 0;  // bytes / (capacity x time), 0..1
 };
 
+// --- a plan's levels as flows, for runs that share the fabric ---------------
+// One step of a step level, every message starting at `start_ns`, added to
+// `m` as the collective runner does (all-pairs as add_all_to_all groups,
+// alike lists as flow groups, else one flow each); the ids added go to
+// *ids. Returns whether anything was added.
+bool add_step_flows(FlowModel& m, const Topology& t, const PlanLevel& level, const std::vector<int>& ranks,
+                    double start_ns, std::vector<int>* ids = nullptr);
+// A pipelined level's messages, one flow each, all from `start_ns`.
+struct PipelinedFlows {
+  std::vector<PlanMessage> msgs;
+  std::vector<int> part, ids;
+};
+PipelinedFlows add_pipelined_flows(FlowModel& m, const PlanLevel& level, const std::vector<int>& ranks,
+                                   double start_ns);
+// When a pipelined level whose flows have all finished ends: its slowest
+// drain plus the longest chain of messages each feeding the next one's
+// sender (the pipeline's first byte). ProtocolError on a cycle.
+double pipelined_level_end(const FlowModel& m, const PipelinedFlows& p, int n, const std::string& what);
+
 // Tier of every link of `t` (see TierUse).
 std::vector<int> link_tiers(const Topology& t);
 // Per-tier load of `link_bytes` (bytes carried by each link of `t`) over a

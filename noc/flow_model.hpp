@@ -51,6 +51,16 @@ class FlowModel {
   // adding more flows (their start must be >= now_ns()).
   void run();
 
+  // Incremental use (the workload executor adds flows as a program reaches
+  // them): next_event_ns() is the next start or drain (infinity when idle);
+  // advance_to(t) runs starts and drains up to t, leaves the clock at t and
+  // appends each flow that drained to *finished (its finish_ns is drain +
+  // path latency, so it may lie after t). Flows added meanwhile must start
+  // at or after now_ns(). Do not mix with run() on one model.
+  double next_event_ns();
+  void advance_to(double t, std::vector<int>* finished);
+  size_t active_groups() const { return active_.size(); }
+
   double finish_ns(int id) const { return groups_[id].finish; }
   double max_finish_ns() const;  // over all flows added so far
   double now_ns() const { return now_; }
@@ -74,6 +84,15 @@ class FlowModel {
   const Topology& topo_;
   std::vector<Entry> groups_;
   std::vector<int> pending_;  // ids not yet started (unsorted; run() sorts)
+  // Incremental mode: pending ids as a min-heap on (start, id), and the
+  // flows draining now.
+  void absorb_pending();
+  bool starts_after(int a, int b) const {  // heap order: std heaps keep the largest on top
+    const double sa = groups_[size_t(a)].g.start_ns, sb = groups_[size_t(b)].g.start_ns;
+    return sa != sb ? sa > sb : a > b;
+  }
+  void start_due(std::vector<int>* finished);
+  std::vector<int> heap_, active_;
   std::vector<double> link_bytes_;
   double now_ = 0;
   size_t rate_computations_ = 0;
