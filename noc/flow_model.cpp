@@ -405,6 +405,12 @@ void FlowModel::advance_to(double t, std::vector<int>* finished) {
   }
 }
 
+void FlowModel::link_rates(std::vector<double>* gbps) const {
+  gbps->assign(size_t(topo_.num_links()), 0.0);
+  for (int id : active_)
+    for (const auto& s : groups_[size_t(id)].g.links) (*gbps)[size_t(s.link)] += s.fraction * groups_[size_t(id)].rate;
+}
+
 double FlowModel::max_finish_ns() const {
   double t = 0;
   for (const auto& e : groups_) t = std::max(t, e.finish);

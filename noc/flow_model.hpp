@@ -60,6 +60,8 @@ class FlowModel {
   double next_event_ns();
   void advance_to(double t, std::vector<int>* finished);
   size_t active_groups() const { return active_.size(); }
+  // Each link's current throughput (bytes/ns) from the draining flows.
+  void link_rates(std::vector<double>* gbps) const;
 
   double finish_ns(int id) const { return groups_[id].finish; }
   double max_finish_ns() const;  // over all flows added so far

@@ -125,6 +125,9 @@ void Timeline::write(std::FILE* f) const {
       put_us(f, e.dur_ps);
     } else if (e.ph == 'i') {
       std::fputs(",\"s\":\"t\"", f);
+    } else if (e.ph == 's' || e.ph == 'f') {
+      std::fprintf(f, ",\"cat\":\"flow\",\"id\":%llu", static_cast<unsigned long long>(e.dur_ps));
+      if (e.ph == 'f') std::fputs(",\"bp\":\"e\"", f);
     }
     if (e.key[0] || e.key[1]) {
       std::fputs(",\"args\":{", f);

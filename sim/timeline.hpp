@@ -55,12 +55,21 @@ class Timeline {
     if (enabled_) push({ts_ps, 0, name, {name, nullptr}, {value, 0}, track, 'C'});
   }
 
+  // A flow arrow (Perfetto "s"/"f" events joined by `id`): from the span
+  // enclosing `ts_ps` on one track to the span ending at `ts_ps` on another
+  // (a send to its recv).
+  void flow_begin(int track, const char* name, uint64_t ts_ps, uint64_t id) {
+    if (enabled_) push({ts_ps, id, name, {nullptr, nullptr}, {0, 0}, track, 's'});
+  }
+  void flow_end(int track, const char* name, uint64_t ts_ps, uint64_t id) {
+    if (enabled_) push({ts_ps, id, name, {nullptr, nullptr}, {0, 0}, track, 'f'});
+  }
   size_t recorded() const { return events_.size(); }
   uint64_t dropped() const { return dropped_; }
 
  private:
   struct Event {
-    uint64_t ts_ps, dur_ps;
+    uint64_t ts_ps, dur_ps;  // dur_ps: a flow event's id
     const char* name;
     const char* key[2];
     uint64_t val[2];

@@ -43,6 +43,9 @@ class CommEngine {
   virtual void advance_to(double t, std::vector<CommDone>* done) = 0;
   // Payload bytes each link of the topology carried so far.
   virtual std::vector<double> link_bytes() const = 0;
+  // Each link's current throughput in GB/s; false when the fidelity cannot
+  // say (the packet level: links carry whole flits, not rates).
+  virtual bool link_rates(std::vector<double>* gbps) const { (void)gbps; return false; }
   // Transfers and collectives posted and not yet completed.
   virtual size_t in_flight() const = 0;
 };

@@ -72,6 +72,10 @@ class FlowComm final : public CommEngine {
   }
 
   std::vector<double> link_bytes() const override { return m_.link_bytes(); }
+  bool link_rates(std::vector<double>* gbps) const override {
+    m_.link_rates(gbps);
+    return true;
+  }
   size_t in_flight() const override { return in_flight_; }
 
  private:

@@ -26,8 +26,9 @@ struct Event {
 // One run's state: the graphs flattened into global node indices.
 class Run {
  public:
-  Run(const std::vector<PlacedGraph>& jobs, CommEngine& comm, const noc::CollectiveParams& cp)
-      : jobs_(jobs), comm_(comm), cp_(cp), m_(match_graphs(jobs)) {
+  Run(const std::vector<PlacedGraph>& jobs, CommEngine& comm, const noc::CollectiveParams& cp,
+      const std::function<void(double, const CommEngine&)>& on_step)
+      : jobs_(jobs), comm_(comm), cp_(cp), on_step_(on_step), m_(match_graphs(jobs)) {
     r_.offset = m_.offset;
     r_.nodes.resize(m_.job_of.size());
     r_.traffic.resize(jobs.size());
@@ -49,6 +50,7 @@ class Run {
       if (tf < te) {
         done.clear();
         comm_.advance_to(tf, &done);
+        if (on_step_) on_step_(tf, comm_);
         for (const CommDone& d : done) {
           completions_.push_back(d);
           push(std::max(d.ns, tf), -int64_t(completions_.size()));
@@ -171,6 +173,7 @@ class Run {
   const std::vector<PlacedGraph>& jobs_;
   CommEngine& comm_;
   const noc::CollectiveParams& cp_;
+  const std::function<void(double, const CommEngine&)>& on_step_;
   const GraphMatching m_;
   ExecResult r_;
   std::vector<int> waits_;
@@ -186,7 +189,7 @@ class Run {
 }  // namespace
 
 ExecResult GraphExecutor::run(const std::vector<PlacedGraph>& jobs) {
-  Run run(jobs, comm_, cp_);
+  Run run(jobs, comm_, cp_, on_fabric_step);
   ExecResult r = run.execute();
   for (size_t j = 0; j < r.traffic.size(); ++j) {
     const JobTraffic& tr = r.traffic[j];

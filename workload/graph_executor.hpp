@@ -16,6 +16,7 @@
 // collective a member never reaches) is a StallError naming, per rank, the
 // nodes that wait and what for.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,9 @@ class GraphExecutor {
   GraphExecutor(const noc::Topology& t, CommEngine& comm, const noc::CollectiveParams& cp)
       : t_(t), comm_(comm), cp_(cp) {}
   ExecResult run(const std::vector<PlacedGraph>& jobs);
+  // Called after the fabric advanced to a time (its rates change there):
+  // the timeline samples link utilisation here.
+  std::function<void(double ns, const CommEngine& comm)> on_fabric_step;
 
  private:
   const noc::Topology& t_;

@@ -14,6 +14,7 @@
 #include "workload/opgraph.hpp"
 #include "workload/rank_chips.hpp"
 #include "workload/replay_stats.hpp"
+#include "workload/replay_timeline.hpp"
 
 namespace npusim {
 
@@ -159,6 +160,24 @@ std::vector<double> delays_of(const json& v, const OpGraph& g, const std::string
   return d;
 }
 
+// A key given as text (a command-line flag): inline JSON ("{...}", "[...]")
+// is parsed; a .json file holding a rank mapping, a list or an object is
+// read (a chip .json stays a path: resolve_chip reads chip files itself).
+json spec_value(const json& v, const std::string& path) {
+  if (!v.is_string()) return v;
+  const std::string s = v.get<std::string>();
+  if (!s.empty() && (s[0] == '{' || s[0] == '[')) {
+    json j = json::parse(s, nullptr, false);
+    if (j.is_discarded()) throw ConfigError(path + ": not valid JSON: " + s);
+    return j;
+  }
+  if (s.size() > 5 && s.compare(s.size() - 5, 5, ".json") == 0 && is_file(s)) {
+    json j = read_json_file(s, path, "a JSON object or list");
+    if (workload::is_rank_mapping(j) || j.is_array() || path != "job.chip") return j;
+  }
+  return v;
+}
+
 struct System {
   noc::Topology t;
   std::string name, source;
@@ -256,18 +275,21 @@ void write_replay_files(const RunFiles& files, const json& job, const json& out,
 json run_replay_job(const json& job, const RunFiles& files) {
   const auto wall0 = std::chrono::steady_clock::now();
   ReplayJob::schema().check_known_keys(job, "job", "replay job");
-  const ReplayJob spec = from_json<ReplayJob>(job, "job");
+  json norm = job;
+  for (const char* k : {"chip", "chips", "jobs", "slowdown", "delays"})
+    if (norm.contains(k)) norm[k] = spec_value(norm[k], std::string("job.") + k);
+  const ReplayJob spec = from_json<ReplayJob>(norm, "job");
   const System sys = system_of(spec.system);
   const int npus = static_cast<int>(sys.t.endpoints().size());
   if (spec.trace.is_null() == spec.jobs.is_null())
     throw ConfigError("job.trace: give either trace (one graph) or jobs (several), not both or neither");
   std::vector<JobSpec> specs;
   if (!spec.trace.is_null()) {
-    specs.push_back(job_spec(json{{"trace", spec.trace}}, job, "job", npus));
+    specs.push_back(job_spec(json{{"trace", spec.trace}}, norm, "job", npus));
   } else {
     if (!spec.jobs.is_array() || spec.jobs.empty()) throw ConfigError("job.jobs: expected a non-empty list of jobs");
     for (size_t i = 0; i < spec.jobs.size(); ++i)
-      specs.push_back(job_spec(spec.jobs[i], job, "job.jobs[" + std::to_string(i) + "]", npus));
+      specs.push_back(job_spec(spec.jobs[i], norm, "job.jobs[" + std::to_string(i) + "]", npus));
   }
   workload::OpCache cache(spec.op_cache, int(spec.parallel));
   std::vector<workload::RankChips> chips;
@@ -291,7 +313,13 @@ json run_replay_job(const json& job, const RunFiles& files) {
   }
   std::unique_ptr<workload::CommEngine> comm = comm_of(spec, sys.t);
   workload::GraphExecutor exec(sys.t, *comm, defaults_of<noc::CollectiveParams>());
+  std::unique_ptr<workload::ReplayTimeline> timeline;
+  if (!spec.timeline.empty()) {
+    timeline = std::make_unique<workload::ReplayTimeline>(spec.timeline, sys.t, spec.timeline_ranks);
+    exec.on_fabric_step = [&](double ns, const workload::CommEngine& c) { timeline->sample(ns, c); };
+  }
   const workload::ExecResult r = exec.run(placed);
+  if (timeline) timeline->write(placed, r);
 
   json jobs_out, ranks_out;
   job_results(specs, placed, chips, r, &jobs_out, &ranks_out);
