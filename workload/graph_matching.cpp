@@ -152,15 +152,28 @@ noc::CollectivePlan instance_plan(const std::vector<PlacedGraph>& jobs, const Gr
   plan.op = "alltoallv";
   plan.algo = "direct";
   plan.ranks = n;
+  // Equal counts to every peer are an all-to-all: one all-pairs group, which
+  // the flow level runs as a few aggregate flow groups (exact on symmetric
+  // fabrics) instead of routing n^2 pairs one by one.
+  const double first = n > 1 ? node(inst.members[0]).send_bytes[1] : 0;
+  bool uniform = first > 0;
+  for (int s = 0; s < n && uniform; ++s)
+    for (int d = 0; d < n && uniform; ++d)
+      uniform = d == s || node(inst.members[size_t(s)]).send_bytes[size_t(d)] == first;
   noc::MessageGroup list;
-  list.alike = true;
-  for (int s = 0; s < n; ++s) {
-    const std::vector<double>& row = node(inst.members[size_t(s)]).send_bytes;
-    for (int d = 0; d < n; ++d)
-      if (d != s && row[size_t(d)] > 0) {
-        list.list.push_back({s, d, row[size_t(d)]});
-        plan.bytes += row[size_t(d)];
-      }
+  if (uniform) {
+    list = noc::MessageGroup::all_pairs(first);
+    plan.bytes = first * n * (n - 1);
+  } else {
+    list.alike = true;
+    for (int s = 0; s < n; ++s) {
+      const std::vector<double>& row = node(inst.members[size_t(s)]).send_bytes;
+      for (int d = 0; d < n; ++d)
+        if (d != s && row[size_t(d)] > 0) {
+          list.list.push_back({s, d, row[size_t(d)]});
+          plan.bytes += row[size_t(d)];
+        }
+    }
   }
   noc::PlanLevel level;
   level.groups.push_back(std::move(list));

@@ -263,3 +263,29 @@ TEST_CASE("Same graph, same result: the executor is deterministic", "[executor]"
     CHECK(x.nodes[i].end == y.nodes[i].end);
   }
 }
+
+TEST_CASE("An all-to-all-v with equal counts is the all-to-all; unequal counts conserve bytes", "[executor]") {
+  const noc::Topology t = noc::Topology::star(8, 100, 10);
+  auto build = [](Builder& b, double per_peer, double heavier) {
+    std::vector<int> group;
+    for (int r = 0; r < 8; ++r) group.push_back(r);
+    for (int r = 0; r < 8; ++r) {
+      GraphNode n;
+      n.rank = r;
+      n.type = NodeType::AllToAllV;
+      n.group = group;
+      for (int d = 0; d < 8; ++d) n.send_bytes.push_back(d == r ? 0 : (r == 0 && d == 1 ? heavier : per_peer));
+      b.add(n);
+    }
+  };
+  Builder even(8), skew(8);
+  build(even, 1e5, 1e5);
+  build(skew, 1e5, 4e5);
+  const double a2a = noc::flow_collective(t, "alltoall", "direct", 8 * 1e5, {}).time_us * 1e3;
+  CHECK(run_ns(t, {even.placed(t)}) == Approx(a2a).epsilon(1e-9));
+  ExecResult r;
+  CHECK(run_ns(t, {skew.placed(t)}, false, &r) > a2a);
+  CHECK(r.traffic[0].delivered_bytes == Approx(55 * 1e5 + 4e5));
+  CHECK(run_ns(t, {skew.placed(t)}, true, &r) > 0);
+  CHECK(r.traffic[0].delivered_bytes == Approx(55 * 1e5 + 4e5));
+}
