@@ -1,6 +1,7 @@
 #include "workload/job_table.hpp"
 
 #include "models/collective_job.hpp"
+#include "workload/replay_job.hpp"
 #include "models/noc_job.hpp"
 #include "models/op_job.hpp"
 #include "sim/errors.hpp"
@@ -16,6 +17,7 @@ const std::vector<JobKind>& job_kinds() {
       {"remote", &RemoteJob::schema, &run_remote_job},
       {"collective", &CollectiveJob::schema, &run_collective_job},
       {"noc", &NocJob::schema, &run_noc_job},
+      {"replay", &ReplayJob::schema, &run_replay_job},
   };
   return kinds;
 }

@@ -18,6 +18,7 @@
 #include "workload/job_table.hpp"
 #include "apps/cli/collective_cmd.hpp"
 #include "apps/cli/remote_cmd.hpp"
+#include "apps/cli/replay_cmd.hpp"
 #include "apps/cli/core_cmd.hpp"
 #include "apps/cli/noc_cmd.hpp"
 #include "apps/cli/op_cmd.hpp"
@@ -47,6 +48,8 @@ const char* kUsage =
     "                    --rate R|--sweep r,... [--json]  (noc --help)\n"
     "  npusim-engine remote --system <preset|topology.json|generator> [--pattern P] [--op read|write]\n"
     "                    [--bytes S] [--access A] [--json] [--out DIR]  (remote --help)\n"
+    "  npusim-engine replay --system <preset|generator|file> --trace <graph.jsonl> [--chip C] [--fidelity fast|cycle]\n"
+    "                    [--fabric flow|packet] [--op-cache DIR] [--timeline F] [--json] [--out DIR]  (replay --help)\n"
     "  npusim-engine presets\n";
 
 struct Args {
@@ -145,6 +148,7 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "noc") return npusim::cli::run_noc_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "collective") return npusim::cli::run_collective_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "remote") return npusim::cli::run_remote_command({a.v.begin() + a.i, a.v.end()});
+    if (cmd == "replay") return npusim::cli::run_replay_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "presets") {
       for (const auto& n : npusim::memory::memory_preset_names()) std::cout << n << "\n";
       return 0;

@@ -28,7 +28,7 @@ def cmd_run(args):
     return 0
 
 
-ENGINE_COMMANDS = ("mem", "collective", "core", "op", "noc", "remote")
+ENGINE_COMMANDS = ("mem", "collective", "core", "op", "noc", "remote", "replay")
 
 
 def cmd_engine(command, argv):
@@ -158,6 +158,8 @@ def parser():
                                   "latency, per-NPU bandwidth (npusim remote --help)", add_help=False)
     sub.add_parser("op", help="one operator (matmul, attention, elementwise) on a chip: TFLOPS, "
                               "utilization, bound (npusim op --help)", add_help=False)
+    sub.add_parser("replay", help="operator graphs (opgraph .jsonl) on a system's chips and fabric: makespan, "
+                                  "per-rank overlap, critical path (npusim replay --help)", add_help=False)
 
     s = sub.add_parser("study", help="a scripted study: npusim study memory|fabric|roadmap [--out DIR] [--quick]")
     s.add_argument("study", choices=sorted(STUDIES))
