@@ -78,6 +78,7 @@ struct OpGraph {
   json chips;
   std::vector<GraphNode> nodes;
   std::string source;  // file name for errors
+  int header_line = 0;  // line of the header in `source` (0 if built in memory)
 };
 
 // Reads an opgraph .jsonl strictly: ConfigError "<file>:<line>: <field>: ..."
