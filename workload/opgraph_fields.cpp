@@ -65,7 +65,9 @@ std::vector<std::string> type_keys(NodeType t) {
   if (is_compute(t)) {
     std::vector<std::string> keys;
     for (const auto& f : OpJob::schema().fields())
-      if (!job_only_key(f.info.name) && applies_to(f.info, enum_name(t))) keys.push_back(f.info.name);
+      if (!job_only_key(f.info.name) && f.info.name != "dtype" && applies_to(f.info, enum_name(t)))
+        keys.push_back(f.info.name);
+    keys.push_back("dtype");  // last, as the writer writes it
     return keys;
   }
   switch (t) {
@@ -126,12 +128,17 @@ json canonical_op(NodeType t, const json& keys, const std::string& where) {
 
 std::vector<std::pair<std::string, json>> op_keys_to_write(const json& op) {
   std::vector<std::pair<std::string, json>> out;
-  for (const auto& f : OpJob::schema().fields()) {
-    const auto it = op.find(f.info.name);
-    if (job_only_key(f.info.name) || it == op.end()) continue;
-    if (!f.info.default_value.is_null() && *it == f.info.default_value) continue;
-    if (f.info.name == "kv_heads" && op.contains("heads") && *it == op["heads"]) continue;
-    out.emplace_back(f.info.name, *it);
+  // Shapes in declaration order, then the dtype: a line reads as "what, then in which format".
+  std::vector<const Schema::Field*> fields;
+  for (const auto& f : OpJob::schema().fields())
+    if (f.info.name != "dtype") fields.push_back(&f);
+  fields.push_back(OpJob::schema().find("dtype"));
+  for (const Schema::Field* f : fields) {
+    const auto it = op.find(f->info.name);
+    if (job_only_key(f->info.name) || it == op.end()) continue;
+    if (!f->info.default_value.is_null() && *it == f->info.default_value) continue;
+    if (f->info.name == "kv_heads" && op.contains("heads") && *it == op["heads"]) continue;
+    out.emplace_back(f->info.name, *it);
   }
   return out;
 }

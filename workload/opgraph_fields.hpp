@@ -39,7 +39,7 @@ std::string graph_collective_ops_form();
 // OpJob::schema(): unknown, missing or bad keys are ConfigErrors at `where`.
 json canonical_op(NodeType t, const json& keys, const std::string& where);
 // The keys of a canonical op the writer writes: those not at their default,
-// in job.op's declaration order.
+// shapes in job.op's declaration order, then dtype.
 std::vector<std::pair<std::string, json>> op_keys_to_write(const json& op);
 
 // The dtypes a roofline node may name (the op job's).

@@ -48,9 +48,8 @@ class LineObject {
   // A non-negative integral number (bytes), kept as a double.
   double count(const char* key, const std::string& form) const { return count_value(key, obj_.at(key), form); }
   double count_value(const std::string& key, const json& v, const std::string& form) const {
-    if (!v.is_number()) bad(key, form);
-    const double x = v.get<double>();
-    if (!std::isfinite(x) || x < 0 || x != std::floor(x)) bad(key, form);
+    const double x = v.is_number() ? v.get<double>() : -1;
+    if (!std::isfinite(x) || x < 0 || x != std::floor(x)) opgraph_fail(where_, key, "got " + v.dump(), form);
     return x;
   }
   double number(const char* key, const std::string& form) const {
@@ -69,8 +68,8 @@ class LineObject {
     if (!v.is_array()) bad(key, form);
     std::vector<int64_t> out;
     for (const auto& e : v) {
-      LineObject item(json{{key, e}}, where_);
-      out.push_back(item.integer(key, lo, hi, form));
+      const json one = {{key, e}};  // the element alone, read with the key's name
+      out.push_back(LineObject(one, where_).integer(key, lo, hi, form));
     }
     return out;
   }
