@@ -148,6 +148,14 @@ const std::vector<std::string>& roofline_dtypes() {
   return v;
 }
 
+json opgraph_format() {
+  json keys = json::object(), algos = json::object();
+  for (const auto& n : enum_names<NodeType>()) keys[n.name] = type_keys(n.value);
+  for (const auto& op : graph_collective_ops()) algos[op] = noc::collective_algorithms(op);
+  return {{"versions", opgraph_versions()}, {"common_keys", common_node_keys()}, {"node_keys", keys},
+          {"collective_algorithms", algos}};
+}
+
 std::vector<int> all_ranks(int ranks) {
   std::vector<int> v(size_t(std::max(ranks, 0)));
   for (int r = 0; r < ranks; ++r) v[size_t(r)] = r;
