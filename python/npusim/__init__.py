@@ -15,10 +15,11 @@ from . import configs, memory
 from .errors import (ConfigError, NpusimError, ProtocolError, SimulationError, StallError,
                      TraceError)
 from .jobs import CollectiveRun, MemoryRun, OpRun, RemoteRun
+from .opgraph import OpGraph
 from .runner import Result, run
 from .sweep import sweep
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "sweep", "MemoryRun", "CollectiveRun", "OpRun", "RemoteRun", "Result", "ConfigError", "TraceError", "ProtocolError",
+__all__ = ["run", "sweep", "MemoryRun", "CollectiveRun", "OpRun", "RemoteRun", "OpGraph", "Result", "ConfigError", "TraceError", "ProtocolError",
            "StallError", "SimulationError", "NpusimError", "memory", "configs", "__version__"]
