@@ -139,3 +139,18 @@ def test_unknown_version_lists_the_known_ones(tmp_path):
     with pytest.raises(npusim.ConfigError, match=r"v2\.jsonl:1: version: 2 is not a version this reader knows "
                                                  r"\(expected one of: 1\)"):
         npusim._native.call("read_opgraph", str(path))
+
+
+def test_the_spec_example_is_what_its_python_writes(tmp_path, monkeypatch):
+    """traces/opgraph.md's example file and its Python version agree."""
+    import npusim
+    spec = (REPO / "traces" / "opgraph.md").read_text(encoding="utf-8")
+    example = spec[spec.index("## Example"):]
+    blocks = example.split("```")
+    text, code = blocks[1], blocks[3]
+    assert code.startswith("python\n")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code[len("python\n"):], "opgraph.md", "exec"), {})  # noqa: S102 -- our own doc
+    written = (tmp_path / "example.jsonl").read_text(encoding="utf-8")
+    assert written == "".join(line + "\n" for line in text.strip().splitlines() if not line.startswith("#"))
+    assert npusim._native.call("opgraph_text", str(tmp_path / "example.jsonl")) == written
