@@ -90,17 +90,17 @@ void check_memcpy(const OpGraph& g, const GraphNode& n, const std::string& where
     opgraph_fail(where, "to", "a copy to a peer writes the peer's HBM", "hbm (or no to) with peer");
 }
 
-void check_compute(const GraphNode& n, const std::string& where) {
+void check_compute(const GraphNode& n, const std::string& where, CanonicalOps& ops) {
   if (!n.op.is_object() || n.op.value("op", json()) != enum_name(n.type))
     opgraph_fail(where, "op", "the op keys hold op " + (n.op.is_object() ? n.op.value("op", json()).dump() : n.op.dump()),
                  std::string("an object with \"op\": \"") + enum_name(n.type) + "\"");
   json keys = n.op;
   keys.erase("op");
-  canonical_op(n.type, keys, where);
+  ops.get(n.type, keys, where);
 }
 
-void check_type_keys(const OpGraph& g, const GraphNode& n, const std::string& where) {
-  if (is_compute(n.type)) return check_compute(n, where);
+void check_type_keys(const OpGraph& g, const GraphNode& n, const std::string& where, CanonicalOps& ops) {
+  if (is_compute(n.type)) return check_compute(n, where, ops);
   switch (n.type) {
     case NodeType::Roofline:
       if (!std::isfinite(n.flops) || n.flops < 0) opgraph_fail(where, "flops", "got " + num(n.flops), "a number >= 0");
@@ -127,7 +127,7 @@ void check_type_keys(const OpGraph& g, const GraphNode& n, const std::string& wh
   }
 }
 
-void check_node(const OpGraph& g, size_t i) {
+void check_node(const OpGraph& g, size_t i, CanonicalOps& ops) {
   const GraphNode& n = g.nodes[i];
   const std::string where = node_where(g, n);
   if (n.id < 0) opgraph_fail(where, "id", "got " + std::to_string(n.id), "an integer >= 0");
@@ -143,7 +143,7 @@ void check_node(const OpGraph& g, size_t i) {
                    ", this node on rank " + std::to_string(n.rank),
                    "deps on the same rank (order across ranks comes from send/recv and collectives)");
   }
-  check_type_keys(g, n, where);
+  check_type_keys(g, n, where, ops);
 }
 
 // "a" or "a-b" (first-last, inclusive); false if `key` is neither.
@@ -197,7 +197,8 @@ void check_opgraph(const OpGraph& g) {
                  opgraph_versions_form());
   if (g.ranks < 1) opgraph_fail(header_where(g), "ranks", "got " + std::to_string(g.ranks), "an integer >= 1");
   check_chips(g);
-  for (size_t i = 0; i < g.nodes.size(); ++i) check_node(g, i);
+  CanonicalOps ops;
+  for (size_t i = 0; i < g.nodes.size(); ++i) check_node(g, i, ops);
   check_unique_ids(g);
   check_cycles(g);
   check_point_to_point(g);

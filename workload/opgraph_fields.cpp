@@ -126,6 +126,13 @@ json canonical_op(NodeType t, const json& keys, const std::string& where) {
   return out;
 }
 
+const json& CanonicalOps::get(NodeType t, const json& keys, const std::string& where) {
+  const std::string key = std::string(enum_name(t)) + keys.dump();
+  const auto it = done_.find(key);
+  if (it != done_.end()) return it->second;
+  return done_.emplace(key, canonical_op(t, keys, where)).first->second;
+}
+
 std::vector<std::pair<std::string, json>> op_keys_to_write(const json& op) {
   std::vector<std::pair<std::string, json>> out;
   // Shapes in declaration order, then the dtype: a line reads as "what, then in which format".

@@ -4,6 +4,7 @@
 // and the one error form "<where>: <field>: <problem> (expected <form>)".
 #pragma once
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,16 @@ std::string graph_collective_ops_form();
 // absent)}. `keys` holds the node's type keys only. Checked with
 // OpJob::schema(): unknown, missing or bad keys are ConfigErrors at `where`.
 json canonical_op(NodeType t, const json& keys, const std::string& where);
+// canonical_op memoized: graphs repeat a few shapes over many layers and
+// ranks, and checking one through the schema costs far more than a lookup.
+class CanonicalOps {
+ public:
+  const json& get(NodeType t, const json& keys, const std::string& where);
+
+ private:
+  std::unordered_map<std::string, json> done_;
+};
+
 // The keys of a canonical op the writer writes: those not at their default,
 // shapes in job.op's declaration order, then dtype.
 std::vector<std::pair<std::string, json>> op_keys_to_write(const json& op);

@@ -128,7 +128,7 @@ void read_comm_keys(const LineObject& o, GraphNode& n) {
 }
 
 // The keys of `n`'s type; the node's common keys are read by read_node.
-void read_type_keys(const LineObject& o, const json& obj, GraphNode& n) {
+void read_type_keys(const LineObject& o, const json& obj, GraphNode& n, CanonicalOps& ops) {
   const std::string count_form = "a byte count: an integer >= 0";
   if (is_compute(n.type)) {
     json keys = json::object();
@@ -136,7 +136,7 @@ void read_type_keys(const LineObject& o, const json& obj, GraphNode& n) {
       const auto& common = common_node_keys();
       if (std::find(common.begin(), common.end(), it.key()) == common.end()) keys[it.key()] = it.value();
     }
-    n.op = canonical_op(n.type, keys, o.where());
+    n.op = ops.get(n.type, keys, o.where());
     return;
   }
   switch (n.type) {
@@ -168,7 +168,7 @@ void check_keys(const LineObject& o, const json& obj, NodeType t) {
   }
 }
 
-GraphNode read_node(const json& obj, const OpGraph& g, int line, std::vector<int64_t>* dep_ids) {
+GraphNode read_node(const json& obj, const OpGraph& g, int line, std::vector<int64_t>* dep_ids, CanonicalOps& ops) {
   const LineObject o(obj, g.source + ":" + std::to_string(line));
   GraphNode n;
   n.line = line;
@@ -181,7 +181,7 @@ GraphNode read_node(const json& obj, const OpGraph& g, int line, std::vector<int
   if (o.has("stream")) n.stream = int(o.integer("stream", 0, kIntMax, "an integer >= 0"));
   if (o.has("name")) n.name = o.string("name", "a string");
   if (o.has("deps")) *dep_ids = o.int_list("deps", 0, std::numeric_limits<int64_t>::max(), "a list of node ids");
-  read_type_keys(o, obj, n);
+  read_type_keys(o, obj, n, ops);
   if ((n.type == NodeType::Collective || n.type == NodeType::AllToAllV) && !o.has("group"))
     n.group = all_ranks(g.ranks);
   if (n.type == NodeType::Collective && !o.has("root") && !n.group.empty()) n.root = n.group.front();
@@ -244,6 +244,7 @@ OpGraph parse_opgraph(std::istream& in, const std::string& source) {
   std::string text;
   int line = 0;
   bool header = false;
+  CanonicalOps ops;
   while (std::getline(in, text)) {
     ++line;
     if (skipped(text)) continue;
@@ -262,7 +263,7 @@ OpGraph parse_opgraph(std::istream& in, const std::string& source) {
       continue;
     }
     dep_ids.emplace_back();
-    g.nodes.push_back(read_node(obj, g, line, &dep_ids.back()));
+    g.nodes.push_back(read_node(obj, g, line, &dep_ids.back(), ops));
   }
   if (!header) throw ConfigError(source + ": no header line (expected " + kHeaderForm + " first)");
   resolve_deps(g, dep_ids);
