@@ -370,3 +370,55 @@ TEST_CASE("opgraph collectives: the k-th of a group on every member, agreeing", 
              Catch::StartsWith("t.jsonl:5: group: the 1st collective of group [2, 1, 0] (allreduce, node id 9 on rank 1) "
                                "has no node on member rank 2 (it has 0)"));
 }
+
+TEST_CASE("opgraph checks of a graph built in memory name its source and node ids", "[opgraph]") {
+  auto error_in = [](const OpGraph& g) -> std::string {
+    try {
+      check_opgraph(g);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  OpGraph g;
+  g.ranks = 2;
+  g.source = "chakra:trace";
+  GraphNode mm;
+  mm.id = 40;
+  mm.type = NodeType::Matmul;
+  mm.op = {{"m", 8}, {"n", 8}, {"k", 8}};
+  g.nodes = {mm};
+  CHECK(error_in(g) == "chakra:trace: node id 40: op: the op keys hold op null (expected an object with \"op\": "
+                       "\"matmul\")");
+  g.nodes[0].op["op"] = "matmul";
+  CHECK(error_in(g) == "");  // absent keys take job.op's defaults, as in a file
+  g.nodes[0].op["heads"] = 2;
+  CHECK(error_in(g) == "chakra:trace: node id 40: heads: not a key of a matmul node (expected one of m, n, k, "
+                       "batch, trans_a, trans_b, dtype)");
+  GraphNode roof;
+  roof.id = 41;
+  roof.type = NodeType::Roofline;
+  roof.flops = 10;
+  g.nodes = {roof};
+  CHECK(error_in(g) == "chakra:trace: node id 41: dtype: got \"\" (expected one of bf16, fp16, fp8, hif8, mxfp8, "
+                       "mxfp4, int8)");
+  g.nodes[0].dtype = "bf16";
+  g.nodes[0].deps = {3};
+  CHECK(error_in(g) == "chakra:trace: node id 41: deps: index 3 is not a node (expected indices of nodes of the graph)");
+  g.nodes[0].deps = {};
+  g.nodes[0].bytes = 0.5;
+  CHECK(error_in(g) == "chakra:trace: node id 41: bytes: got 0.5 (expected a byte count: an integer >= 0)");
+  g.nodes[0].bytes = 1;
+  g.nodes.push_back(g.nodes[0]);
+  CHECK(error_in(g) == "chakra:trace: node id 41: id: 41 is also the id of chakra:trace: node id 41 (expected ids "
+                       "unique in the graph)");
+  g.nodes.pop_back();
+  g.version = 3;
+  CHECK(error_in(g) == "chakra:trace: header: version: 3 is not a version this reader knows (expected one of: 1)");
+  g.version = 1;
+  g.chips = {{"0-1", "ascend_910b"}};
+  CHECK(error_in(g) == "");
+  g.source = "";
+  g.ranks = 0;
+  CHECK(error_in(g) == "opgraph: header: ranks: got 0 (expected an integer >= 1)");
+}
