@@ -203,6 +203,7 @@ void check_opgraph(const OpGraph& g) {
   check_cycles(g);
   check_point_to_point(g);
   check_collective_groups(g);
+  check_cross_rank_order(g);
 }
 
 }  // namespace npusim::workload

@@ -163,6 +163,17 @@ json opgraph_format() {
           {"collective_algorithms", algos}};
 }
 
+std::string group_text(const std::vector<int>& group) {
+  std::string s;
+  for (size_t i = 0; i < group.size();) {
+    size_t j = i;
+    while (j + 1 < group.size() && group[j + 1] == group[j] + 1) ++j;
+    s += (s.empty() ? "" : ", ") + std::to_string(group[i]) + (j > i ? "-" + std::to_string(group[j]) : "");
+    i = j + 1;
+  }
+  return "[" + s + "]";
+}
+
 std::vector<int> all_ranks(int ranks) {
   std::vector<int> v(size_t(std::max(ranks, 0)));
   for (int r = 0; r < ranks; ++r) v[size_t(r)] = r;

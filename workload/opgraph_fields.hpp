@@ -56,6 +56,9 @@ std::vector<std::pair<std::string, json>> op_keys_to_write(const json& op);
 // The dtypes a roofline node may name (the op job's).
 const std::vector<std::string>& roofline_dtypes();
 
+// "[0-3, 8, 10-11]": a group in errors, consecutive ranks as ranges.
+std::string group_text(const std::vector<int>& group);
+
 // Ranks 0 .. ranks-1 in order: the default group.
 std::vector<int> all_ranks(int ranks);
 

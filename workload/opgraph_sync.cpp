@@ -1,6 +1,7 @@
 #include "workload/opgraph_sync.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -22,31 +23,6 @@ std::string ordinal(size_t k) {  // 1-based
 
 std::string bytes_text(double b) { return std::to_string(int64_t(b)) + " bytes"; }
 
-// "[0-3, 8, 10-11]": a group, its consecutive ranks as ranges.
-std::string group_text(const std::vector<int>& group) {
-  std::string s;
-  for (size_t i = 0; i < group.size();) {
-    size_t j = i;
-    while (j + 1 < group.size() && group[j + 1] == group[j] + 1) ++j;
-    s += (s.empty() ? "" : ", ") + std::to_string(group[i]) + (j > i ? "-" + std::to_string(group[j]) : "");
-    i = j + 1;
-  }
-  return "[" + s + "]";
-}
-
-// The node before each node on its (rank, stream), or -1.
-std::vector<int> stream_predecessors(const OpGraph& g) {
-  std::map<std::pair<int, int>, int> last;
-  std::vector<int> prev(g.nodes.size(), -1);
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    auto [it, fresh] = last.emplace(std::make_pair(g.nodes[i].rank, g.nodes[i].stream), int(i));
-    if (!fresh) {
-      prev[i] = it->second;
-      it->second = int(i);
-    }
-  }
-  return prev;
-}
 
 // Walks back from `start` (a node Kahn's algorithm never freed: one of its
 // predecessors is also unfreed) until a node repeats: that loop is a cycle.
@@ -68,7 +44,80 @@ std::vector<int> cycle_through(const OpGraph& g, const std::vector<int>& prev, c
   return cycle;
 }
 
+using P2pKey = std::tuple<int, int, int64_t>;  // (src, dst, tag)
+struct P2pQueues {
+  std::map<P2pKey, std::vector<size_t>> sends, recvs;
+};
+
+P2pQueues p2p_queues(const OpGraph& g) {
+  P2pQueues q;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const GraphNode& n = g.nodes[i];
+    if (n.type == NodeType::Send) q.sends[{n.rank, n.peer, n.tag}].push_back(i);
+    if (n.type == NodeType::Recv) q.recvs[{n.peer, n.rank, n.tag}].push_back(i);
+  }
+  return q;
+}
+
+// Collective and alltoallv nodes per group (an ordered rank list) and rank.
+struct GroupCalls {
+  std::map<std::vector<int>, std::map<int, std::vector<size_t>>> calls;
+  std::vector<const std::vector<int>*> order;  // groups in order of first appearance
+};
+
+GroupCalls group_calls(const OpGraph& g) {
+  GroupCalls c;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const GraphNode& n = g.nodes[i];
+    if (n.type != NodeType::Collective && n.type != NodeType::AllToAllV) continue;
+    auto [it, fresh] = c.calls.emplace(n.group, std::map<int, std::vector<size_t>>());
+    if (fresh) c.order.push_back(&it->first);
+    it->second[n.rank].push_back(i);
+  }
+  return c;
+}
+
 }  // namespace
+
+std::vector<int> stream_predecessors(const OpGraph& g) {
+  std::map<std::pair<int, int>, int> last;
+  std::vector<int> prev(g.nodes.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    auto [it, fresh] = last.emplace(std::make_pair(g.nodes[i].rank, g.nodes[i].stream), int(i));
+    if (!fresh) {
+      prev[i] = it->second;
+      it->second = int(i);
+    }
+  }
+  return prev;
+}
+
+std::vector<std::pair<int, int>> matched_point_to_point(const OpGraph& g) {
+  const P2pQueues q = p2p_queues(g);
+  std::vector<std::pair<int, int>> pairs;
+  for (const auto& [key, sends] : q.sends) {
+    const auto it = q.recvs.find(key);
+    for (size_t k = 0; it != q.recvs.end() && k < std::min(sends.size(), it->second.size()); ++k)
+      pairs.emplace_back(int(sends[k]), int(it->second[k]));
+  }
+  std::sort(pairs.begin(), pairs.end());
+  return pairs;
+}
+
+std::vector<std::vector<int>> collective_instances(const OpGraph& g) {
+  const GroupCalls c = group_calls(g);
+  std::vector<std::vector<int>> out;
+  for (const auto* group : c.order) {
+    const auto& per_rank = c.calls.at(*group);
+    size_t calls = SIZE_MAX;  // every member has as many after check_collective_groups
+    for (int r : *group) calls = std::min(calls, per_rank.count(r) ? per_rank.at(r).size() : size_t(0));
+    for (size_t k = 0; k < calls; ++k) {
+      out.emplace_back();
+      for (int r : *group) out.back().push_back(int(per_rank.at(r)[k]));
+    }
+  }
+  return out;
+}
 
 void check_unique_ids(const OpGraph& g) {
   std::unordered_map<int64_t, size_t> seen;
@@ -113,13 +162,9 @@ void check_cycles(const OpGraph& g) {
 }
 
 void check_point_to_point(const OpGraph& g) {
-  using Key = std::tuple<int, int, int64_t>;  // (src, dst, tag)
-  std::map<Key, std::vector<size_t>> sends, recvs;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const GraphNode& n = g.nodes[i];
-    if (n.type == NodeType::Send) sends[{n.rank, n.peer, n.tag}].push_back(i);
-    if (n.type == NodeType::Recv) recvs[{n.peer, n.rank, n.tag}].push_back(i);
-  }
+  using Key = P2pKey;
+  const P2pQueues q = p2p_queues(g);
+  const auto &sends = q.sends, &recvs = q.recvs;
   // Of all mismatches, the one at the node earliest in the graph is reported.
   struct Finding {
     size_t node;
@@ -211,16 +256,8 @@ void check_group_calls(const OpGraph& g, const std::vector<int>& group, const st
 }  // namespace
 
 void check_collective_groups(const OpGraph& g) {
-  std::map<std::vector<int>, std::map<int, std::vector<size_t>>> calls;
-  std::vector<const std::vector<int>*> order;  // groups in order of first appearance
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const GraphNode& n = g.nodes[i];
-    if (n.type != NodeType::Collective && n.type != NodeType::AllToAllV) continue;
-    auto [it, fresh] = calls.emplace(n.group, std::map<int, std::vector<size_t>>());
-    if (fresh) order.push_back(&it->first);
-    it->second[n.rank].push_back(i);
-  }
-  for (const auto* group : order) check_group_calls(g, *group, calls.at(*group));
+  const GroupCalls c = group_calls(g);
+  for (const auto* group : c.order) check_group_calls(g, *group, c.calls.at(*group));
 }
 
 }  // namespace npusim::workload

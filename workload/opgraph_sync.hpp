@@ -3,6 +3,9 @@
 // (the rules of workload/opgraph.hpp). Called by check_opgraph after each
 // node passed its own checks.
 #pragma once
+#include <utility>
+#include <vector>
+
 #include "workload/opgraph.hpp"
 
 namespace npusim::workload {
@@ -12,5 +15,19 @@ void check_unique_ids(const OpGraph& g);
 void check_cycles(const OpGraph& g);
 void check_point_to_point(const OpGraph& g);
 void check_collective_groups(const OpGraph& g);
+// A cycle through deps, stream order, send -> recv and collectives (whose
+// members wait for each other) is a deadlock whatever the timing: a recv
+// ends after its send starts, a collective after all its members start.
+// Reported with the nodes on it. Needs the checks above to have passed.
+void check_cross_rank_order(const OpGraph& g);
+
+// For the executor, on a checked graph:
+// the (send, recv) node index pairs, in the order of the sends;
+std::vector<std::pair<int, int>> matched_point_to_point(const OpGraph& g);
+// each collective (or alltoallv) as its member node indices in group order,
+// groups in order of first appearance, then in call order (k).
+std::vector<std::vector<int>> collective_instances(const OpGraph& g);
+// The node before each node on its (rank, stream), or -1.
+std::vector<int> stream_predecessors(const OpGraph& g);
 
 }  // namespace npusim::workload

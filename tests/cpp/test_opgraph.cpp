@@ -422,3 +422,32 @@ TEST_CASE("opgraph checks of a graph built in memory name its source and node id
   g.ranks = 0;
   CHECK(error_in(g) == "opgraph: header: ranks: got 0 (expected an integer >= 1)");
 }
+
+TEST_CASE("opgraph ranks waiting for each other in a circle are a deadlock, named by its nodes", "[opgraph]") {
+  // Each rank receives before it sends: neither send can start.
+  CHECK(error_of(R"({"id":0,"rank":0,"type":"recv","peer":1,"bytes":8}
+{"id":1,"rank":0,"type":"send","peer":1,"bytes":8}
+{"id":2,"rank":1,"type":"recv","peer":0,"bytes":8}
+{"id":3,"rank":1,"type":"send","peer":0,"bytes":8})") ==
+        "t.jsonl:2: deps: deadlock across ranks: id 0 (recv on rank 0) -> id 1 (send on rank 0) -> id 2 (recv on "
+        "rank 1) -> id 3 (send on rank 1) -> id 0 (recv on rank 0) (expected an order every rank can follow; each "
+        "arrow is a dep, stream order, a send before its recv or a collective's members waiting for each other)");
+  // Sends first, or the recv on another stream: no cycle.
+  CHECK(error_of(R"({"id":0,"rank":0,"type":"send","peer":1,"bytes":8}
+{"id":1,"rank":0,"type":"recv","peer":1,"bytes":8}
+{"id":2,"rank":1,"type":"send","peer":0,"bytes":8}
+{"id":3,"rank":1,"type":"recv","peer":0,"bytes":8})") == "");
+  CHECK(error_of(R"({"id":0,"rank":0,"type":"recv","peer":1,"bytes":8,"stream":1}
+{"id":1,"rank":0,"type":"send","peer":1,"bytes":8}
+{"id":2,"rank":1,"type":"recv","peer":0,"bytes":8,"stream":1}
+{"id":3,"rank":1,"type":"send","peer":0,"bytes":8})") == "");
+  // Two collectives called in opposite orders by ranks 0 and 1.
+  CHECK(error_of(R"({"id":0,"rank":0,"type":"collective","op":"allreduce","group":[0,1],"bytes":8}
+{"id":1,"rank":0,"type":"collective","op":"allgather","group":[0,1,2],"bytes":8}
+{"id":2,"rank":1,"type":"collective","op":"allgather","group":[0,1,2],"bytes":8}
+{"id":3,"rank":1,"type":"collective","op":"allreduce","group":[0,1],"bytes":8}
+{"id":4,"rank":2,"type":"collective","op":"allgather","group":[0,1,2],"bytes":8})") ==
+        "t.jsonl:2: deps: deadlock across ranks: allreduce of group [0-1] (ids 0, 3) -> allgather of group [0-2] "
+        "(ids 1, 2, 4) -> allreduce of group [0-1] (ids 0, 3) (expected an order every rank can follow; each arrow "
+        "is a dep, stream order, a send before its recv or a collective's members waiting for each other)");
+}
