@@ -61,8 +61,11 @@ void check_collective(const OpGraph& g, const GraphNode& n, const std::string& w
     for (const auto& a : algos) list += (list.empty() ? "" : ", ") + a;
     opgraph_fail(where, "algo", "\"" + n.algo + "\" is not an algorithm of " + n.coll_op, "one of " + list);
   }
-  if (n.coll_op == "broadcast" && std::find(n.group.begin(), n.group.end(), n.root) == n.group.end())
-    opgraph_fail(where, "root", "rank " + std::to_string(n.root) + " is not in the group", "a member of the group");
+  if (n.coll_op == "broadcast" && (n.root < 0 || size_t(n.root) >= n.group.size()))
+    opgraph_fail(where, "root", "position " + std::to_string(n.root) + " is outside a group of " +
+                 std::to_string(n.group.size()), "a member of the group");
+  if (n.coll_op != "broadcast" && n.root != 0)
+    opgraph_fail(where, "root", "only a broadcast has a root", "root 0 for op " + n.coll_op);
 }
 
 void check_alltoallv(const OpGraph& g, const GraphNode& n, const std::string& where) {

@@ -113,7 +113,7 @@ void read_comm_keys(const LineObject& o, GraphNode& n) {
       if (o.has("algo")) n.algo = o.string("algo", "an algorithm name of the op");
       if (o.has("root") && n.coll_op != "broadcast")
         opgraph_fail(o.where(), "root", "only a broadcast has a root", "no root for op " + n.coll_op);
-      if (o.has("root")) n.root = int(o.integer("root", 0, kIntMax, "a rank of the group"));
+      if (o.has("root")) n.root = int(o.integer("root", 0, kIntMax, "a rank of the group"));  // a position once the group is known
       break;
     case NodeType::AllToAllV: {
       read_group(o, n);
@@ -184,7 +184,13 @@ GraphNode read_node(const json& obj, const OpGraph& g, int line, std::vector<int
   read_type_keys(o, obj, n, ops);
   if ((n.type == NodeType::Collective || n.type == NodeType::AllToAllV) && !o.has("group"))
     n.group = all_ranks(g.ranks);
-  if (n.type == NodeType::Collective && !o.has("root") && !n.group.empty()) n.root = n.group.front();
+  if (n.type == NodeType::Collective && o.has("root")) {
+    // The file names the root by its rank; the graph keeps its position in the group.
+    const auto it = std::find(n.group.begin(), n.group.end(), n.root);
+    if (it == n.group.end())
+      opgraph_fail(o.where(), "root", "rank " + std::to_string(n.root) + " is not in the group", "a member of the group");
+    n.root = int(it - n.group.begin());
+  }
   return n;
 }
 

@@ -219,7 +219,7 @@ std::string field_value(const GraphNode& n, const std::string& field) {
   if (field == "op") return n.coll_op;
   if (field == "bytes") return bytes_text(n.bytes);
   if (field == "algo") return n.algo.empty() ? "(default)" : n.algo;
-  return std::to_string(n.root);
+  return "rank " + std::to_string(n.group.at(size_t(n.root)));
 }
 
 void check_group_calls(const OpGraph& g, const std::vector<int>& group, const std::map<int, std::vector<size_t>>& calls) {

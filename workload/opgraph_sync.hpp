@@ -21,8 +21,9 @@ void check_collective_groups(const OpGraph& g);
 // Reported with the nodes on it. Needs the checks above to have passed.
 void check_cross_rank_order(const OpGraph& g);
 
-// For the executor, on a checked graph:
-// the (send, recv) node index pairs, in the order of the sends;
+// On a graph whose matching is checked (the executor matches across jobs
+// itself, workload/graph_matching.hpp):
+// the (send, recv) node index pairs, ordered by send;
 std::vector<std::pair<int, int>> matched_point_to_point(const OpGraph& g);
 // each collective (or alltoallv) as its member node indices in group order,
 // groups in order of first appearance, then in call order (k).

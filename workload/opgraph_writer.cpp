@@ -52,7 +52,7 @@ void put_type_keys(J& o, const OpGraph& g, const GraphNode& n) {
       put_group(o, g, n);
       o["bytes"] = number<J>(n.bytes);
       if (!n.algo.empty()) o["algo"] = n.algo;
-      if (n.coll_op == "broadcast" && !n.group.empty() && n.root != n.group.front()) o["root"] = n.root;
+      if (n.coll_op == "broadcast" && n.root != 0) o["root"] = n.group.at(size_t(n.root));  // the file names a rank
       break;
     case NodeType::AllToAllV: {
       put_group(o, g, n);

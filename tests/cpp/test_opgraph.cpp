@@ -275,6 +275,22 @@ TEST_CASE("opgraph roofline, memcpy, send/recv, collective, alltoallv and delay 
         "t.jsonl:2: root: only a broadcast has a root (expected no root for op allreduce)");
   CHECK(error_of(R"({"id":0,"rank":0,"type":"collective","op":"broadcast","bytes":8,"group":[0,1],"root":3})") ==
         "t.jsonl:2: root: rank 3 is not in the group (expected a member of the group)");
+  {  // The file names the root by rank; the graph keeps its position in the group (the executor's plan order).
+    const std::string bcast = R"({"id":0,"rank":1,"type":"collective","op":"broadcast","group":[1,2,3],"bytes":8,"root":2})";
+    const std::string text = kHeader + "\n" + bcast + "\n" + R"({"id":1,"rank":2,"type":"collective","op":"broadcast","group":[1,2,3],"bytes":8,"root":2})" +
+                             "\n" + R"({"id":2,"rank":3,"type":"collective","op":"broadcast","group":[1,2,3],"bytes":8,"root":2})" + "\n";
+    OpGraph g = parse(text);
+    CHECK(g.nodes[0].root == 1);
+    CHECK(written(g) == text);
+    g.nodes[0].root = 5;
+    CHECK_THROWS_WITH(check_opgraph(g), "t.jsonl:2: root: position 5 is outside a group of 3 (expected a member of the group)");
+    g.nodes[0].root = 1;
+    g.nodes[1].root = 0;
+    CHECK_THROWS_WITH(check_opgraph(g), Catch::StartsWith("t.jsonl:3: root: rank 1 differs from rank 2 on rank 1"));
+    g.nodes[1].root = 1;
+    for (auto& n : g.nodes) n.coll_op = "allreduce";
+    CHECK_THROWS_WITH(check_opgraph(g), "t.jsonl:2: root: only a broadcast has a root (expected root 0 for op allreduce)");
+  }
   CHECK(error_of(R"({"id":0,"rank":0,"type":"collective","op":"allreduce","bytes":8,"group":[0,1,1]})") ==
         "t.jsonl:2: group: rank 1 listed twice (expected each rank once)");
   CHECK(error_of(R"({"id":0,"rank":0,"type":"collective","op":"allreduce","bytes":8,"group":[1,2]})") ==
