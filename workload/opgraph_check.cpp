@@ -36,14 +36,16 @@ void check_peer(const OpGraph& g, const GraphNode& n, const std::string& where) 
 void check_group(const OpGraph& g, const GraphNode& n, const std::string& where) {
   if (n.group.size() < 2)
     opgraph_fail(where, "group", std::to_string(n.group.size()) + " rank(s)", "a list of at least 2 ranks");
-  std::vector<bool> seen(size_t(g.ranks), false);
   bool member = false;
   for (int r : n.group) {
     if (r < 0 || r >= g.ranks) opgraph_fail(where, "group", "rank " + std::to_string(r) + " out of range", rank_form(g) + " per member");
-    if (seen[size_t(r)]) opgraph_fail(where, "group", "rank " + std::to_string(r) + " listed twice", "each rank once");
-    seen[size_t(r)] = true;
     member = member || r == n.rank;
   }
+  std::vector<int> sorted = n.group;  // not a bitmap of every rank: groups are small, systems need not be
+  std::sort(sorted.begin(), sorted.end());
+  const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
+  if (twice != sorted.end())
+    opgraph_fail(where, "group", "rank " + std::to_string(*twice) + " listed twice", "each rank once");
   if (!member)
     opgraph_fail(where, "group", "the node's rank " + std::to_string(n.rank) + " is not a member",
                  "a group that holds the node's rank");
@@ -198,7 +200,7 @@ void check_opgraph(const OpGraph& g) {
   if (std::find(known.begin(), known.end(), g.version) == known.end())
     opgraph_fail(header_where(g), "version", std::to_string(g.version) + " is not a version this reader knows",
                  opgraph_versions_form());
-  if (g.ranks < 1) opgraph_fail(header_where(g), "ranks", "got " + std::to_string(g.ranks), "an integer >= 1");
+  if (g.ranks < 1 || g.ranks > kMaxRanks) opgraph_fail(header_where(g), "ranks", "got " + std::to_string(g.ranks), ranks_form());
   check_chips(g);
   CanonicalOps ops;
   for (size_t i = 0; i < g.nodes.size(); ++i) check_node(g, i, ops);

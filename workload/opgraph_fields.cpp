@@ -56,6 +56,8 @@ std::string opgraph_versions_form() {
   return "one of: " + s;
 }
 
+std::string ranks_form() { return "an integer in [1, " + std::to_string(kMaxRanks) + "]"; }
+
 const std::vector<std::string>& common_node_keys() {
   static const std::vector<std::string> keys = {"id", "rank", "type", "name", "stream", "deps"};
   return keys;

@@ -24,6 +24,10 @@ std::string header_where(const OpGraph& g);
 const std::vector<int>& opgraph_versions();
 std::string opgraph_versions_form();
 
+// Ranks a graph may have: above the largest system preset (524,288 NPUs).
+constexpr int kMaxRanks = 1 << 22;
+std::string ranks_form();  // "an integer in [1, 4194304]"
+
 // Keys every node takes, then the keys of `t`, in the order the writer
 // writes them.
 const std::vector<std::string>& common_node_keys();

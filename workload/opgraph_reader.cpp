@@ -210,7 +210,7 @@ void read_header(const json& obj, OpGraph& g, int line) {
     if (it.key() != "format" && it.key() != "version" && it.key() != "ranks" && it.key() != "name" &&
         it.key() != "chips")
       opgraph_fail(o.where(), it.key(), "unknown header key", "one of format, version, ranks, name, chips");
-  g.ranks = int(o.integer("ranks", 1, kIntMax, "an integer >= 1"));
+  g.ranks = int(o.integer("ranks", 1, kMaxRanks, ranks_form()));
   if (o.has("name")) g.name = o.string("name", "a string");
   if (o.has("chips")) {
     if (!obj["chips"].is_object()) o.bad("chips", "an object {\"<first>-<last>\" or \"<rank>\": chip}");

@@ -20,7 +20,9 @@ J number(double x) {
 
 template <class J>
 void put_group(J& o, const OpGraph& g, const GraphNode& n) {
-  if (n.group != all_ranks(g.ranks)) o["group"] = n.group;
+  bool every_rank = n.group.size() == size_t(g.ranks);
+  for (size_t i = 0; every_rank && i < n.group.size(); ++i) every_rank = n.group[i] == int(i);
+  if (!every_rank) o["group"] = n.group;  // the default (every rank in order) is left out
 }
 
 template <class J>

@@ -98,7 +98,7 @@ class OpGraph:
     """An operator graph under construction: what every rank runs in one step."""
 
     def __init__(self, ranks, name=None):
-        self.ranks = _int(ranks, "OpGraph.ranks", lo=1)
+        self.ranks = _int(ranks, "OpGraph.ranks", lo=1, hi=1 << 22)
         if name is not None and not isinstance(name, str):
             raise ConfigError(f"OpGraph.name: expected a string, got {name!r}")
         self.name = name

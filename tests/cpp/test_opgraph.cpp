@@ -184,7 +184,7 @@ TEST_CASE("opgraph header errors name the header line and field", "[opgraph]") {
   CHECK_THAT(error_of("", R"({"format":"chakra","version":1,"ranks":4})"),
              Catch::StartsWith("t.jsonl:1: format: got \"chakra\""));
   CHECK(error_of("", R"({"format":"npusim.opgraph","version":1,"ranks":0})") ==
-        "t.jsonl:1: ranks: got 0 (expected an integer >= 1)");
+        "t.jsonl:1: ranks: got 0 (expected an integer in [1, 4194304])");
   CHECK(error_of("", R"({"format":"npusim.opgraph","version":1,"ranks":2,"nodes":3})") ==
         "t.jsonl:1: nodes: unknown header key (expected one of format, version, ranks, name, chips)");
   CHECK_THAT(error_of("", R"({"format":"npusim.opgraph","version":1})"), Catch::StartsWith("t.jsonl:1: ranks: missing"));
@@ -436,7 +436,7 @@ TEST_CASE("opgraph checks of a graph built in memory name its source and node id
   CHECK(error_in(g) == "");
   g.source = "";
   g.ranks = 0;
-  CHECK(error_in(g) == "opgraph: header: ranks: got 0 (expected an integer >= 1)");
+  CHECK(error_in(g) == "opgraph: header: ranks: got 0 (expected an integer in [1, 4194304])");
 }
 
 TEST_CASE("opgraph ranks waiting for each other in a circle are a deadlock, named by its nodes", "[opgraph]") {
