@@ -33,7 +33,6 @@ class LineObject {
   int64_t integer(const char* key, int64_t lo, int64_t hi, const std::string& form) const {
     require(key, form);
     const json& v = obj_.at(key);
-    double x = 0;
     if (v.is_number_integer()) {
       if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(hi)) bad(key, form);
       const int64_t i = v.get<int64_t>();
@@ -41,12 +40,15 @@ class LineObject {
       return i;
     }
     if (!v.is_number_float()) bad(key, form);
-    x = v.get<double>();
+    const double x = v.get<double>();
     if (!std::isfinite(x) || x != std::floor(x) || x < double(lo) || x > double(hi)) bad(key, form);
     return int64_t(x);
   }
   // A non-negative integral number (bytes), kept as a double.
-  double count(const char* key, const std::string& form) const { return count_value(key, obj_.at(key), form); }
+  double count(const char* key, const std::string& form) const {
+    require(key, form);
+    return count_value(key, obj_.at(key), form);
+  }
   double count_value(const std::string& key, const json& v, const std::string& form) const {
     const double x = v.is_number() ? v.get<double>() : -1;
     if (!std::isfinite(x) || x < 0 || x != std::floor(x)) opgraph_fail(where_, key, "got " + v.dump(), form);

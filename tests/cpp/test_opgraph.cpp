@@ -258,6 +258,12 @@ TEST_CASE("opgraph roofline, memcpy, send/recv, collective, alltoallv and delay 
         "t.jsonl:2: to: host to host does not touch the chip (expected hbm at one end at least)");
   CHECK(error_of(R"({"id":0,"rank":0,"type":"memcpy","bytes":8,"from":"disk"})") ==
         "t.jsonl:2: from: got \"disk\" (expected one of 'hbm', 'host')");
+  CHECK(error_of(R"({"id":0,"rank":0,"type":"memcpy"})") ==
+        "t.jsonl:2: bytes: missing (expected a byte count: an integer >= 0)");
+  CHECK(error_of(R"({"id":0,"rank":0,"type":"send","peer":1,"bytes":"8K"})") ==
+        "t.jsonl:2: bytes: got \"8K\" (expected a byte count: an integer >= 0)");
+  CHECK(error_of(R"({"id":0,"rank":0,"type":"alltoallv"})") ==
+        "t.jsonl:2: send_bytes: missing (expected a list of byte counts, one per group member)");
   CHECK(error_of(R"({"id":0,"rank":0,"type":"memcpy","bytes":8.5})") ==
         "t.jsonl:2: bytes: got 8.5 (expected a byte count: an integer >= 0)");
   CHECK(error_of(R"({"id":0,"rank":0,"type":"memcpy","bytes":8,"peer":1,"to":"host"})") ==
