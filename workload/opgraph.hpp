@@ -78,6 +78,7 @@ struct OpGraph {
   json chips;
   std::vector<GraphNode> nodes;
   std::string source;  // file name for errors
+  int header_line = 0;  // line of the header in `source` (0 if built in memory)
 };
 
 // Reads an opgraph .jsonl strictly: ConfigError "<file>:<line>: <field>: ..."
@@ -94,5 +95,9 @@ void check_opgraph(const OpGraph& g);
 void write_opgraph(const OpGraph& g, std::ostream& out);
 // One node as its JSON line object (ids for deps).
 json node_json(const OpGraph& g, const GraphNode& n);
+// The format's tables, for builders in other languages (Python's
+// npusim.OpGraph): {"versions", "common_keys", "node_keys": {type: keys in
+// written order}, "collective_algorithms": {op: algorithms, default first}}.
+json opgraph_format();
 
 }  // namespace npusim::workload

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <sstream>
 #include <systemc>
 
 #include "memory/hbm_presets.hpp"
@@ -22,6 +23,7 @@
 #include "sim/errors.hpp"
 #include "memory/memory_spec.hpp"
 #include "workload/job_table.hpp"
+#include "workload/opgraph.hpp"
 
 namespace py = pybind11;
 
@@ -130,6 +132,23 @@ PYBIND11_MODULE(_core, m) {
     for (const auto& [n, doc] : npusim::memory::pattern_list()) d[py::str(n)] = doc;
     return d;
   }, "Built-in access patterns and what they do.");
+  m.def("read_opgraph", [](const std::string& path) {
+    const npusim::workload::OpGraph g = npusim::workload::read_opgraph(path);
+    json by_type = json::object();
+    for (const auto& n : g.nodes) {
+      json& c = by_type[npusim::enum_name(n.type)];
+      c = c.is_null() ? 1 : c.get<int>() + 1;
+    }
+    return to_py(json{{"version", g.version}, {"name", g.name}, {"ranks", g.ranks}, {"nodes", g.nodes.size()},
+                      {"by_type", by_type}});
+  }, py::arg("path"), "Reads an opgraph trace strictly (traces/opgraph.md): {version, name, ranks, nodes, by_type}.");
+  m.def("opgraph_text", [](const std::string& path) {
+    std::ostringstream out;
+    npusim::workload::write_opgraph(npusim::workload::read_opgraph(path), out);
+    return out.str();
+  }, py::arg("path"), "An opgraph trace read strictly and written back in canonical form (traces/opgraph.md).");
+  m.def("opgraph_format", [] { return to_py(npusim::workload::opgraph_format()); },
+        "The opgraph format's tables: versions, node keys per type, collective algorithms per op.");
   m.def("run_job", [](py::object job, const std::string& out_dir) {
     if (g_ran) throw std::runtime_error("run_job: this process already ran a simulation (SystemC elaborates once)");
     g_ran = true;

@@ -15,11 +15,13 @@ from . import configs, memory
 from .errors import (ConfigError, NpusimError, ProtocolError, SimulationError, StallError,
                      TraceError)
 from .jobs import CollectiveRun, MemoryRun, OpRun, RemoteRun
+from .opgraph import OpGraph
 from .replay import ReplayRun
 from .runner import Result, run
 from .sweep import sweep
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "sweep", "MemoryRun", "CollectiveRun", "OpRun", "RemoteRun", "ReplayRun", "Result", "ConfigError", "TraceError", "ProtocolError",
+__all__ = ["run", "sweep", "MemoryRun", "CollectiveRun", "OpRun", "RemoteRun", "OpGraph", "ReplayRun", "Result", "ConfigError",
+           "TraceError", "ProtocolError",
            "StallError", "SimulationError", "NpusimError", "memory", "configs", "__version__"]
