@@ -7,6 +7,7 @@
 //   bench_replay [--ranks R] [--layers L] [--fabric flow|packet] [--fidelity fast|cycle]
 // Defaults: 384 ranks, 61 layers, flow fabric, fast compute.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -30,9 +31,9 @@ OpGraph moe_decode(int ranks, int layers) {
   OpGraph g;
   g.ranks = ranks;
   g.name = "moe_decode_bench";
-  std::vector<int> group(size_t(ranks));
+  std::vector<int> group(static_cast<size_t>(ranks));
   for (int r = 0; r < ranks; ++r) group[size_t(r)] = r;
-  const double per_peer = 32.0 * 8 * 7168 / ranks;
+  const double per_peer = std::floor(32.0 * 8 * 7168 / ranks);
   std::vector<int> last(size_t(ranks), -1);
   auto add = [&](GraphNode n) {
     n.id = int64_t(g.nodes.size());

@@ -278,18 +278,24 @@ json run_replay_job(const json& job, const RunFiles& files) {
   json norm = job;
   for (const char* k : {"chip", "chips", "jobs", "slowdown", "delays"})
     if (norm.contains(k)) norm[k] = spec_value(norm[k], std::string("job.") + k);
+  // A list is not a schema value form (spec keys are strings or objects):
+  // jobs is read here.
+  const json jobs = norm.contains("jobs") ? norm["jobs"] : json();
+  if (!jobs.is_null() && !jobs.is_array())
+    throw ConfigError("job.jobs: expected a list of {trace, ranks, start_us, name, chip, slowdown, delays}");
+  norm.erase("jobs");
   const ReplayJob spec = from_json<ReplayJob>(norm, "job");
   const System sys = system_of(spec.system);
   const int npus = static_cast<int>(sys.t.endpoints().size());
-  if (spec.trace.is_null() == spec.jobs.is_null())
+  if (spec.trace.is_null() == jobs.is_null())
     throw ConfigError("job.trace: give either trace (one graph) or jobs (several), not both or neither");
   std::vector<JobSpec> specs;
   if (!spec.trace.is_null()) {
     specs.push_back(job_spec(json{{"trace", spec.trace}}, norm, "job", npus));
   } else {
-    if (!spec.jobs.is_array() || spec.jobs.empty()) throw ConfigError("job.jobs: expected a non-empty list of jobs");
-    for (size_t i = 0; i < spec.jobs.size(); ++i)
-      specs.push_back(job_spec(spec.jobs[i], norm, "job.jobs[" + std::to_string(i) + "]", npus));
+    if (jobs.empty()) throw ConfigError("job.jobs: expected a non-empty list of jobs");
+    for (size_t i = 0; i < jobs.size(); ++i)
+      specs.push_back(job_spec(jobs[i], norm, "job.jobs[" + std::to_string(i) + "]", npus));
   }
   workload::OpCache cache(spec.op_cache, int(spec.parallel));
   std::vector<workload::RankChips> chips;

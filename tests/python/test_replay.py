@@ -164,7 +164,7 @@ def test_bad_input_is_refused_with_a_message(tmp_path):
     p = engine("--system", "nvl72", "--trace", trace)
     assert p.returncode == 3 and "chip" in p.stderr
     p = engine("--system", "nvl72", "--trace", trace, "--chip", "b200", "--fabric", "warp")
-    assert p.returncode == 2 and "--fabric" in p.stderr
+    assert p.returncode == 3 and "job.fabric: expected one of" in p.stderr
     p = engine("--system", "nvl72", "--trace", trace, "--chip", "b200", "--slowdown", '{"9": 2}')
     assert p.returncode == 3 and "slowdown" in p.stderr
 
