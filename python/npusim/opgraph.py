@@ -195,7 +195,7 @@ class OpGraph:
 
     def alltoallv(self, group, send_bytes, *, after=None, stream=0, name=None):
         """send_bytes[i][j]: bytes group[i] sends to group[j] (a square matrix; the diagonal is 0)."""
-        group = self._group(group, "alltoallv.group")
+        explicit, group = group is not None, self._group(group, "alltoallv.group")
         rows = [list(row) for row in send_bytes]
         if len(rows) != len(group) or any(len(row) != len(group) for row in rows):
             raise ConfigError(f"alltoallv.send_bytes: expected a {len(group)}x{len(group)} matrix (one row per "
@@ -207,7 +207,7 @@ class OpGraph:
                 raise ConfigError(f"alltoallv.send_bytes[{i}][{i}]: rank {group[i]} to itself is {counts[i][i]} "
                                   f"(expected 0: local data does not cross the fabric)")
         deps = self._group_deps(group, after, "alltoallv.after")
-        keys = {} if group == list(range(self.ranks)) else {"group": group}
+        keys = {"group": group} if explicit else {}
         return {r: self._add(r, "alltoallv", dict(keys, send_bytes=counts[i]), deps.get(r), stream, name)
                 for i, r in enumerate(group)}
 
@@ -296,10 +296,10 @@ class OpGraph:
         return [int(r) for r in group]
 
     def _collective(self, op, group, nbytes, after, algo, root, stream, name):
-        group = self._group(group, f"{op}.group")
         keys = {"op": op}
-        if group != list(range(self.ranks)):
-            keys["group"] = group
+        if group is not None:
+            keys["group"] = self._group(group, f"{op}.group")
+        group = self._group(group, f"{op}.group")
         keys["bytes"] = _count(nbytes, f"{op}.bytes")
         algos = _format()["collective_algorithms"][op]
         if algo is not None:
