@@ -61,7 +61,8 @@ struct GraphNode {
   int peer = -1;  // send/recv: the other rank; memcpy: a peer's HBM (-1: local)
   int64_t tag = 0;
   // collective: op and algorithm as `npusim collective` spells them ("" =
-  // the op's default), ranks in group order, broadcast root (a group rank).
+  // the op's default), ranks in group order (empty: every rank, in order),
+  // broadcast root (a group rank).
   std::string coll_op, algo;
   std::vector<int> group;
   int root = 0;

@@ -33,15 +33,15 @@ void check_peer(const OpGraph& g, const GraphNode& n, const std::string& where) 
     opgraph_fail(where, "peer", "rank " + std::to_string(n.rank) + " is the node's own rank", "another rank");
 }
 
-void check_group(const OpGraph& g, const GraphNode& n, const std::string& where) {
-  if (n.group.size() < 2)
-    opgraph_fail(where, "group", std::to_string(n.group.size()) + " rank(s)", "a list of at least 2 ranks");
+void check_group(const OpGraph& g, const GraphNode& n, const std::vector<int>& group, const std::string& where) {
+  if (group.size() < 2)
+    opgraph_fail(where, "group", std::to_string(group.size()) + " rank(s)", "a list of at least 2 ranks");
   bool member = false;
-  for (int r : n.group) {
+  for (int r : group) {
     if (r < 0 || r >= g.ranks) opgraph_fail(where, "group", "rank " + std::to_string(r) + " out of range", rank_form(g) + " per member");
     member = member || r == n.rank;
   }
-  std::vector<int> sorted = n.group;  // not a bitmap of every rank: groups are small, systems need not be
+  std::vector<int> sorted = group;  // not a bitmap of every rank: groups are small, systems need not be
   std::sort(sorted.begin(), sorted.end());
   const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
   if (twice != sorted.end())
@@ -52,32 +52,34 @@ void check_group(const OpGraph& g, const GraphNode& n, const std::string& where)
 }
 
 void check_collective(const OpGraph& g, const GraphNode& n, const std::string& where) {
+  const std::vector<int> group = group_of(g, n);
   const auto& ops = graph_collective_ops();
   if (std::find(ops.begin(), ops.end(), n.coll_op) == ops.end())
     opgraph_fail(where, "op", "unknown collective \"" + n.coll_op + "\"", graph_collective_ops_form());
   check_count(where, "bytes", n.bytes);
-  check_group(g, n, where);
+  check_group(g, n, group, where);
   const auto& algos = noc::collective_algorithms(n.coll_op);
   if (!n.algo.empty() && std::find(algos.begin(), algos.end(), n.algo) == algos.end()) {
     std::string list;
     for (const auto& a : algos) list += (list.empty() ? "" : ", ") + a;
     opgraph_fail(where, "algo", "\"" + n.algo + "\" is not an algorithm of " + n.coll_op, "one of " + list);
   }
-  if (n.coll_op == "broadcast" && (n.root < 0 || size_t(n.root) >= n.group.size()))
+  if (n.coll_op == "broadcast" && (n.root < 0 || size_t(n.root) >= group.size()))
     opgraph_fail(where, "root", "position " + std::to_string(n.root) + " is outside a group of " +
-                 std::to_string(n.group.size()), "a member of the group");
+                 std::to_string(group.size()), "a member of the group");
   if (n.coll_op != "broadcast" && n.root != 0)
     opgraph_fail(where, "root", "only a broadcast has a root", "root 0 for op " + n.coll_op);
 }
 
 void check_alltoallv(const OpGraph& g, const GraphNode& n, const std::string& where) {
-  check_group(g, n, where);
-  if (n.send_bytes.size() != n.group.size())
+  const std::vector<int> group = group_of(g, n);
+  check_group(g, n, group, where);
+  if (n.send_bytes.size() != group.size())
     opgraph_fail(where, "send_bytes", std::to_string(n.send_bytes.size()) + " counts for a group of " +
-                 std::to_string(n.group.size()), "one byte count per group member, in group order");
+                 std::to_string(group.size()), "one byte count per group member, in group order");
   for (size_t i = 0; i < n.send_bytes.size(); ++i) {
     check_count(where, "send_bytes", n.send_bytes[i]);
-    if (n.group[i] == n.rank && n.send_bytes[i] != 0)
+    if (group[i] == n.rank && n.send_bytes[i] != 0)
       opgraph_fail(where, "send_bytes", "entry " + std::to_string(i) + " (the node's own rank) is " +
                    num(n.send_bytes[i]), "0 for the own rank: local data does not cross the fabric");
   }

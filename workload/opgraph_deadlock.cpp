@@ -82,7 +82,7 @@ std::string unit_text(const OpGraph& g, const UnitGraph& u, int unit) {
   }
   if (members > shown) ids += ", ...";
   const std::string what = n.type == NodeType::AllToAllV ? "alltoallv" : n.coll_op;
-  return what + " of group " + group_text(n.group) + " (ids " + ids + ")";
+  return what + " of group " + group_text(group_of(g, n)) + " (ids " + ids + ")";
 }
 
 }  // namespace

@@ -176,9 +176,10 @@ std::string group_text(const std::vector<int>& group) {
   return "[" + s + "]";
 }
 
-std::vector<int> all_ranks(int ranks) {
-  std::vector<int> v(size_t(std::max(ranks, 0)));
-  for (int r = 0; r < ranks; ++r) v[size_t(r)] = r;
+std::vector<int> group_of(const OpGraph& g, const GraphNode& n) {
+  if (!n.group.empty()) return n.group;
+  std::vector<int> v(size_t(std::max(g.ranks, 0)));
+  for (int r = 0; r < g.ranks; ++r) v[size_t(r)] = r;
   return v;
 }
 

@@ -63,7 +63,8 @@ const std::vector<std::string>& roofline_dtypes();
 // "[0-3, 8, 10-11]": a group in errors, consecutive ranks as ranges.
 std::string group_text(const std::vector<int>& group);
 
-// Ranks 0 .. ranks-1 in order: the default group.
-std::vector<int> all_ranks(int ranks);
+// A collective's ranks: its group, or every rank in order when the group is
+// empty (the default: a file without `group`).
+std::vector<int> group_of(const OpGraph& g, const GraphNode& n);
 
 }  // namespace npusim::workload

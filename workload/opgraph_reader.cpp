@@ -95,7 +95,7 @@ class LineObject {
 constexpr int64_t kIntMax = std::numeric_limits<int>::max();
 
 void read_group(const LineObject& o, GraphNode& n) {
-  if (!o.has("group")) return;  // the default (every rank) needs the header's rank count: set by the caller
+  if (!o.has("group")) return;  // empty: every rank
   for (int64_t r : o.int_list("group", 0, kIntMax, "a list of ranks")) n.group.push_back(int(r));
 }
 
@@ -184,14 +184,13 @@ GraphNode read_node(const json& obj, const OpGraph& g, int line, std::vector<int
   if (o.has("name")) n.name = o.string("name", "a string");
   if (o.has("deps")) *dep_ids = o.int_list("deps", 0, std::numeric_limits<int64_t>::max(), "a list of node ids");
   read_type_keys(o, obj, n, ops);
-  if ((n.type == NodeType::Collective || n.type == NodeType::AllToAllV) && !o.has("group"))
-    n.group = all_ranks(g.ranks);
   if (n.type == NodeType::Collective && o.has("root")) {
     // The file names the root by its rank; the graph keeps its position in the group.
-    const auto it = std::find(n.group.begin(), n.group.end(), n.root);
-    if (it == n.group.end())
+    const std::vector<int> group = group_of(g, n);
+    const auto it = std::find(group.begin(), group.end(), n.root);
+    if (it == group.end())
       opgraph_fail(o.where(), "root", "rank " + std::to_string(n.root) + " is not in the group", "a member of the group");
-    n.root = int(it - n.group.begin());
+    n.root = int(it - group.begin());
   }
   return n;
 }

@@ -70,7 +70,7 @@ GroupCalls group_calls(const OpGraph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const GraphNode& n = g.nodes[i];
     if (n.type != NodeType::Collective && n.type != NodeType::AllToAllV) continue;
-    auto [it, fresh] = c.calls.emplace(n.group, std::map<int, std::vector<size_t>>());
+    auto [it, fresh] = c.calls.emplace(group_of(g, n), std::map<int, std::vector<size_t>>());
     if (fresh) c.order.push_back(&it->first);
     it->second[n.rank].push_back(i);
   }
@@ -214,12 +214,12 @@ std::string disagreement(const GraphNode& a, const GraphNode& ref) {
   return "";
 }
 
-std::string field_value(const GraphNode& n, const std::string& field) {
+std::string field_value(const OpGraph& g, const GraphNode& n, const std::string& field) {
   if (field == "type") return enum_name(n.type);
   if (field == "op") return n.coll_op;
   if (field == "bytes") return bytes_text(n.bytes);
   if (field == "algo") return n.algo.empty() ? "(default)" : n.algo;
-  return "rank " + std::to_string(n.group.at(size_t(n.root)));
+  return "rank " + std::to_string(group_of(g, n).at(size_t(n.root)));
 }
 
 void check_group_calls(const OpGraph& g, const std::vector<int>& group, const std::map<int, std::vector<size_t>>& calls) {
@@ -246,7 +246,7 @@ void check_group_calls(const OpGraph& g, const std::vector<int>& group, const st
       const GraphNode& n = g.nodes[it->second[k]];
       const std::string field = disagreement(n, *ref);
       if (!field.empty())
-        opgraph_fail(node_where(g, n), field, field_value(n, field) + " differs from " + field_value(*ref, field) +
+        opgraph_fail(node_where(g, n), field, field_value(g, n, field) + " differs from " + field_value(g, *ref, field) +
                      " on rank " + std::to_string(ref->rank) + " (" + node_where(g, *ref) + ") in " + which,
                      "the members of a collective to agree on type, op, bytes, algo and root");
     }

@@ -19,10 +19,8 @@ J number(double x) {
 }
 
 template <class J>
-void put_group(J& o, const OpGraph& g, const GraphNode& n) {
-  bool every_rank = n.group.size() == size_t(g.ranks);
-  for (size_t i = 0; every_rank && i < n.group.size(); ++i) every_rank = n.group[i] == int(i);
-  if (!every_rank) o["group"] = n.group;  // the default (every rank in order) is left out
+void put_group(J& o, const GraphNode& n) {
+  if (!n.group.empty()) o["group"] = n.group;  // empty: every rank, the default
 }
 
 template <class J>
@@ -51,13 +49,13 @@ void put_type_keys(J& o, const OpGraph& g, const GraphNode& n) {
       break;
     case NodeType::Collective:
       o["op"] = n.coll_op;
-      put_group(o, g, n);
+      put_group(o, n);
       o["bytes"] = number<J>(n.bytes);
       if (!n.algo.empty()) o["algo"] = n.algo;
-      if (n.coll_op == "broadcast" && n.root != 0) o["root"] = n.group.at(size_t(n.root));  // the file names a rank
+      if (n.coll_op == "broadcast" && n.root != 0) o["root"] = group_of(g, n).at(size_t(n.root));  // the file names a rank
       break;
     case NodeType::AllToAllV: {
-      put_group(o, g, n);
+      put_group(o, n);
       J counts = J::array();
       for (double b : n.send_bytes) counts.push_back(number<J>(b));
       o["send_bytes"] = counts;

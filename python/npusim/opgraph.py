@@ -24,6 +24,7 @@ schema for the compute keys, `npusim params job.op`; the collective
 algorithms), and save() writes the canonical form the engine reads back
 unchanged.
 """
+import functools
 import json
 import numbers
 
@@ -35,8 +36,18 @@ _FORMAT = "npusim.opgraph"
 _PLACES = ("hbm", "host")
 
 
+@functools.lru_cache(maxsize=None)
 def _format():
     return _native.call("opgraph_format")
+
+
+@functools.lru_cache(maxsize=None)
+def _compute_keys(op):
+    """{key: declaration} of the keys a compute node of `op` takes (job.op's, read once)."""
+    schema = _op_schema()
+    keys = {key: info for _, key, info in _op_shape_keys(op)}
+    keys["dtype"] = schema["dtype"]
+    return keys
 
 
 def _int(value, what, lo=0, hi=None):
@@ -66,14 +77,17 @@ def _number(value, what, unit):
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _ids(value, what):
-    """Flattens `after`: ints, {rank: ids} dicts and lists of them -> [(rank or None, id)]."""
+def _ids(value, what, rank=None):
+    """Flattens `after`: ints, {rank: ids} dicts and lists of them -> [(rank or None, id)].
+    With `rank`, a dict gives only that rank's entry (a per-rank node's deps)."""
     if value is None:
         return []
     if isinstance(value, dict):
+        if rank is not None:
+            return [(rank, i) for _, i in _ids(value.get(rank), what)]
         return [(r, i) for r, v in value.items() for _, i in _ids(v, what)]
     if isinstance(value, (list, tuple, set, range)):
-        return [pair for v in value for pair in _ids(v, what)]
+        return [pair for v in value for pair in _ids(v, what, rank)]
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(f"{what}: expected node ids (ints), {{rank: ids}} dicts or lists of them, got {value!r}")
     return [(None, int(value))]
@@ -136,7 +150,7 @@ class OpGraph:
 
     def roofline(self, rank, flops, bytes, dtype="bf16", *, after=None, stream=0, name=None):  # noqa: A002
         """max(flops at the chip's `dtype` peak, HBM `bytes` at its bandwidth)."""
-        dtypes = _op_schema()["dtype"]["choices"]
+        dtypes = _compute_keys("matmul")["dtype"]["choices"]
         if dtype not in dtypes:
             raise ConfigError(f"roofline.dtype: expected one of {', '.join(dtypes)}, got {dtype!r}")
         keys = {"flops": _number(flops, "roofline.flops", "floating-point operations"),
@@ -195,7 +209,7 @@ class OpGraph:
 
     def alltoallv(self, group, send_bytes, *, after=None, stream=0, name=None):
         """send_bytes[i][j]: bytes group[i] sends to group[j] (a square matrix; the diagonal is 0)."""
-        group = self._group(group, "alltoallv.group")
+        explicit, group = group is not None, self._group(group, "alltoallv.group")
         rows = [list(row) for row in send_bytes]
         if len(rows) != len(group) or any(len(row) != len(group) for row in rows):
             raise ConfigError(f"alltoallv.send_bytes: expected a {len(group)}x{len(group)} matrix (one row per "
@@ -207,7 +221,7 @@ class OpGraph:
                 raise ConfigError(f"alltoallv.send_bytes[{i}][{i}]: rank {group[i]} to itself is {counts[i][i]} "
                                   f"(expected 0: local data does not cross the fabric)")
         deps = self._group_deps(group, after, "alltoallv.after")
-        keys = {} if group == list(range(self.ranks)) else {"group": group}
+        keys = {"group": group} if explicit else {}
         return {r: self._add(r, "alltoallv", dict(keys, send_bytes=counts[i]), deps.get(r), stream, name)
                 for i, r in enumerate(group)}
 
@@ -260,9 +274,7 @@ class OpGraph:
         return peer
 
     def _compute(self, op, rank, given, after, stream, name):
-        schema = _op_schema()
-        shape = {key: info for _, key, info in _op_shape_keys(op)}
-        shape["dtype"] = schema["dtype"]
+        shape = _compute_keys(op)
         keys = {}
         for key in [k for k in _format()["node_keys"][op] if k in given]:
             value = _check_key(shape[key], given.pop(key), f"{op}.{key}")
@@ -296,10 +308,10 @@ class OpGraph:
         return [int(r) for r in group]
 
     def _collective(self, op, group, nbytes, after, algo, root, stream, name):
-        group = self._group(group, f"{op}.group")
         keys = {"op": op}
-        if group != list(range(self.ranks)):
-            keys["group"] = group
+        if group is not None:
+            keys["group"] = self._group(group, f"{op}.group")
+        group = self._group(group, f"{op}.group")
         keys["bytes"] = _count(nbytes, f"{op}.bytes")
         algos = _format()["collective_algorithms"][op]
         if algo is not None:
@@ -334,9 +346,7 @@ class OpGraph:
     def _add(self, rank, kind, keys, after, stream, name):
         rank = self._rank(rank, f"{kind}.rank")
         deps = []
-        for key, i in _ids(after, f"{kind}.after"):
-            if key is not None and key != rank:
-                continue  # another rank's entry of a {rank: ids} dict
+        for _, i in _ids(after, f"{kind}.after", rank):
             if self._node_rank(i, f"{kind}.after") != rank:
                 raise ConfigError(f"{kind}.after: node {i} is on rank {self._rank_of[i]}, this node on rank {rank} "
                                   f"(expected deps on the same rank; order across ranks comes from send/recv and "

@@ -103,7 +103,7 @@ TEST_CASE("opgraph samples read, and write back byte for byte", "[opgraph]") {
   CHECK(tp.nodes[1].op == json{{"op", "matmul"}, {"m", 4096}, {"n", 1536}, {"k", 4096}, {"batch", 1},
                                {"trans_a", false}, {"trans_b", false}, {"dtype", "bf16"}});
   CHECK(tp.nodes[2].op["kv_heads"] == 4);  // absent: one KV head per query head
-  CHECK(tp.nodes[4].group == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7});  // no group: every rank
+  CHECK(tp.nodes[4].group.empty());                                       // no group: every rank
   CHECK(tp.nodes[7].deps == std::vector<int>{6, 0});                      // indices, same rank
   CHECK(tp.nodes[0].from == MemPlace::Host);
   CHECK(tp.nodes[0].line == 4);  // comments count as lines
@@ -472,4 +472,37 @@ TEST_CASE("opgraph ranks waiting for each other in a circle are a deadlock, name
         "t.jsonl:2: deps: deadlock across ranks: allreduce of group [0-1] (ids 0, 3) -> allgather of group [0-2] "
         "(ids 1, 2, 4) -> allreduce of group [0-1] (ids 0, 3) (expected an order every rank can follow; each arrow "
         "is a dep, stream order, a send before its recv or a collective's members waiting for each other)");
+}
+
+TEST_CASE("opgraph: any value of any key of the sample is read or refused as a ConfigError at its line", "[opgraph]") {
+  const std::string path = std::string(NPUSIM_SOURCE_DIR) + "/traces/samples/opgraph_mixed_4rank.jsonl";
+  std::vector<std::string> lines;
+  {
+    std::istringstream in(without_comments(file_text(path)));
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  const std::vector<json> values = {nullptr, "x", -1, 0, 1.5, 1e300, json::array(), json::array({-1, 2}),
+                                    json::object(), true, 3};
+  size_t refused = 0, tried = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const json obj = json::parse(lines[i]);
+    for (auto it = obj.begin(); it != obj.end(); ++it)
+      for (const json& v : values) {
+        json changed = obj;
+        changed[it.key()] = v;
+        std::string text;
+        for (size_t j = 0; j < lines.size(); ++j) text += (j == i ? changed.dump() : lines[j]) + "\n";
+        ++tried;
+        try {
+          parse(text);
+        } catch (const ConfigError& e) {
+          ++refused;
+          INFO(changed.dump());
+          CHECK_THAT(e.what(), Catch::StartsWith("t.jsonl:"));
+        }
+        // Anything else (a json exception, a crash) fails the test case.
+      }
+  }
+  CHECK(tried > 1000);
+  CHECK(refused > tried / 2);
 }
