@@ -34,9 +34,9 @@ TEST_CASE("the job table names every kind and refuses an unknown one listing the
     CHECK(k.schema().kind() == "job." + names.back());
     CHECK(k.schema().find("kind") != nullptr);
   }
-  CHECK(names == std::vector<std::string>{"memory", "op", "remote", "collective", "noc"});
+  CHECK(names == std::vector<std::string>{"memory", "op", "remote", "collective", "noc", "replay"});
   CHECK(config_error({{"kind", "training"}}) ==
-        "job.kind: unknown job kind 'training'; expected one of: memory, op, remote, collective, noc");
+        "job.kind: unknown job kind 'training'; expected one of: memory, op, remote, collective, noc, replay");
   CHECK(std::string(kind_of(json{{"name", "x"}}).name) == "memory");  // no kind: a memory job, as before
 }
 
