@@ -179,3 +179,41 @@ def test_python_replayrun_with_a_builder_graph(tmp_path):
     assert r["time_us"] > 0 and r["op_cache"]["misses"] == 1 and r["op_cache"]["hits"] == 3
     with pytest.raises(npusim.ConfigError, match="job.warp"):
         npusim.ReplayRun("nvl72", g, warp=1)
+
+
+def op_time(chip, fidelity, m, n, k):
+    p = subprocess.run([str(ENGINE), "op", "--chip", chip, "--op", "matmul", "--m", str(m), "--n", str(n), "--k", str(k),
+                        "--dtype", "bf16", "--fidelity", fidelity, "--json"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)["time_us"]
+
+
+@needs_engine
+def test_cycle_fidelity_runs_each_distinct_op_once_in_its_own_process(tmp_path):
+    shapes = [(256, 256, 256), (256, 512, 256)]
+    nodes = []
+    for r in range(4):
+        for i in range(6):
+            m, n, k = shapes[i % 2]
+            nodes.append({"id": len(nodes), "rank": r, "type": "matmul", "m": m, "n": n, "k": k,
+                          "deps": [len(nodes) - 1] if i else []})
+    trace = write_graph(tmp_path / "c.jsonl", 4, nodes)
+    r = replay("--system", "clos:8:8:1", "--trace", trace, "--chip", "ascend_910b", "--fidelity", "cycle")
+    assert r["op_cache"]["misses"] == 2 and r["op_cache"]["hits"] == 22
+    expect = 3 * sum(op_time("ascend_910b", "cycle", *s) for s in shapes)
+    assert r["time_us"] == pytest.approx(expect, rel=1e-9)
+
+
+@needs_engine
+def test_heterogeneous_ranks_from_the_header_or_the_job(tmp_path):
+    nodes = [dict(MATMUL, id=r, rank=r) for r in range(4)]
+    trace = write_graph(tmp_path / "h.jsonl", 4, nodes, chips={"0-1": "ascend_910c", "2-3": "ascend_950pr"})
+    r = replay("--system", "clos:8:8:1", "--trace", trace)
+    chips = [k["chip"] for k in r["ranks"]]
+    assert chips[0] == chips[1] != chips[2] == chips[3]
+    assert r["op_cache"]["misses"] == 2
+    t910, t950 = op_time("ascend_910c", "fast", 1024, 1024, 1024), op_time("ascend_950pr", "fast", 1024, 1024, 1024)
+    assert [k["compute_us"] for k in r["ranks"]] == pytest.approx([t910, t910, t950, t950], rel=1e-9)
+    # The job's chips override the header's.
+    r = replay("--system", "clos:8:8:1", "--trace", trace, "--chips", '{"0-3": "ascend_950pr"}')
+    assert r["op_cache"]["misses"] == 1 and r["time_us"] == pytest.approx(t950, rel=1e-9)
