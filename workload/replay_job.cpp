@@ -178,6 +178,10 @@ json spec_value(const json& v, const std::string& path) {
   return v;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 struct System {
   noc::Topology t;
   std::string name, source;
@@ -297,6 +301,7 @@ json run_replay_job(const json& job, const RunFiles& files) {
     for (size_t i = 0; i < jobs.size(); ++i)
       specs.push_back(job_spec(jobs[i], norm, "job.jobs[" + std::to_string(i) + "]", npus));
   }
+  const double read_s = seconds_since(wall0);
   workload::OpCache cache(spec.op_cache, int(spec.parallel));
   std::vector<workload::RankChips> chips;
   std::vector<PlacedGraph> placed;
@@ -317,6 +322,7 @@ json run_replay_job(const json& job, const RunFiles& files) {
     p.start_ns = s.start_ns;
     placed.push_back(std::move(p));
   }
+  const double cost_s = seconds_since(wall0) - read_s;
   std::unique_ptr<workload::CommEngine> comm = comm_of(spec, sys.t);
   workload::GraphExecutor exec(sys.t, *comm, defaults_of<noc::CollectiveParams>());
   std::unique_ptr<workload::ReplayTimeline> timeline;
@@ -325,6 +331,7 @@ json run_replay_job(const json& job, const RunFiles& files) {
     exec.on_fabric_step = [&](double ns, const workload::CommEngine& c) { timeline->sample(ns, c); };
   }
   const workload::ExecResult r = exec.run(placed);
+  const double exec_s = seconds_since(wall0) - read_s - cost_s;
   if (timeline) timeline->write(placed, r);
 
   json jobs_out, ranks_out;
@@ -337,8 +344,10 @@ json run_replay_job(const json& job, const RunFiles& files) {
               {"op_cache", {{"hits", cache.hits()}, {"misses", cache.misses()}, {"loaded", cache.loaded()},
                             {"distinct", cache.distinct()}}},
               {"events", r.events}};
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  const json perf = {{"wall_s", wall}};
+  // Where the time went: reading and checking the graphs, timing the
+  // local nodes (simulating distinct ops), running the executor and fabric.
+  const json perf = {{"wall_s", seconds_since(wall0)}, {"read_s", read_s}, {"cost_s", cost_s}, {"exec_s", exec_s},
+                     {"events_per_s", exec_s > 0 ? double(r.events) / exec_s : 0.0}};
   if (files.enabled()) write_replay_files(files, job, out, perf);
   out["perf"] = perf;
   return out;
