@@ -8,7 +8,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 PKGS="build-essential cmake ninja-build ccache pkg-config libsystemc-dev pybind11-dev python3-dev catch2
       nlohmann-json3-dev libboost-dev python3-numpy python3-pandas python3-matplotlib python3-pytest
-      python3-distributed python3-tqdm"
+      python3-distributed python3-tqdm protobuf-compiler libprotobuf-dev"
 missing=$(dpkg-query -W -f='${Status} ${Package}\n' $PKGS 2>/dev/null | grep -v "^install ok installed" | awk '{print $NF}' || true)
 if [ -n "$missing" ] || ! dpkg-query -W $PKGS >/dev/null 2>&1; then
   $SUDO apt-get update -qq
