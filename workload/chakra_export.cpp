@@ -22,7 +22,7 @@ namespace {
 // Chakra's sizes are whole bytes; the exact value travels in npusim.*.
 uint64_t whole(double v) { return v > 0 ? uint64_t(std::llround(v)) : 0; }
 
-bool all_ranks(const OpGraph& g, const std::vector<int>& group) {
+bool is_all_ranks(const OpGraph& g, const std::vector<int>& group) {
   if (group.empty()) return true;
   if (int(group.size()) != g.ranks) return false;
   for (int i = 0; i < g.ranks; ++i)
@@ -35,7 +35,7 @@ bool all_ranks(const OpGraph& g, const std::vector<int>& group) {
 std::map<std::vector<int>, int> comm_groups(const OpGraph& g) {
   std::map<std::vector<int>, int> ids;
   for (const auto& n : g.nodes)
-    if ((n.type == NodeType::Collective || n.type == NodeType::AllToAllV) && !all_ranks(g, n.group))
+    if ((n.type == NodeType::Collective || n.type == NodeType::AllToAllV) && !is_all_ranks(g, n.group))
       ids.emplace(n.group, int(ids.size()) + 1);
   return ids;
 }
@@ -85,7 +85,7 @@ void add_collective(const OpGraph& g, const GraphNode& n, const std::map<std::ve
   double size = type == ChakraProtoMsg::ALL_GATHER ? n.bytes / ranks : n.bytes;
   if (n.type == NodeType::AllToAllV) size = std::accumulate(n.send_bytes.begin(), n.send_bytes.end(), 0.0);
   add_uint_attr(c->mutable_attr(), "comm_size", whole(size));
-  if (!all_ranks(g, n.group)) add_string_attr(c->mutable_attr(), "pg_name", std::to_string(pgs.at(n.group)));
+  if (!is_all_ranks(g, n.group)) add_string_attr(c->mutable_attr(), "pg_name", std::to_string(pgs.at(n.group)));
 }
 
 // The Chakra type and the attributes ASTRA-sim reads.

@@ -16,6 +16,7 @@
 #include "sim/json_files.hpp"
 #include "memory/memory_spec.hpp"
 #include "workload/job_table.hpp"
+#include "apps/cli/chakra_cmd.hpp"
 #include "apps/cli/collective_cmd.hpp"
 #include "apps/cli/remote_cmd.hpp"
 #include "apps/cli/replay_cmd.hpp"
@@ -50,6 +51,8 @@ const char* kUsage =
     "                    [--bytes S] [--access A] [--json] [--out DIR]  (remote --help)\n"
     "  npusim-engine replay --system <preset|generator|file> --trace <graph.jsonl> [--chip C] [--fidelity fast|cycle]\n"
     "                    [--fabric flow|packet] [--op-cache DIR] [--timeline F] [--json] [--out DIR]  (replay --help)\n"
+    "  npusim-engine chakra export --trace T.jsonl --out PREFIX | chakra import --trace PREFIX --out T.jsonl\n"
+    "                    (Chakra execution traces, one PREFIX.<rank>.et per rank; chakra --help)\n"
     "  npusim-engine presets\n";
 
 struct Args {
@@ -147,6 +150,7 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "op") return npusim::cli::run_op_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "noc") return npusim::cli::run_noc_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "collective") return npusim::cli::run_collective_command({a.v.begin() + a.i, a.v.end()});
+    if (cmd == "chakra") return npusim::cli::run_chakra_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "remote") return npusim::cli::run_remote_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "replay") return npusim::cli::run_replay_command({a.v.begin() + a.i, a.v.end()});
     if (cmd == "presets") {

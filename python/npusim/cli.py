@@ -28,7 +28,7 @@ def cmd_run(args):
     return 0
 
 
-ENGINE_COMMANDS = ("mem", "collective", "core", "op", "noc", "remote", "replay")
+ENGINE_COMMANDS = ("mem", "collective", "core", "op", "noc", "remote", "replay", "chakra")
 
 
 def cmd_engine(command, argv):
@@ -156,6 +156,8 @@ def parser():
                                "(npusim noc --help)", add_help=False)
     sub.add_parser("remote", help="NPUs load from / store to each other's memory through the packet fabric (TLM): "
                                   "latency, per-NPU bandwidth (npusim remote --help)", add_help=False)
+    sub.add_parser("chakra", help="convert operator graphs to and from Chakra execution traces (ASTRA-sim's "
+                                  "format): npusim chakra export|import --trace T --out O", add_help=False)
     sub.add_parser("op", help="one operator (matmul, attention, elementwise) on a chip: TFLOPS, "
                               "utilization, bound (npusim op --help)", add_help=False)
     sub.add_parser("replay", help="operator graphs (opgraph .jsonl) on a system's chips and fabric: makespan, "
