@@ -10,6 +10,7 @@
 #include "sim/json_files.hpp"
 #include "sim/stats.hpp"
 #include "workload/graph_executor.hpp"
+#include "workload/graph_trace.hpp"
 #include "workload/node_costs.hpp"
 #include "workload/opgraph.hpp"
 #include "workload/rank_chips.hpp"
@@ -27,7 +28,8 @@ const Schema& ReplayJob::schema() {
         .spec(&ReplayJob::system, "system", "System: a preset, an edited preset (JSON), a topology .json or a "
               "generator (mesh:8x8, clos:E:G:S, ...)", "a system preset name, a .json path, a generator or an object",
               true)
-        .spec(&ReplayJob::trace, "trace", "Operator graph: an opgraph .jsonl (traces/opgraph.md); or give jobs",
+        .spec(&ReplayJob::trace, "trace", "Operator graph: an opgraph .jsonl (traces/opgraph.md) or a Chakra ET "
+              "prefix (traces/chakra.md); or give jobs",
               "a path", false)
         .spec(&ReplayJob::chip, "chip", "Chip of every rank, or {\"a-b\": chip, ...} per rank range (default: "
               "the trace header's chips)", "a chip preset, .json, object or rank-range object", false)
@@ -104,10 +106,10 @@ std::vector<int> placement_of(const json& v, int ranks, int npus, const std::str
 
 JobSpec job_spec(const json& j, const json& parent, const std::string& path, int npus) {
   if (!j.contains("trace") || !j["trace"].is_string())
-    throw ConfigError(path + ".trace: expected the path of an opgraph .jsonl");
+    throw ConfigError(path + ".trace: expected the path of an opgraph .jsonl or a Chakra ET prefix");
   JobSpec s;
   s.trace = j["trace"].get<std::string>();
-  s.graph = workload::read_opgraph(s.trace);
+  s.graph = workload::read_graph_trace(s.trace);
   s.name = j.contains("name") ? text_of(j["name"]) : (s.graph.name.empty() ? s.trace : s.graph.name);
   s.placement = placement_of(j.value("ranks", json()), s.graph.ranks, npus, path + ".ranks");
   const double start_us = j.value("start_us", 0.0);

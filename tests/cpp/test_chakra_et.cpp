@@ -12,10 +12,12 @@
 #include "workload/chakra_attrs.hpp"
 #include "workload/chakra_et.hpp"
 #include "workload/chakra_file.hpp"
+#include "workload/replay_job.hpp"
 
 using namespace npusim;
 using namespace npusim::workload;
 using ChakraProtoMsg::Node;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -341,4 +343,20 @@ TEST_CASE("chakra: dangling deps and unsupported types are refused with the node
              Catch::Contains("node 9: attribute comm_size: expected a number, got string_val"));
   CHECK_THAT(write_one([](ChakraFile& f) { add_node(f, 2, ChakraProtoMsg::COMM_SEND_NODE); }),
              Catch::Contains("node 2: attribute comm_dst is missing"));
+}
+
+TEST_CASE("chakra: a replay of our exported ET takes the same time as of the opgraph", "[chakra]") {
+  test::TempDir dir("chakra");
+  const std::string sample = std::string(NPUSIM_SOURCE_DIR) + "/traces/samples/opgraph_mixed_4rank.jsonl";
+  export_chakra(read_opgraph(sample), dir.path("mixed"));
+  auto replay = [](const std::string& trace) {
+    return run_replay_job({{"kind", "replay"}, {"system", "ring:4"}, {"trace", trace}, {"chip", "ascend_910c"}},
+                          RunFiles{});
+  };
+  const json a = replay(sample), b = replay(dir.path("mixed"));
+  CHECK(a["time_us"].get<double>() > 0);
+  CHECK(b["time_us"] == a["time_us"]);
+  CHECK(b["ranks"] == a["ranks"]);
+  CHECK_THROWS_WITH(replay(dir.path("none")), Contains("expected an opgraph .jsonl file or the prefix of Chakra ET "
+                                                      "files (" + dir.path("none") + ".0.et"));
 }
