@@ -375,11 +375,12 @@ void ChakraImporter::build(std::vector<RankTrace>& ranks) {
   for (const auto& [r, i] : order)
     if (ranks[r].nodes[i].own) next_id = std::max(next_id, ranks[r].nodes[i].node.id + 1);
   std::vector<std::unordered_map<uint64_t, int>> index(ranks.size());
+  g_.nodes.reserve(order.size());
   for (const auto& [r, i] : order) {
     ReadNode& n = ranks[r].nodes[i];
     if (!n.own) n.node.id = next_id++;
     index[r][n.chakra_id] = int(g_.nodes.size());
-    g_.nodes.push_back(n.node);
+    g_.nodes.push_back(std::move(n.node));
   }
   for (size_t k = 0; k < order.size(); ++k) {
     const auto& [r, i] = order[k];
