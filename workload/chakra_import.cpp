@@ -82,6 +82,10 @@ int ChakraImporter::count_ranks() const {
   if (n == 0)
     throw ConfigError(prefix_ + ": no Chakra ET files: expected " + chakra_rank_file(prefix_, 0) + ", " +
                       chakra_rank_file(prefix_, 1) + ", ... (one per rank)");
+  // A gap would silently drop the ranks after it.
+  if (std::filesystem::exists(chakra_rank_file(prefix_, n + 1)))
+    throw ConfigError(chakra_rank_file(prefix_, n) + ": missing, but " + chakra_rank_file(prefix_, n + 1) +
+                      " exists: the ranks' files must be numbered 0, 1, ... without gaps");
   return n;
 }
 

@@ -299,6 +299,10 @@ TEST_CASE("chakra: missing files and malformed protobuf are errors naming the fi
 
   std::ofstream(path, std::ios::binary | std::ios::trunc);
   CHECK_THAT(import_error(prefix), Catch::Contains(path + ": empty file"));
+
+  std::filesystem::remove(chakra_rank_file(prefix, 2));
+  CHECK_THAT(import_error(prefix), Catch::Contains(chakra_rank_file(prefix, 2) + ": missing, but " +
+                                                   chakra_rank_file(prefix, 3) + " exists"));
 }
 
 TEST_CASE("chakra: dangling deps and unsupported types are refused with the node named", "[chakra]") {
