@@ -178,7 +178,7 @@ std::vector<int> ChakraImporter::named_group(const std::string& pg, const std::s
 }
 
 // pg_name picks a group from the comm group file ("" and "0": all ranks, as
-// in ASTRA-sim). involved_dim selects dimensions of ASTRA-sim's network
+// in ASTRA-sim, returned as the empty group). involved_dim selects dimensions of ASTRA-sim's network
 // topology, which the trace does not size: all true is all ranks, anything
 // else cannot be placed without a group.
 std::vector<int> ChakraImporter::foreign_group(const ChakraAttrs& a) {
@@ -193,9 +193,7 @@ std::vector<int> ChakraImporter::foreign_group(const ChakraAttrs& a) {
       throw ConfigError(a.where() + ": involved_dim leaves out some of ASTRA-sim's network dimensions, which the "
                         "trace does not size; name the group with pg_name and " + chakra_comm_group_file(prefix_));
   }
-  std::vector<int> all(size_t(g_.ranks));
-  for (int r = 0; r < g_.ranks; ++r) all[r] = r;
-  return all;
+  return {};  // every rank, in order (opgraph.hpp)
 }
 
 GraphNode ChakraImporter::foreign_collective(const ChakraAttrs& a) {
@@ -214,7 +212,8 @@ GraphNode ChakraImporter::foreign_collective(const ChakraAttrs& a) {
   n.coll_op = op;
   n.group = foreign_group(a);
   // ASTRA-sim's all-gather size is one rank's part; ours the gathered output.
-  n.bytes = a.number("comm_size") * (op == "allgather" ? double(n.group.size()) : 1.0);
+  const double members = double(n.group.empty() ? g_.ranks : int(n.group.size()));
+  n.bytes = a.number("comm_size") * (op == "allgather" ? members : 1.0);
   n.stream = cn::kCommStream;
   return n;
 }
