@@ -49,8 +49,9 @@ const char* kUsage =
     "                    --rate R|--sweep r,... [--json]  (noc --help)\n"
     "  npusim-engine remote --system <preset|topology.json|generator> [--pattern P] [--op read|write]\n"
     "                    [--bytes S] [--access A] [--json] [--out DIR]  (remote --help)\n"
-    "  npusim-engine replay --system <preset|generator|file> --trace <graph.jsonl> [--chip C] [--fidelity fast|cycle]\n"
-    "                    [--fabric flow|packet] [--op-cache DIR] [--timeline F] [--json] [--out DIR]  (replay --help)\n"
+    "  npusim-engine replay --system <preset|generator|file> --trace <graph.jsonl|chakra-prefix> [--chip C]\n"
+    "                    [--fidelity fast|cycle] [--fabric flow|packet] [--op-cache DIR] [--timeline F]\n"
+    "                    [--json] [--out DIR]  (replay --help)\n"
     "  npusim-engine chakra export --trace T.jsonl --out PREFIX | chakra import --trace PREFIX --out T.jsonl\n"
     "                    (Chakra execution traces, one PREFIX.<rank>.et per rank; chakra --help)\n"
     "  npusim-engine presets\n";

@@ -14,7 +14,7 @@ namespace npusim::cli {
 namespace {
 
 const char* kReplayUsage =
-    "usage: npusim replay --system <preset|generator|file.json> --trace <graph.jsonl>\n"
+    "usage: npusim replay --system <preset|generator|file.json> --trace <graph.jsonl|chakra-prefix>\n"
     "                     [--chip <preset|chip.json> | --chips <ranks.json|'{\"0-3\": \"ascend_910c\", ...}'>]\n"
     "                     [--fidelity fast|cycle] [--fabric flow|packet] [--op-cache DIR] [--parallel P]\n"
     "                     [--slowdown '{\"3\": 1.5}'] [--delays '{\"node\": ns}'] [--jobs jobs.json]\n"
